@@ -1,0 +1,25 @@
+/**
+ * A document's name travels as the URL path of the WebSocket (y-websocket's convention:
+ * `ws://host/<name>`), percent-encoded; the query string carries other parameters.
+ */
+export const MAX_DOCUMENT_NAME_LENGTH = 512;
+
+/** The document name of a request URL such as `/notes%2Fweek?token=…`, or null when it has none. */
+export function documentNameFromUrl(url: string): string | null {
+  const queryStart = url.indexOf('?');
+  const path = queryStart === -1 ? url : url.slice(0, queryStart);
+  if (!path.startsWith('/')) return null;
+  let name: string;
+  try {
+    name = decodeURIComponent(path.slice(1));
+  } catch {
+    return null;
+  }
+  if (name.length === 0 || name.length > MAX_DOCUMENT_NAME_LENGTH) return null;
+  return name;
+}
+
+/** The URL path for a document name; the inverse of documentNameFromUrl. */
+export function documentUrlPath(name: string): string {
+  return `/${encodeURIComponent(name)}`;
+}

@@ -1,0 +1,174 @@
+/**
+ * The y-websocket wire protocol (y-protocols sync, awareness and auth) plus Tandem's one opt-in
+ * extension, as pure functions from bytes to a tagged union and back. Nothing here touches a socket
+ * or a Y.Doc, so every byte layout is pinned down by fixtures in tests/protocol.
+ *
+ *   frame            = messageType:varUint body
+ *   sync (0)         = step:varUint payload:varUint8Array      step 0 = state vector, 1 = diff, 2 = update
+ *   awareness (1)    = update:varUint8Array                    see awareness.ts for the update's layout
+ *   auth (2)         = 0:varUint reason:varString              "permission denied", server to client only
+ *   queryAwareness(3)= (empty)                                 "send me everyone's awareness"
+ *   tandem (100)     = kind:varUint ...                        0 = save request, 1 = saved (see below)
+ *
+ * The extension: a client that wants to know when its edits are durable sends
+ * `saveRequest(id)` after its updates; because one connection's messages are handled in order, the
+ * server answers `saved(id)` once everything that connection sent before the request is on disk.
+ * Stock clients never send a save request, so they never receive an extension message.
+ */
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import { CloseCode } from './close-codes';
+import { ProtocolError } from './protocol-error';
+
+export const MessageType = {
+  Sync: 0,
+  Awareness: 1,
+  Auth: 2,
+  QueryAwareness: 3,
+  Tandem: 100,
+} as const;
+
+export const SyncStep = { StateVector: 0, Diff: 1, Update: 2 } as const;
+export const AuthKind = { PermissionDenied: 0 } as const;
+export const TandemKind = { SaveRequest: 0, Saved: 1 } as const;
+
+export type Message =
+  | { readonly type: 'sync-step-1'; readonly stateVector: Uint8Array }
+  | { readonly type: 'sync-step-2'; readonly update: Uint8Array }
+  | { readonly type: 'sync-update'; readonly update: Uint8Array }
+  | { readonly type: 'awareness'; readonly update: Uint8Array }
+  | { readonly type: 'query-awareness' }
+  | { readonly type: 'permission-denied'; readonly reason: string }
+  | { readonly type: 'save-request'; readonly requestId: number }
+  | { readonly type: 'saved'; readonly requestId: number };
+
+export type MessageTypeName = Message['type'];
+
+/**
+ * Decodes one frame. Throws ProtocolError (never anything else) for a frame that is truncated, has
+ * trailing bytes, or names an unknown message type or sub-type. The payload bytes of sync and
+ * awareness messages are returned as views into `frame`; they are validated separately.
+ */
+export function decodeMessage(frame: Uint8Array): Message {
+  const decoder = decoding.createDecoder(frame);
+  let message: Message;
+  try {
+    message = readMessage(decoder);
+  } catch (error) {
+    if (error instanceof ProtocolError) throw error;
+    throw new ProtocolError(CloseCode.ProtocolError, `malformed frame: ${describe(error)}`);
+  }
+  if (decoding.hasContent(decoder)) {
+    throw new ProtocolError(
+      CloseCode.ProtocolError,
+      `malformed frame: ${frame.length - decoder.pos} trailing bytes after a ${message.type} message`,
+    );
+  }
+  return message;
+}
+
+function readMessage(decoder: decoding.Decoder): Message {
+  if (!decoding.hasContent(decoder)) {
+    throw new ProtocolError(CloseCode.ProtocolError, 'empty frame');
+  }
+  const messageType = decoding.readVarUint(decoder);
+  switch (messageType) {
+    case MessageType.Sync: {
+      const step = decoding.readVarUint(decoder);
+      const payload = decoding.readVarUint8Array(decoder);
+      switch (step) {
+        case SyncStep.StateVector:
+          return { type: 'sync-step-1', stateVector: payload };
+        case SyncStep.Diff:
+          return { type: 'sync-step-2', update: payload };
+        case SyncStep.Update:
+          return { type: 'sync-update', update: payload };
+        default:
+          throw new ProtocolError(CloseCode.ProtocolError, `unknown sync step ${step}`);
+      }
+    }
+    case MessageType.Awareness:
+      return { type: 'awareness', update: decoding.readVarUint8Array(decoder) };
+    case MessageType.Auth: {
+      const kind = decoding.readVarUint(decoder);
+      if (kind !== AuthKind.PermissionDenied) {
+        throw new ProtocolError(CloseCode.ProtocolError, `unknown auth message kind ${kind}`);
+      }
+      return { type: 'permission-denied', reason: decoding.readVarString(decoder) };
+    }
+    case MessageType.QueryAwareness:
+      return { type: 'query-awareness' };
+    case MessageType.Tandem: {
+      const kind = decoding.readVarUint(decoder);
+      switch (kind) {
+        case TandemKind.SaveRequest:
+          return { type: 'save-request', requestId: decoding.readVarUint(decoder) };
+        case TandemKind.Saved:
+          return { type: 'saved', requestId: decoding.readVarUint(decoder) };
+        default:
+          throw new ProtocolError(CloseCode.ProtocolError, `unknown extension message kind ${kind}`);
+      }
+    }
+    default:
+      throw new ProtocolError(CloseCode.ProtocolError, `unknown message type ${messageType}`);
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function encodeSyncStep1(stateVector: Uint8Array): Uint8Array {
+  return encodeSync(SyncStep.StateVector, stateVector);
+}
+
+export function encodeSyncStep2(update: Uint8Array): Uint8Array {
+  return encodeSync(SyncStep.Diff, update);
+}
+
+export function encodeSyncUpdate(update: Uint8Array): Uint8Array {
+  return encodeSync(SyncStep.Update, update);
+}
+
+function encodeSync(step: number, payload: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, MessageType.Sync);
+  encoding.writeVarUint(encoder, step);
+  encoding.writeVarUint8Array(encoder, payload);
+  return encoding.toUint8Array(encoder);
+}
+
+export function encodeAwarenessMessage(awarenessUpdate: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, MessageType.Awareness);
+  encoding.writeVarUint8Array(encoder, awarenessUpdate);
+  return encoding.toUint8Array(encoder);
+}
+
+export function encodeQueryAwareness(): Uint8Array {
+  return Uint8Array.of(MessageType.QueryAwareness);
+}
+
+export function encodePermissionDenied(reason: string): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, MessageType.Auth);
+  encoding.writeVarUint(encoder, AuthKind.PermissionDenied);
+  encoding.writeVarString(encoder, reason);
+  return encoding.toUint8Array(encoder);
+}
+
+export function encodeSaveRequest(requestId: number): Uint8Array {
+  return encodeTandem(TandemKind.SaveRequest, requestId);
+}
+
+export function encodeSaved(requestId: number): Uint8Array {
+  return encodeTandem(TandemKind.Saved, requestId);
+}
+
+function encodeTandem(kind: number, requestId: number): Uint8Array {
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, MessageType.Tandem);
+  encoding.writeVarUint(encoder, kind);
+  encoding.writeVarUint(encoder, requestId);
+  return encoding.toUint8Array(encoder);
+}

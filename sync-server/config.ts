@@ -1,0 +1,135 @@
+/**
+ * Sync server configuration, read from environment variables. Every variable has a default that
+ * runs a sensible single-machine setup; a value that does not parse stops the server at start with
+ * a message naming the variable, rather than running with a setting nobody asked for.
+ */
+import path from 'node:path';
+
+export interface ServerConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly logLevel: LogLevel;
+  readonly storageSync: boolean;
+  readonly limits: ConnectionLimits;
+  readonly pingIntervalMs: number;
+  readonly documentUnloadGraceMs: number;
+  readonly compactAfterUpdates: number;
+  readonly maxConcurrentLoads: number;
+  readonly storageRetryMaxMs: number;
+  readonly shutdownTimeoutMs: number;
+}
+
+export interface ConnectionLimits {
+  /** Largest frame accepted; also bounds a first sync, so it must fit the largest document. */
+  readonly maxMessageBytes: number;
+  readonly maxAwarenessStateBytes: number;
+  readonly messagesPerSecond: number;
+  /** Messages a connection may send at once above its sustained rate (a scripted burst, a reconnect). */
+  readonly messageBurst: number;
+  readonly bytesPerSecond: number;
+  /** Outgoing bytes a client may leave unread before the slow-client timer starts. */
+  readonly sendBufferLimitBytes: number;
+  readonly slowClientTimeoutMs: number;
+  /** Frames that may queue while a document loads, before the connection counts as flooding. */
+  readonly maxQueuedBytesWhileLoading: number;
+}
+
+export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof logLevels)[number];
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const MiB = 1024 * 1024;
+
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): ServerConfig {
+  const read = new EnvReader(env);
+  const maxMessageBytes = read.integer('MAX_MESSAGE_BYTES', 64 * MiB, { min: 1024 });
+  const config: ServerConfig = {
+    host: read.string('SYNC_HOST', '0.0.0.0'),
+    port: read.integer('SYNC_PORT', 1234, { min: 0, max: 65535 }),
+    dataDir: path.resolve(cwd, read.string('DATA_DIR', './data')),
+    logLevel: read.oneOf('LOG_LEVEL', logLevels, 'info'),
+    storageSync: read.boolean('STORAGE_SYNC', false),
+    limits: {
+      maxMessageBytes,
+      maxAwarenessStateBytes: read.integer('MAX_AWARENESS_STATE_BYTES', 32 * 1024, { min: 64 }),
+      messagesPerSecond: read.integer('RATE_LIMIT_MESSAGES_PER_SECOND', 1_000, { min: 1 }),
+      messageBurst: read.integer('RATE_LIMIT_MESSAGE_BURST', 10_000, { min: 1 }),
+      bytesPerSecond: read.integer('RATE_LIMIT_BYTES_PER_SECOND', 16 * MiB, { min: 1024 }),
+      sendBufferLimitBytes: read.integer('SEND_BUFFER_LIMIT_BYTES', 16 * MiB, { min: 1024 }),
+      slowClientTimeoutMs: read.integer('SLOW_CLIENT_TIMEOUT_MS', 10_000, { min: 0 }),
+      maxQueuedBytesWhileLoading: maxMessageBytes,
+    },
+    pingIntervalMs: read.integer('PING_INTERVAL_MS', 4_000, { min: 100 }),
+    documentUnloadGraceMs: read.integer('DOC_UNLOAD_GRACE_MS', 30_000, { min: 0 }),
+    compactAfterUpdates: read.integer('COMPACT_AFTER_UPDATES', 1_000, { min: 1 }),
+    maxConcurrentLoads: read.integer('MAX_CONCURRENT_LOADS', 16, { min: 1 }),
+    storageRetryMaxMs: read.integer('STORAGE_RETRY_MAX_MS', 5_000, { min: 10 }),
+    shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, { min: 100 }),
+  };
+  read.throwIfInvalid();
+  return config;
+}
+
+/** Collects every invalid variable so one start reports all of them. */
+class EnvReader {
+  private readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  string(name: string, fallback: string): string {
+    const raw = this.raw(name);
+    return raw ?? fallback;
+  }
+
+  integer(name: string, fallback: number, range: { min?: number; max?: number } = {}): number {
+    const raw = this.raw(name);
+    if (raw === undefined) return fallback;
+    if (!/^\d+$/.test(raw)) {
+      this.problems.push(`${name} must be a whole number, got ${JSON.stringify(raw)}`);
+      return fallback;
+    }
+    const value = Number(raw);
+    const { min = 0, max = Number.MAX_SAFE_INTEGER } = range;
+    if (value < min || value > max) {
+      this.problems.push(`${name} must be between ${min} and ${max}, got ${raw}`);
+      return fallback;
+    }
+    return value;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const raw = this.raw(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+    if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+    this.problems.push(`${name} must be true or false, got ${JSON.stringify(raw)}`);
+    return fallback;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const raw = this.raw(name);
+    if (raw === undefined) return fallback;
+    const match = allowed.find((value) => value === raw.toLowerCase());
+    if (match === undefined) {
+      this.problems.push(`${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(raw)}`);
+      return fallback;
+    }
+    return match;
+  }
+
+  throwIfInvalid(): void {
+    if (this.problems.length > 0) {
+      throw new ConfigError(`invalid configuration:\n  ${this.problems.join('\n  ')}`);
+    }
+  }
+
+  private raw(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  }
+}

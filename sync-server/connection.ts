@@ -1,0 +1,207 @@
+/**
+ * One client connection: enforces the per-connection limits, decodes frames, and hands messages to
+ * its room in arrival order. This is the boundary where a bad client is caught: whatever a frame
+ * does wrong closes this connection only, with a close code that says why, and a log line.
+ */
+import { CloseCode } from '../lib/protocol/close-codes';
+import { decodeMessage } from '../lib/protocol/messages';
+import { ProtocolError } from '../lib/protocol/protocol-error';
+import type { ConnectionLimits } from './config';
+import type { Logger } from './logger';
+import type { ServerMetrics } from './metrics';
+import { TokenBucket } from './rate-limiter';
+import type { Permission, Room, RoomConnection } from './room';
+import type { Scheduler, TimerHandle } from './scheduler';
+import type { Socket } from './socket';
+
+type ConnectionState =
+  | { readonly kind: 'waiting-for-room'; readonly queue: Uint8Array[]; queuedBytes: number }
+  | { readonly kind: 'open'; readonly room: Room }
+  | { readonly kind: 'closed' };
+
+/** Why a connection ended, as counted in metrics. */
+export type CloseReason =
+  | 'client_closed'
+  | 'protocol_error'
+  | 'unsupported_data'
+  | 'invalid_payload'
+  | 'message_too_big'
+  | 'rate_limited'
+  | 'slow_consumer'
+  | 'ping_timeout'
+  | 'load_failed'
+  | 'internal_error'
+  | 'shutdown';
+
+const reasonForCode: Partial<Record<number, CloseReason>> = {
+  [CloseCode.ProtocolError]: 'protocol_error',
+  [CloseCode.UnsupportedData]: 'unsupported_data',
+  [CloseCode.InvalidPayload]: 'invalid_payload',
+  [CloseCode.MessageTooBig]: 'message_too_big',
+};
+
+const transportErrorReasons: Partial<Record<string, CloseReason>> = {
+  WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: 'message_too_big',
+  WS_ERR_INVALID_UTF8: 'invalid_payload',
+};
+
+export class Connection implements RoomConnection {
+  private state: ConnectionState = { kind: 'waiting-for-room', queue: [], queuedBytes: 0 };
+  private readonly messageBudget: TokenBucket;
+  private readonly byteBudget: TokenBucket;
+  private slowClientTimer: TimerHandle | null = null;
+  private readonly log: Logger;
+
+  constructor(
+    readonly id: number,
+    readonly docName: string,
+    readonly permission: Permission,
+    private readonly socket: Socket,
+    private readonly limits: ConnectionLimits,
+    private readonly deps: { logger: Logger; metrics: ServerMetrics; scheduler: Scheduler },
+  ) {
+    const now = () => deps.scheduler.now();
+    this.messageBudget = new TokenBucket(limits.messagesPerSecond, limits.messageBurst, now);
+    // The burst admits one largest-possible message (a first sync of a big document) at any time.
+    this.byteBudget = new TokenBucket(limits.bytesPerSecond, limits.bytesPerSecond + limits.maxMessageBytes, now);
+    this.log = deps.logger.child({ connection: id, doc: docName });
+    deps.metrics.connections.inc();
+  }
+
+  get isClosed(): boolean {
+    return this.state.kind === 'closed';
+  }
+
+  /** Called by the registry once the document is in memory: only now may sync start. */
+  attach(room: Room): void {
+    const state = this.state;
+    if (state.kind !== 'waiting-for-room') return;
+    this.state = { kind: 'open', room };
+    this.guard(() => room.join(this));
+    for (const frame of state.queue) {
+      if (this.isClosed) return;
+      this.process(frame);
+    }
+  }
+
+  /** Called for every frame the socket receives. */
+  receive(frame: Uint8Array, isBinary: boolean): void {
+    if (this.state.kind === 'closed') return;
+    this.deps.metrics.bytesReceived.inc(frame.byteLength);
+    if (!isBinary) {
+      this.close(CloseCode.UnsupportedData, 'text frames are not part of the protocol');
+      return;
+    }
+    if (!this.messageBudget.take(1) || !this.byteBudget.take(frame.byteLength)) {
+      this.close(CloseCode.PolicyViolation, 'rate limit exceeded', 'rate_limited');
+      return;
+    }
+    if (this.state.kind === 'waiting-for-room') {
+      this.state.queue.push(frame);
+      this.state.queuedBytes += frame.byteLength;
+      if (this.state.queuedBytes > this.limits.maxQueuedBytesWhileLoading) {
+        this.close(CloseCode.PolicyViolation, 'too much data before the document loaded', 'rate_limited');
+      }
+      return;
+    }
+    this.process(frame);
+  }
+
+  send(message: Uint8Array): void {
+    if (this.state.kind === 'closed') return;
+    this.socket.send(message);
+    this.deps.metrics.messagesSent.inc();
+    this.deps.metrics.bytesSent.inc(message.byteLength);
+    if (this.socket.bufferedAmount > this.limits.sendBufferLimitBytes) this.startSlowClientTimer();
+  }
+
+  /** Closes the connection from the server side. */
+  close(code: CloseCode, reason: string, label?: CloseReason): void {
+    if (this.state.kind === 'closed') return;
+    const metricLabel = label ?? reasonForCode[code] ?? 'internal_error';
+    const level = code === CloseCode.ServiceRestart || code === CloseCode.Normal ? 'debug' : 'warn';
+    this.log[level]({ code, reason, label: metricLabel }, 'closing connection');
+    this.finish(metricLabel);
+    this.socket.close(code, truncateReason(reason));
+  }
+
+  /** Drops a peer that cannot take a closing handshake (not reading, not answering pings). */
+  terminate(reason: string, label: CloseReason): void {
+    if (this.state.kind === 'closed') return;
+    this.log.warn({ reason, label }, 'terminating connection');
+    this.finish(label);
+    this.socket.terminate();
+  }
+
+  /**
+   * The `ws` library refused a frame (too big, bad framing) and is closing the socket with the
+   * matching code; record why.
+   */
+  handleTransportError(error: Error & { code?: string }): void {
+    if (this.state.kind === 'closed') return;
+    const label = transportErrorReasons[error.code ?? ''] ?? 'protocol_error';
+    this.deps.metrics.errors.inc({ kind: 'protocol' });
+    this.log.warn({ code: error.code, reason: error.message, label }, 'closing connection');
+    this.finish(label);
+  }
+
+  /** Called when the socket is gone, whoever closed it. */
+  handleSocketClosed(code: number): void {
+    if (this.state.kind === 'closed') return;
+    this.log.debug({ code }, 'client closed connection');
+    this.finish('client_closed');
+  }
+
+  private finish(label: CloseReason): void {
+    const state = this.state;
+    this.state = { kind: 'closed' };
+    this.slowClientTimer?.cancel();
+    this.slowClientTimer = null;
+    this.deps.metrics.connections.dec();
+    this.deps.metrics.closes.inc({ reason: label });
+    if (state.kind === 'open') state.room.leave(this);
+  }
+
+  private process(frame: Uint8Array): void {
+    if (this.state.kind !== 'open') return;
+    const room = this.state.room;
+    this.guard(() => {
+      const message = decodeMessage(frame);
+      this.deps.metrics.messagesReceived.inc({ type: message.type });
+      room.handleMessage(this, message);
+    });
+  }
+
+  /** Runs room work for this connection; any failure ends this connection and nothing else. */
+  private guard(work: () => void): void {
+    try {
+      work();
+    } catch (error) {
+      if (error instanceof ProtocolError) {
+        this.deps.metrics.errors.inc({ kind: 'protocol' });
+        this.close(error.closeCode, error.message);
+      } else {
+        this.deps.metrics.errors.inc({ kind: 'internal' });
+        this.log.error({ err: error }, 'unexpected error handling a message');
+        this.close(CloseCode.InternalError, 'internal error', 'internal_error');
+      }
+    }
+  }
+
+  private startSlowClientTimer(): void {
+    if (this.slowClientTimer !== null) return;
+    this.slowClientTimer = this.deps.scheduler.setTimeout(() => {
+      this.slowClientTimer = null;
+      if (this.socket.bufferedAmount > this.limits.sendBufferLimitBytes) {
+        this.terminate(`client left ${this.socket.bufferedAmount} bytes unread`, 'slow_consumer');
+      }
+    }, this.limits.slowClientTimeoutMs);
+  }
+}
+
+/** A close reason must fit in a control frame: at most 123 bytes of UTF-8. */
+function truncateReason(reason: string): string {
+  const bytes = new TextEncoder().encode(reason);
+  if (bytes.length <= 123) return reason;
+  return new TextDecoder().decode(bytes.subarray(0, 120)).replace(/\uFFFD$/, '') + '...';
+}

@@ -1,0 +1,61 @@
+/**
+ * Process entry point: configuration from the environment, LevelDB in DATA_DIR, signal handling.
+ * A first SIGTERM/SIGINT stops gracefully (every received update written); a second one exits now.
+ */
+import { mkdir } from 'node:fs/promises';
+import { ConfigError, loadConfig, type ServerConfig } from './config';
+import { createLogger } from './logger';
+import { ServerMetrics } from './metrics';
+import { SyncServer } from './server';
+import { LevelDbDocumentStore } from './storage/leveldb-store';
+
+async function main(): Promise<void> {
+  let config: ServerConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`tandem sync server: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  await mkdir(config.dataDir, { recursive: true });
+  const store = await LevelDbDocumentStore.open(`${config.dataDir}/documents`, { sync: config.storageSync });
+  const server = new SyncServer(config, { store, logger, metrics: new ServerMetrics({ collectProcessMetrics: true }) });
+  const port = await server.listen();
+  logger.info({ host: config.host, port, dataDir: config.dataDir }, 'sync server listening');
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting without waiting');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down: flushing every received update');
+    server.close().then(
+      () => {
+        logger.info('shutdown complete');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.fatal({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('uncaughtException', (error) => {
+    // Connection handlers catch their own errors; reaching here is a bug. Log it and stay up: the
+    // rooms and the persistence queue are still consistent, and exiting would drop every client.
+    logger.fatal({ err: error }, 'uncaught exception');
+  });
+  process.on('unhandledRejection', (reason) => {
+    logger.fatal({ err: reason }, 'unhandled promise rejection');
+  });
+}
+
+void main();

@@ -1,0 +1,87 @@
+/**
+ * Prometheus metrics for one server instance. A registry per instance (not prom-client's global
+ * one) so several servers in one test process never share counters.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export class ServerMetrics {
+  readonly registry = new Registry();
+
+  readonly connections = new Gauge({
+    name: 'tandem_connections',
+    help: 'Open WebSocket connections',
+    registers: [this.registry],
+  });
+  readonly documentsLoaded = new Gauge({
+    name: 'tandem_documents_loaded',
+    help: 'Documents held in memory',
+    registers: [this.registry],
+  });
+  readonly messagesReceived = new Counter({
+    name: 'tandem_messages_received_total',
+    help: 'Messages received from clients, by message type',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+  readonly messagesSent = new Counter({
+    name: 'tandem_messages_sent_total',
+    help: 'Messages sent to clients',
+    registers: [this.registry],
+  });
+  readonly bytesReceived = new Counter({
+    name: 'tandem_bytes_received_total',
+    help: 'Bytes received from clients',
+    registers: [this.registry],
+  });
+  readonly bytesSent = new Counter({
+    name: 'tandem_bytes_sent_total',
+    help: 'Bytes sent to clients',
+    registers: [this.registry],
+  });
+  readonly updateApplySeconds = new Histogram({
+    name: 'tandem_update_apply_seconds',
+    help: 'Time to validate and apply one received document update',
+    buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+  readonly storageWriteSeconds = new Histogram({
+    name: 'tandem_storage_write_seconds',
+    help: 'Time of one storage write (a batch of appended updates, or a compaction)',
+    labelNames: ['operation'] as const,
+    buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+  readonly documentLoadSeconds = new Histogram({
+    name: 'tandem_document_load_seconds',
+    help: 'Time to load a document from storage into memory',
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10],
+    registers: [this.registry],
+  });
+  readonly storagePendingUpdates = new Gauge({
+    name: 'tandem_storage_pending_updates',
+    help: 'Received updates not yet written to storage',
+    registers: [this.registry],
+  });
+  readonly storageHealthy = new Gauge({
+    name: 'tandem_storage_healthy',
+    help: '1 when the last storage operation succeeded, 0 while writes are failing and being retried',
+    registers: [this.registry],
+  });
+  readonly errors = new Counter({
+    name: 'tandem_errors_total',
+    help: 'Errors by kind (protocol, storage, internal)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly closes = new Counter({
+    name: 'tandem_connection_closes_total',
+    help: 'Connections closed, by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(options: { collectProcessMetrics?: boolean } = {}) {
+    this.storageHealthy.set(1);
+    if (options.collectProcessMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * Owns the rooms of one server: loads a document once however many clients ask for it at the same
+ * time, holds the connections of a loading document until its stored state is in memory (no client
+ * syncs against a half-loaded document), and unloads a room that stayed empty for the grace period
+ * after its updates are written and its log compacted.
+ */
+import * as Y from 'yjs';
+import { CloseCode } from '../lib/protocol/close-codes';
+import type { Connection } from './connection';
+import type { Logger } from './logger';
+import type { ServerMetrics } from './metrics';
+import type { PersistenceQueue } from './persistence-queue';
+import { Room, STORAGE_ORIGIN, type RoomOptions } from './room';
+import type { Scheduler, TimerHandle } from './scheduler';
+import { StorageError, type DocumentStore } from './storage/document-store';
+
+type RoomEntry =
+  | { readonly state: 'loading'; readonly loaded: Promise<Room> }
+  | { readonly state: 'ready'; readonly room: Room; idleTimer: TimerHandle | null }
+  | { readonly state: 'unloading'; readonly room: Room };
+
+export interface RoomRegistryOptions extends RoomOptions {
+  readonly unloadGraceMs: number;
+  readonly maxConcurrentLoads: number;
+}
+
+export class RoomRegistry {
+  private readonly rooms = new Map<string, RoomEntry>();
+  private readonly loadSlots: LoadSlots;
+  private closing = false;
+
+  constructor(
+    private readonly store: DocumentStore,
+    private readonly persistence: PersistenceQueue,
+    private readonly options: RoomRegistryOptions,
+    private readonly deps: { logger: Logger; metrics: ServerMetrics; scheduler: Scheduler },
+  ) {
+    this.loadSlots = new LoadSlots(options.maxConcurrentLoads);
+  }
+
+  get loadedCount(): number {
+    let count = 0;
+    for (const entry of this.rooms.values()) if (entry.state !== 'loading') count++;
+    return count;
+  }
+
+  /** Puts the connection into its document's room, loading the document first if needed. */
+  connect(connection: Connection): void {
+    const entry = this.rooms.get(connection.docName);
+    if (entry !== undefined && entry.state !== 'loading') {
+      this.attach(entry, connection);
+      return;
+    }
+    const loaded = entry?.loaded ?? this.load(connection.docName);
+    loaded.then(
+      () => {
+        const current = this.rooms.get(connection.docName);
+        if (current !== undefined && current.state !== 'loading') this.attach(current, connection);
+      },
+      () => connection.close(CloseCode.InternalError, 'document could not be loaded', 'load_failed'),
+    );
+  }
+
+  /** The room of a loaded document, if it is in memory. */
+  peek(docName: string): Room | undefined {
+    const entry = this.rooms.get(docName);
+    return entry === undefined || entry.state === 'loading' ? undefined : entry.room;
+  }
+
+  /** Writes everything, then drops every room. Connections must be closed before. */
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.persistence.flushAll();
+    for (const [docName, entry] of this.rooms) {
+      if (entry.state === 'loading') continue;
+      if (entry.state === 'ready') entry.idleTimer?.cancel();
+      entry.room.dispose();
+      this.rooms.delete(docName);
+    }
+    this.deps.metrics.documentsLoaded.set(0);
+  }
+
+  private attach(entry: Exclude<RoomEntry, { state: 'loading' }>, connection: Connection): void {
+    if (entry.state === 'ready' && entry.idleTimer !== null) {
+      entry.idleTimer.cancel();
+      entry.idleTimer = null;
+    }
+    if (connection.isClosed) {
+      // The client left while its document loaded: the room may be empty now.
+      if (entry.room.connectionCount === 0) this.handleEmpty(entry.room);
+      return;
+    }
+    connection.attach(entry.room);
+  }
+
+  private load(docName: string): Promise<Room> {
+    const loaded = this.loadSlots.run(() => this.loadRoom(docName));
+    this.rooms.set(docName, { state: 'loading', loaded });
+    loaded.then(
+      (room) => {
+        this.rooms.set(docName, { state: 'ready', room, idleTimer: null });
+        this.deps.metrics.documentsLoaded.set(this.loadedCount);
+      },
+      (error: unknown) => {
+        this.rooms.delete(docName);
+        this.deps.metrics.errors.inc({ kind: 'storage' });
+        this.deps.logger.error({ err: error, doc: docName }, 'document could not be loaded');
+      },
+    );
+    return loaded;
+  }
+
+  private async loadRoom(docName: string): Promise<Room> {
+    const stopTimer = this.deps.metrics.documentLoadSeconds.startTimer();
+    const stored = await this.store.load(docName);
+    const doc = new Y.Doc();
+    try {
+      doc.transact(() => {
+        if (stored.snapshot !== null) Y.applyUpdate(doc, stored.snapshot, STORAGE_ORIGIN);
+        for (const update of stored.log) Y.applyUpdate(doc, update, STORAGE_ORIGIN);
+      }, STORAGE_ORIGIN);
+    } catch (error) {
+      doc.destroy();
+      // Refuse to serve a document we cannot read fully: serving part of it would invite overwrites.
+      throw new StorageError(`stored document ${docName} could not be decoded`, { cause: error });
+    }
+    this.persistence.track(docName, stored.log.length, () => Y.encodeStateAsUpdate(doc));
+    const room = new Room(docName, doc, this.persistence, this.options, {
+      logger: this.deps.logger,
+      metrics: this.deps.metrics,
+      onEmpty: (emptyRoom) => this.handleEmpty(emptyRoom),
+    });
+    stopTimer();
+    this.deps.logger.debug({ doc: docName, logLength: stored.log.length }, 'document loaded');
+    return room;
+  }
+
+  private handleEmpty(room: Room): void {
+    const entry = this.rooms.get(room.name);
+    if (entry?.state !== 'ready' || entry.room !== room || entry.idleTimer !== null || this.closing) return;
+    entry.idleTimer = this.deps.scheduler.setTimeout(() => {
+      entry.idleTimer = null;
+      void this.unload(room);
+    }, this.options.unloadGraceMs);
+  }
+
+  private async unload(room: Room): Promise<void> {
+    const entry = this.rooms.get(room.name);
+    if (entry?.state !== 'ready' || entry.room !== room || room.connectionCount > 0) return;
+    this.rooms.set(room.name, { state: 'unloading', room });
+    // Waits through storage failures (retried): a room is never dropped with unwritten updates.
+    await this.persistence.flushAndCompact(room.name);
+    if (this.closing) return;
+    if (room.connectionCount > 0 || !this.persistence.isIdle(room.name)) {
+      // Someone joined while the log was being compacted: keep the room.
+      const ready: RoomEntry = { state: 'ready', room, idleTimer: null };
+      this.rooms.set(room.name, ready);
+      if (room.connectionCount === 0) this.handleEmpty(room);
+      return;
+    }
+    this.persistence.untrack(room.name);
+    room.dispose();
+    this.rooms.delete(room.name);
+    this.deps.metrics.documentsLoaded.set(this.loadedCount);
+    this.deps.logger.debug({ doc: room.name }, 'document unloaded');
+  }
+}
+
+/** Bounds how many documents load at once, so a connection storm cannot exhaust memory or I/O. */
+class LoadSlots {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) {
+      // The finishing load hands its slot over directly, so `active` never exceeds the limit.
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else {
+      this.active++;
+    }
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      if (next !== undefined) next();
+      else this.active--;
+    }
+  }
+}

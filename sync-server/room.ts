@@ -1,0 +1,182 @@
+/**
+ * One document in memory and the connections editing it. The room is the authority for its
+ * document: it validates every update before applying it, relays what it applied to everyone else,
+ * hands it to persistence, and answers save requests once persistence has it on disk.
+ */
+import * as Y from 'yjs';
+import { decodeAwarenessUpdate, encodeAwarenessUpdate } from '../lib/protocol/awareness';
+import { CloseCode } from '../lib/protocol/close-codes';
+import {
+  encodeAwarenessMessage,
+  encodePermissionDenied,
+  encodeSaved,
+  encodeSyncStep1,
+  encodeSyncStep2,
+  encodeSyncUpdate,
+  type Message,
+} from '../lib/protocol/messages';
+import { ProtocolError } from '../lib/protocol/protocol-error';
+import { assertValidStateVector, assertValidUpdate } from '../lib/protocol/validate-payload';
+import { AwarenessRegistry } from './awareness-registry';
+import type { Logger } from './logger';
+import type { ServerMetrics } from './metrics';
+import type { PersistenceQueue } from './persistence-queue';
+
+export type Permission = 'read' | 'write';
+
+/** What a room needs of a connection. */
+export interface RoomConnection {
+  readonly id: number;
+  readonly permission: Permission;
+  send(message: Uint8Array): void;
+}
+
+/** Transaction origin of updates replayed from storage: they are already on disk. */
+export const STORAGE_ORIGIN = Symbol('storage');
+
+export interface RoomOptions {
+  readonly maxAwarenessStateBytes: number;
+}
+
+export class Room {
+  private readonly connections = new Set<RoomConnection>();
+  private readonly awareness = new AwarenessRegistry<RoomConnection>();
+  /** Read-only connections already told that their edits are refused (told once, not per keystroke). */
+  private readonly deniedWriters = new WeakSet<RoomConnection>();
+  private disposed = false;
+
+  constructor(
+    readonly name: string,
+    readonly doc: Y.Doc,
+    private readonly persistence: PersistenceQueue,
+    private readonly options: RoomOptions,
+    private readonly deps: { logger: Logger; metrics: ServerMetrics; onEmpty: (room: Room) => void },
+  ) {
+    doc.on('update', this.handleDocUpdate);
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  join(connection: RoomConnection): void {
+    if (this.disposed) throw new Error(`room ${this.name} is disposed`);
+    this.connections.add(connection);
+    // The server's state vector: the client answers with everything the server lacks.
+    connection.send(encodeSyncStep1(Y.encodeStateVector(this.doc)));
+    const presences = this.awareness.liveEntries();
+    if (presences.length > 0) connection.send(encodeAwarenessMessage(encodeAwarenessUpdate(presences)));
+  }
+
+  leave(connection: RoomConnection): void {
+    if (!this.connections.delete(connection)) return;
+    const removals = this.awareness.removeOwner(connection);
+    if (removals.length > 0) this.broadcast(encodeAwarenessMessage(encodeAwarenessUpdate(removals)), null);
+    if (this.connections.size === 0) this.deps.onEmpty(this);
+  }
+
+  /** Handles one decoded message. Throws ProtocolError for a payload that must close the connection. */
+  handleMessage(connection: RoomConnection, message: Message): void {
+    switch (message.type) {
+      case 'sync-step-1':
+        assertValidStateVector(message.stateVector);
+        connection.send(encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, message.stateVector)));
+        return;
+      case 'sync-step-2':
+      case 'sync-update':
+        this.applyClientUpdate(connection, message.update);
+        return;
+      case 'awareness':
+        this.applyAwareness(connection, message.update);
+        return;
+      case 'query-awareness': {
+        const presences = this.awareness.liveEntries();
+        connection.send(encodeAwarenessMessage(encodeAwarenessUpdate(presences)));
+        return;
+      }
+      case 'save-request': {
+        const { requestId } = message;
+        void this.persistence.whenPersisted(this.name).then(() => {
+          if (this.connections.has(connection)) connection.send(encodeSaved(requestId));
+        });
+        return;
+      }
+      case 'permission-denied':
+      case 'saved':
+        throw new ProtocolError(CloseCode.ProtocolError, `${message.type} is a server-to-client message`);
+      default:
+        return assertNever(message);
+    }
+  }
+
+  /** Flushes nothing and closes nothing: the registry unloads a room only after persistence is idle. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.doc.off('update', this.handleDocUpdate);
+    this.doc.destroy();
+  }
+
+  private applyClientUpdate(connection: RoomConnection, update: Uint8Array): void {
+    assertValidUpdate(update);
+    if (connection.permission !== 'write') {
+      if (isEmptyUpdate(update)) return;
+      if (!this.deniedWriters.has(connection)) {
+        this.deniedWriters.add(connection);
+        connection.send(encodePermissionDenied('read-only access: edits are not accepted'));
+      }
+      return;
+    }
+    const stopTimer = this.deps.metrics.updateApplySeconds.startTimer();
+    try {
+      Y.applyUpdate(this.doc, update, connection);
+    } catch (error) {
+      // Decoding succeeded, so this is an update Yjs cannot integrate; the sender goes, the room stays.
+      throw new ProtocolError(CloseCode.InvalidPayload, `update could not be applied: ${String(error)}`);
+    } finally {
+      stopTimer();
+    }
+  }
+
+  private applyAwareness(connection: RoomConnection, update: Uint8Array): void {
+    const entries = decodeAwarenessUpdate(update, this.options.maxAwarenessStateBytes);
+    const { accepted, correction, rejected } = this.awareness.apply(connection, entries);
+    if (rejected > 0) {
+      this.deps.logger.debug(
+        { doc: this.name, connection: connection.id, rejected },
+        'ignored awareness entries owned by another connection',
+      );
+    }
+    if (accepted.length > 0) {
+      // Relay the client's own bytes when all of it was accepted: no re-encoding on the common path.
+      const relayed = accepted.length === entries.length ? update : encodeAwarenessUpdate(accepted);
+      this.broadcast(encodeAwarenessMessage(relayed), connection);
+    }
+    if (correction.length > 0) {
+      connection.send(encodeAwarenessMessage(encodeAwarenessUpdate(correction)));
+    }
+  }
+
+  private readonly handleDocUpdate = (update: Uint8Array, origin: unknown): void => {
+    if (origin === STORAGE_ORIGIN) return;
+    this.persistence.enqueue(this.name, update);
+    // Encoded once, the same bytes go to every other connection.
+    this.broadcast(encodeSyncUpdate(update), origin);
+  };
+
+  private broadcast(message: Uint8Array, except: unknown): void {
+    for (const connection of this.connections) {
+      if (connection !== except) connection.send(message);
+    }
+  }
+}
+
+/** An update with no structs and an empty delete set: what a client with nothing new sends. */
+function isEmptyUpdate(update: Uint8Array): boolean {
+  return update.length === 2 && update[0] === 0 && update[1] === 0;
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unhandled message ${JSON.stringify(value)}`);
+}
+

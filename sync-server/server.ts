@@ -1,0 +1,169 @@
+/**
+ * A sync server instance, composed top to bottom:
+ *   HTTP server ── upgrade ──► transport (ws) ──► Connection ──► RoomRegistry ──► Room (Y.Doc)
+ *                                                                      │
+ *                                             PersistenceQueue ◄───────┘ ──► DocumentStore (LevelDB)
+ * Everything is owned by the instance; several can run in one process (the tests do).
+ */
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CloseCode } from '../lib/protocol/close-codes';
+import { documentNameFromUrl } from '../lib/protocol/document-path';
+import type { ServerConfig } from './config';
+import { Connection } from './connection';
+import { createHttpHandler, type HealthReport } from './http-routes';
+import type { Logger } from './logger';
+import { ServerMetrics } from './metrics';
+import { PersistenceQueue } from './persistence-queue';
+import type { Permission } from './room';
+import { RoomRegistry } from './room-registry';
+import { systemScheduler, type Scheduler } from './scheduler';
+import type { DocumentStore } from './storage/document-store';
+import { WebSocketTransport, type UpgradeDecision } from './transport';
+
+export type SyncServerConfig = Omit<ServerConfig, 'dataDir' | 'logLevel' | 'storageSync'>;
+
+export interface SyncServerDeps {
+  readonly store: DocumentStore;
+  readonly logger: Logger;
+  readonly scheduler?: Scheduler;
+  readonly metrics?: ServerMetrics;
+}
+
+interface ConnectionContext {
+  readonly docName: string;
+  readonly permission: Permission;
+}
+
+export class SyncServer {
+  readonly metrics: ServerMetrics;
+  private readonly httpServer: HttpServer;
+  private readonly transport: WebSocketTransport<ConnectionContext>;
+  private readonly persistence: PersistenceQueue;
+  private readonly registry: RoomRegistry;
+  private readonly connections = new Set<Connection>();
+  private readonly scheduler: Scheduler;
+  private readonly startedAt: number;
+  private nextConnectionId = 1;
+  private stopping: Promise<void> | null = null;
+
+  constructor(
+    private readonly config: SyncServerConfig,
+    private readonly deps: SyncServerDeps,
+  ) {
+    this.scheduler = deps.scheduler ?? systemScheduler;
+    this.metrics = deps.metrics ?? new ServerMetrics();
+    this.startedAt = this.scheduler.now();
+    const shared = { logger: deps.logger, metrics: this.metrics, scheduler: this.scheduler };
+    this.persistence = new PersistenceQueue(
+      deps.store,
+      { compactAfterUpdates: config.compactAfterUpdates, retryMaxMs: config.storageRetryMaxMs },
+      shared,
+    );
+    this.registry = new RoomRegistry(
+      deps.store,
+      this.persistence,
+      {
+        unloadGraceMs: config.documentUnloadGraceMs,
+        maxConcurrentLoads: config.maxConcurrentLoads,
+        maxAwarenessStateBytes: config.limits.maxAwarenessStateBytes,
+      },
+      shared,
+    );
+    this.httpServer = createServer(createHttpHandler({ metrics: this.metrics, health: () => this.health() }));
+    this.transport = new WebSocketTransport<ConnectionContext>(this.httpServer, {
+      maxPayload: config.limits.maxMessageBytes,
+      pingIntervalMs: config.pingIntervalMs,
+      scheduler: this.scheduler,
+      decideUpgrade: (request) => this.decideUpgrade(request.url ?? '/'),
+      accept: (socket, context) => {
+        const connection = new Connection(
+          this.nextConnectionId++,
+          context.docName,
+          context.permission,
+          socket,
+          config.limits,
+          shared,
+        );
+        this.connections.add(connection);
+        this.registry.connect(connection);
+        return {
+          onFrame: (frame, isBinary) => connection.receive(frame, isBinary),
+          onTransportError: (error) => connection.handleTransportError(error),
+          onPingTimeout: () => connection.terminate('no answer to ping', 'ping_timeout'),
+          onClose: (code) => {
+            connection.handleSocketClosed(code);
+            this.connections.delete(connection);
+          },
+        };
+      },
+    });
+  }
+
+  /** Starts listening; resolves with the bound port (useful with port 0). */
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.httpServer.once('error', reject);
+      this.httpServer.listen(this.config.port, this.config.host, () => {
+        this.httpServer.off('error', reject);
+        resolve(this.port);
+      });
+    });
+  }
+
+  get port(): number {
+    return (this.httpServer.address() as AddressInfo).port;
+  }
+
+  health(): HealthReport {
+    const storage = this.persistence.health();
+    return {
+      status: this.stopping !== null ? 'stopping' : storage.ok ? 'ok' : 'degraded',
+      documentsLoaded: this.registry.loadedCount,
+      connections: this.connections.size,
+      storage,
+      uptimeSeconds: Math.round((this.scheduler.now() - this.startedAt) / 1000),
+    };
+  }
+
+  /**
+   * Graceful stop: refuse new connections, tell every client to come back soon (1012), write every
+   * received update, then release storage. Rejects when updates could not be written within the
+   * shutdown timeout (they are logged; the store is left open for the process to exit on).
+   */
+  close(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.transport.stopAccepting();
+    const httpClosed = new Promise<void>((resolve) => this.httpServer.close(() => resolve()));
+    for (const connection of this.connections) {
+      connection.close(CloseCode.ServiceRestart, 'server restarting', 'shutdown');
+    }
+    this.connections.clear();
+    const flushed = this.registry.close().then(() => true);
+    const timedOut = new Promise<false>((resolve) => {
+      const timer = this.scheduler.setTimeout(() => resolve(false), this.config.shutdownTimeoutMs);
+      void flushed.then(() => timer.cancel());
+    });
+    const complete = await Promise.race([flushed, timedOut]);
+    this.persistence.close();
+    this.transport.close();
+    this.httpServer.closeAllConnections();
+    await httpClosed;
+    if (!complete) {
+      const { pendingUpdates, lastError } = this.persistence.health();
+      this.deps.logger.error({ pendingUpdates, lastError }, 'shutdown timed out with unwritten updates');
+      throw new Error(`${pendingUpdates} updates could not be written before shutdown`);
+    }
+    await this.deps.store.close();
+  }
+
+  private decideUpgrade(url: string): UpgradeDecision<ConnectionContext> {
+    const docName = documentNameFromUrl(url);
+    if (docName === null) return { accept: false, status: 400, message: 'document name missing or invalid' };
+    return { accept: true, context: { docName, permission: 'write' } };
+  }
+}

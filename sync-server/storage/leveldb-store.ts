@@ -1,0 +1,227 @@
+/**
+ * DocumentStore on LevelDB (classic-level). Key layout, keys UTF-8 strings, values raw bytes:
+ *
+ *   doc/<encodeURIComponent(name)>/snapshot    → the compacted snapshot
+ *   doc/<encodeURIComponent(name)>/log/<seq>   → one update; <seq> is 12 lowercase hex digits, zero-padded
+ *
+ * encodeURIComponent escapes '/', so a name's key prefix never contains another name's prefix ('a',
+ * 'a/b' and 'a%2Fb' become 'doc/a/', 'doc/a%2Fb/' and 'doc/a%252Fb/'). A range over a prefix ending
+ * in '/' ends at the same prefix with '0' instead, because '0' is the character right after '/'.
+ * Fixed-width sequence numbers make key order append order.
+ *
+ * Durability: writes use LevelDB's default mode, in which the write-ahead log reaches the operating
+ * system on every write. That survives a crash of the process (kill -9) but not necessarily a power
+ * loss; open with `{ sync: true }` to fsync every write as well.
+ */
+import { ClassicLevel, type BatchOperation } from 'classic-level';
+import { StorageError, type DocumentStore, type LogEntry, type StoredDocument } from './document-store';
+
+export interface LevelDbStoreOptions {
+  /** Fsync every write, trading write latency for surviving power loss. Defaults to false. */
+  readonly sync?: boolean;
+}
+
+type Database = ClassicLevel<string, Uint8Array>;
+type Operation = BatchOperation<Database, string, Uint8Array>;
+
+const DOCUMENTS_PREFIX = 'doc/';
+const SNAPSHOT_SUFFIX = 'snapshot';
+const LOG_SUFFIX = 'log/';
+const SEQUENCE_DIGITS = 12;
+const MAX_SEQUENCE = 16 ** SEQUENCE_DIGITS - 1;
+
+function documentPrefix(docName: string): string {
+  return `${DOCUMENTS_PREFIX}${encodeURIComponent(docName)}/`;
+}
+
+function logPrefix(docName: string): string {
+  return `${documentPrefix(docName)}${LOG_SUFFIX}`;
+}
+
+function snapshotKey(docName: string): string {
+  return `${documentPrefix(docName)}${SNAPSHOT_SUFFIX}`;
+}
+
+/** Everything under a prefix ending in '/': '0' is the character right after '/'. */
+function prefixRange(prefix: string): { gte: string; lt: string } {
+  return { gte: prefix, lt: `${prefix.slice(0, -1)}0` };
+}
+
+function formatSequence(sequence: number): string {
+  if (sequence > MAX_SEQUENCE) throw new StorageError(`Log sequence ${sequence} does not fit in the key layout`);
+  return sequence.toString(16).padStart(SEQUENCE_DIGITS, '0');
+}
+
+function parseSequence(logKey: string, prefix: string): number {
+  const digits = logKey.slice(prefix.length);
+  const sequence = Number.parseInt(digits, 16);
+  if (digits.length !== SEQUENCE_DIGITS || !Number.isSafeInteger(sequence)) {
+    throw new StorageError(`Malformed log key ${JSON.stringify(logKey)}`);
+  }
+  return sequence;
+}
+
+/** classic-level hands out Buffers; callers get plain arrays that own their bytes. */
+function ownedCopy(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(bytes);
+}
+
+function describeDocuments(docNames: readonly string[]): string {
+  if (docNames.length === 1) return `document ${JSON.stringify(docNames[0])}`;
+  return `documents ${docNames.map((name) => JSON.stringify(name)).join(', ')}`;
+}
+
+export class LevelDbDocumentStore implements DocumentStore {
+  /** Next log sequence per document; learned from disk the first time a document is used. */
+  private readonly nextSequence = new Map<string, number>();
+  /** Sequence reservations run one at a time, in call order, so concurrent appends keep call order. */
+  private reservations: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly db: Database,
+    private readonly writeOptions: { readonly sync: boolean },
+  ) {}
+
+  static async open(directory: string, options: LevelDbStoreOptions = {}): Promise<LevelDbDocumentStore> {
+    try {
+      const db = new ClassicLevel<string, Uint8Array>(directory, { keyEncoding: 'utf8', valueEncoding: 'view' });
+      await db.open();
+      return new LevelDbDocumentStore(db, { sync: options.sync ?? false });
+    } catch (cause) {
+      throw new StorageError(`Opening the LevelDB store in ${JSON.stringify(directory)} failed`, { cause });
+    }
+  }
+
+  load(docName: string): Promise<StoredDocument> {
+    return this.run('load', [docName], async () => {
+      // One iterator reads one consistent LevelDB snapshot, so a compaction running meanwhile cannot
+      // make the old log and the new snapshot both look absent. 'log/' sorts before 'snapshot'.
+      const entries = await this.db.iterator(prefixRange(documentPrefix(docName))).all();
+      const prefix = logPrefix(docName);
+      const snapshotKeyOfDocument = snapshotKey(docName);
+      const log: Uint8Array[] = [];
+      let snapshot: Uint8Array | null = null;
+      let lastLogKey: string | undefined;
+      for (const [key, value] of entries) {
+        if (key.startsWith(prefix)) {
+          log.push(ownedCopy(value));
+          lastLogKey = key;
+        } else if (key === snapshotKeyOfDocument) {
+          snapshot = ownedCopy(value);
+        }
+      }
+      this.learnNextSequence(docName, lastLogKey === undefined ? 0 : parseSequence(lastLogKey, prefix) + 1);
+      return { snapshot, log };
+    });
+  }
+
+  append(entries: readonly LogEntry[]): Promise<void> {
+    const docNames = [...new Set(entries.map((entry) => entry.docName))];
+    return this.run('append', docNames, async () => {
+      if (entries.length === 0) return;
+      await this.db.batch(await this.reserveLogKeys(entries, docNames), this.writeOptions);
+    });
+  }
+
+  compact(docName: string, snapshot: Uint8Array): Promise<void> {
+    return this.run('compact', [docName], async () => {
+      // Deleting the keys we saw, rather than the whole range, means an append that slipped in despite
+      // the no-concurrent-append rule survives instead of being silently dropped.
+      const logKeys = await this.db.keys(prefixRange(logPrefix(docName))).all();
+      const operations: Operation[] = [
+        { type: 'put', key: snapshotKey(docName), value: snapshot },
+        ...logKeys.map((key): Operation => ({ type: 'del', key })),
+      ];
+      await this.db.batch(operations, this.writeOptions);
+      // The in-memory counter keeps counting; after a restart it begins at 0 again, which is fine.
+    });
+  }
+
+  delete(docName: string): Promise<void> {
+    return this.run('delete', [docName], async () => {
+      const keys = await this.db.keys(prefixRange(documentPrefix(docName))).all();
+      await this.db.batch(
+        keys.map((key): Operation => ({ type: 'del', key })),
+        this.writeOptions,
+      );
+      this.nextSequence.delete(docName);
+    });
+  }
+
+  listDocuments(): Promise<string[]> {
+    return this.run('listDocuments', [], async () => {
+      const names: string[] = [];
+      const iterator = this.db.keys(prefixRange(DOCUMENTS_PREFIX));
+      try {
+        for (let key = await iterator.next(); key !== undefined; key = await iterator.next()) {
+          const nameEnd = key.indexOf('/', DOCUMENTS_PREFIX.length);
+          if (nameEnd === -1) throw new StorageError(`Malformed document key ${JSON.stringify(key)}`);
+          const prefix = key.slice(0, nameEnd + 1);
+          names.push(decodeURIComponent(prefix.slice(DOCUMENTS_PREFIX.length, -1)));
+          // Jump over the rest of this document (its whole log) instead of reading every key.
+          iterator.seek(prefixRange(prefix).lt);
+        }
+      } finally {
+        await iterator.close();
+      }
+      return names.sort();
+    });
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.db.close();
+    } catch (cause) {
+      throw new StorageError('Closing the LevelDB store failed', { cause });
+    }
+  }
+
+  /** Runs one store operation, reporting any failure as a StorageError that names it. */
+  private async run<T>(operation: string, docNames: readonly string[], work: () => Promise<T>): Promise<T> {
+    const subject = docNames.length === 0 ? '' : ` of ${describeDocuments(docNames)}`;
+    if (this.db.status !== 'open') {
+      throw new StorageError(`LevelDB ${operation}${subject} failed: the store is ${this.db.status}`);
+    }
+    try {
+      return await work();
+    } catch (cause) {
+      throw new StorageError(`LevelDB ${operation}${subject} failed`, { cause });
+    }
+  }
+
+  /** Gives every entry the next free log key of its document, in call order across concurrent appends. */
+  private reserveLogKeys(entries: readonly LogEntry[], docNames: readonly string[]): Promise<Operation[]> {
+    const reserved = this.reservations.then(() => this.reserveLogKeysNow(entries, docNames));
+    this.reservations = reserved.catch(() => undefined);
+    return reserved;
+  }
+
+  private async reserveLogKeysNow(entries: readonly LogEntry[], docNames: readonly string[]): Promise<Operation[]> {
+    const unknownNames = docNames.filter((name) => !this.nextSequence.has(name));
+    const learned = await Promise.all(
+      unknownNames.map(async (name) => ({ name, next: await this.readNextSequence(name) })),
+    );
+    for (const { name, next } of learned) this.learnNextSequence(name, next);
+    // Nothing below awaits, so no other reservation can interleave. A counter can only be missing
+    // here if a concurrent delete forgot it, and then the document's log is empty again.
+    return entries.map(({ docName, update }): Operation => {
+      const sequence = this.nextSequence.get(docName) ?? 0;
+      this.nextSequence.set(docName, sequence + 1);
+      return { type: 'put', key: `${logPrefix(docName)}${formatSequence(sequence)}`, value: update };
+    });
+  }
+
+  private async readNextSequence(docName: string): Promise<number> {
+    const prefix = logPrefix(docName);
+    const [lastKey] = await this.db.keys({ ...prefixRange(prefix), reverse: true, limit: 1 }).all();
+    return lastKey === undefined ? 0 : parseSequence(lastKey, prefix) + 1;
+  }
+
+  /**
+   * Records a counter read from disk unless one is known already: a known counter also covers
+   * reservations whose writes are still in flight, which a read may not have seen.
+   */
+  private learnNextSequence(docName: string, next: number): void {
+    if (!this.nextSequence.has(docName)) this.nextSequence.set(docName, next);
+  }
+}

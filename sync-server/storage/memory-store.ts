@@ -1,0 +1,69 @@
+/**
+ * DocumentStore kept in process memory, for tests and for running without persistence. Bytes are
+ * copied on the way in and out, so neither the caller nor a later reader can change stored data.
+ */
+import { StorageError, type DocumentStore, type LogEntry, type StoredDocument } from './document-store';
+
+interface MemoryDocument {
+  snapshot: Uint8Array | null;
+  log: Uint8Array[];
+}
+
+function copyOf(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(bytes);
+}
+
+export class MemoryDocumentStore implements DocumentStore {
+  private readonly documents = new Map<string, MemoryDocument>();
+  private closed = false;
+
+  async load(docName: string): Promise<StoredDocument> {
+    this.assertOpen('load', [docName]);
+    const document = this.documents.get(docName);
+    if (document === undefined) return { snapshot: null, log: [] };
+    return {
+      snapshot: document.snapshot === null ? null : copyOf(document.snapshot),
+      log: document.log.map(copyOf),
+    };
+  }
+
+  async append(entries: readonly LogEntry[]): Promise<void> {
+    this.assertOpen('append', entries.map((entry) => entry.docName));
+    // Copy everything before touching the map, so the call is all-or-nothing.
+    const copies = entries.map(({ docName, update }) => ({ docName, update: copyOf(update) }));
+    for (const { docName, update } of copies) this.documentFor(docName).log.push(update);
+  }
+
+  async compact(docName: string, snapshot: Uint8Array): Promise<void> {
+    this.assertOpen('compact', [docName]);
+    this.documents.set(docName, { snapshot: copyOf(snapshot), log: [] });
+  }
+
+  async delete(docName: string): Promise<void> {
+    this.assertOpen('delete', [docName]);
+    this.documents.delete(docName);
+  }
+
+  async listDocuments(): Promise<string[]> {
+    this.assertOpen('listDocuments', []);
+    return [...this.documents.keys()].sort();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  private documentFor(docName: string): MemoryDocument {
+    const existing = this.documents.get(docName);
+    if (existing !== undefined) return existing;
+    const created: MemoryDocument = { snapshot: null, log: [] };
+    this.documents.set(docName, created);
+    return created;
+  }
+
+  private assertOpen(operation: string, docNames: readonly string[]): void {
+    if (!this.closed) return;
+    const subject = docNames.length === 0 ? '' : ` of ${[...new Set(docNames)].map((name) => JSON.stringify(name)).join(', ')}`;
+    throw new StorageError(`Memory store ${operation}${subject} failed: the store is closed`);
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * Rooms, connections and persistence wired as in the server, over in-memory sockets and a manual
+ * clock: no network, no timers, every step explicit.
+ */
+import pino from 'pino';
+import * as Y from 'yjs';
+import { decodeAwarenessUpdate, type AwarenessEntry } from '../../lib/protocol/awareness';
+import {
+  decodeMessage,
+  encodeAwarenessMessage,
+  encodeSaveRequest,
+  encodeSyncStep1,
+  encodeSyncStep2,
+  encodeSyncUpdate,
+  type Message,
+} from '../../lib/protocol/messages';
+import type { ConnectionLimits } from '../../sync-server/config';
+import { Connection } from '../../sync-server/connection';
+import { ServerMetrics } from '../../sync-server/metrics';
+import { PersistenceQueue } from '../../sync-server/persistence-queue';
+import type { Permission } from '../../sync-server/room';
+import { RoomRegistry } from '../../sync-server/room-registry';
+import type { DocumentStore } from '../../sync-server/storage/document-store';
+import { ManualScheduler } from './manual-scheduler';
+import { MemorySocket } from './memory-socket';
+
+export const testLimits: ConnectionLimits = {
+  maxMessageBytes: 1024 * 1024,
+  maxAwarenessStateBytes: 1024,
+  messagesPerSecond: 1000,
+  messageBurst: 2000,
+  bytesPerSecond: 1024 * 1024,
+  sendBufferLimitBytes: 64 * 1024,
+  slowClientTimeoutMs: 1000,
+  maxQueuedBytesWhileLoading: 1024 * 1024,
+};
+
+export interface HarnessOptions {
+  readonly limits?: Partial<ConnectionLimits>;
+  readonly compactAfterUpdates?: number;
+  readonly unloadGraceMs?: number;
+}
+
+export function createRoomHarness(store: DocumentStore, options: HarnessOptions = {}) {
+  const scheduler = new ManualScheduler();
+  const metrics = new ServerMetrics();
+  const logger = pino({ level: 'silent' });
+  const deps = { logger, metrics, scheduler };
+  const persistence = new PersistenceQueue(
+    store,
+    { compactAfterUpdates: options.compactAfterUpdates ?? 1000, retryMaxMs: 1000 },
+    deps,
+  );
+  const registry = new RoomRegistry(
+    store,
+    persistence,
+    {
+      unloadGraceMs: options.unloadGraceMs ?? 5000,
+      maxConcurrentLoads: 4,
+      maxAwarenessStateBytes: options.limits?.maxAwarenessStateBytes ?? testLimits.maxAwarenessStateBytes,
+    },
+    deps,
+  );
+  const limits = { ...testLimits, ...options.limits };
+  let nextId = 1;
+
+  return {
+    scheduler,
+    metrics,
+    persistence,
+    registry,
+    /** A connected client; it has the document's content once `synced` resolves. */
+    connect(docName: string, permission: Permission = 'write'): ProtocolClient {
+      const socket = new MemorySocket();
+      const connection = new Connection(nextId++, docName, permission, socket, limits, deps);
+      const client = new ProtocolClient(connection, socket);
+      registry.connect(connection);
+      return client;
+    },
+  };
+}
+
+/** A minimal y-websocket client speaking the protocol directly to a Connection. */
+export class ProtocolClient {
+  readonly doc = new Y.Doc();
+  readonly received: Message[] = [];
+  readonly presences = new Map<number, string>();
+  private readonly savedIds = new Set<number>();
+
+  constructor(
+    readonly connection: Connection,
+    readonly socket: MemorySocket,
+  ) {
+    socket.onSend = (frame) => this.handle(decodeMessage(frame));
+    this.doc.on('update', (update: Uint8Array, origin: unknown) => {
+      if (origin !== this) this.sendFrame(encodeSyncUpdate(update));
+    });
+  }
+
+  get text(): string {
+    return this.doc.getText('t').toString();
+  }
+
+  /** Starts a sync the way y-websocket does: our state vector first. */
+  sync(): void {
+    this.sendFrame(encodeSyncStep1(Y.encodeStateVector(this.doc)));
+  }
+
+  type(text: string): void {
+    const t = this.doc.getText('t');
+    t.insert(t.length, text);
+  }
+
+  sendFrame(frame: Uint8Array, isBinary = true): void {
+    this.connection.receive(frame, isBinary);
+  }
+
+  sendAwareness(update: Uint8Array): void {
+    this.sendFrame(encodeAwarenessMessage(update));
+  }
+
+  requestSave(id: number): void {
+    this.sendFrame(encodeSaveRequest(id));
+  }
+
+  wasSaved(id: number): boolean {
+    return this.savedIds.has(id);
+  }
+
+  close(): void {
+    this.connection.handleSocketClosed(1000);
+  }
+
+  private handle(message: Message): void {
+    this.received.push(message);
+    switch (message.type) {
+      case 'sync-step-1':
+        this.sendFrame(encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, message.stateVector)));
+        break;
+      case 'sync-step-2':
+      case 'sync-update':
+        Y.applyUpdate(this.doc, message.update, this);
+        break;
+      case 'awareness':
+        for (const entry of decodeAwarenessUpdate(message.update, Infinity)) this.applyPresence(entry);
+        break;
+      case 'saved':
+        this.savedIds.add(message.requestId);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private applyPresence(entry: AwarenessEntry): void {
+    if (entry.state === 'null') this.presences.delete(entry.clientId);
+    else this.presences.set(entry.clientId, entry.state);
+  }
+}

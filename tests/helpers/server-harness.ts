@@ -1,0 +1,151 @@
+/**
+ * Real sync servers for integration tests: in-process (for restarts and inspection) or as a child
+ * process (for kill -9), always on 127.0.0.1 with LevelDB in a fresh temp folder.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import WebSocket from 'ws';
+import * as Y from 'yjs';
+import { WebsocketProvider } from 'y-websocket';
+import { loadConfig } from '../../sync-server/config';
+import { SyncServer } from '../../sync-server/server';
+import { LevelDbDocumentStore } from '../../sync-server/storage/leveldb-store';
+import { waitFor } from './poll';
+
+export async function makeTempDir(prefix = 'tandem-test-'): Promise<string> {
+  return mkdtemp(path.join(os.tmpdir(), prefix));
+}
+
+export async function removeDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export interface InProcessServer {
+  readonly server: SyncServer;
+  readonly store: LevelDbDocumentStore;
+  readonly port: number;
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts a server in this process; `env` overrides configuration as environment variables would. */
+export async function startServer(
+  dataDir: string,
+  env: Record<string, string> = {},
+  port = 0,
+): Promise<InProcessServer> {
+  const config = loadConfig({ SYNC_HOST: '127.0.0.1', SYNC_PORT: String(port), DATA_DIR: dataDir, ...env });
+  const store = await LevelDbDocumentStore.open(path.join(dataDir, 'documents'));
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const server = new SyncServer(config, { store, logger });
+  const boundPort = await server.listen();
+  return {
+    server,
+    store,
+    port: boundPort,
+    url: `ws://127.0.0.1:${boundPort}`,
+    stop: () => server.close(),
+  };
+}
+
+export interface ChildServer {
+  readonly port: number;
+  readonly url: string;
+  readonly process: ChildProcess;
+  readonly output: () => string;
+  kill(signal: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Runs the real entry point (`npm run sync-server`'s command) as a child process. */
+export async function spawnServer(dataDir: string, port: number, env: Record<string, string> = {}): Promise<ChildServer> {
+  // node itself runs the server (tsx only as a loader), so signals reach the server process directly.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'sync-server/main.ts'], {
+    env: {
+      ...process.env,
+      SYNC_HOST: '127.0.0.1',
+      SYNC_PORT: String(port),
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`server exited early:\n${output}`);
+      const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+      return response.ok;
+    },
+    { timeoutMs: 30_000, what: 'child sync server to answer /healthz' },
+  );
+  return {
+    port,
+    url: `ws://127.0.0.1:${port}`,
+    process: child,
+    output: () => output,
+    kill: async (signal) => {
+      if (child.exitCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+// Each WebsocketProvider in Node registers a process 'exit' listener; tests open dozens.
+process.setMaxListeners(500);
+
+/** A stock y-websocket client, as any Yjs app would use it. */
+export function connectClient(url: string, docName: string, doc = new Y.Doc()): WebsocketProvider {
+  return new WebsocketProvider(url, docName, doc, {
+    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+    // Node 20 has a global BroadcastChannel: without this, clients in one process would sync
+    // through it and bypass the server under test.
+    disableBc: true,
+    maxBackoffTime: 300,
+  });
+}
+
+export function waitForSync(provider: WebsocketProvider, timeoutMs = 10_000): Promise<void> {
+  return waitFor(() => provider.synced, { timeoutMs, what: `sync of ${provider.roomname}` }).then(() => undefined);
+}
+
+export function textOf(provider: WebsocketProvider): string {
+  return provider.doc.getText('t').toString();
+}
+
+export function destroyAll(providers: Iterable<WebsocketProvider>): void {
+  for (const provider of providers) provider.destroy();
+}
+
+/** The document's text as stored on disk, read with a fresh store (the server must be stopped). */
+export async function storedText(dataDir: string, docName: string): Promise<string> {
+  const store = await LevelDbDocumentStore.open(path.join(dataDir, 'documents'));
+  try {
+    const stored = await store.load(docName);
+    const doc = new Y.Doc();
+    if (stored.snapshot) Y.applyUpdate(doc, stored.snapshot);
+    for (const update of stored.log) Y.applyUpdate(doc, update);
+    return doc.getText('t').toString();
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,281 @@
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { encodeAwarenessUpdate } from '../../lib/protocol/awareness';
+import { CloseCode } from '../../lib/protocol/close-codes';
+import { MemoryDocumentStore } from '../../sync-server/storage/memory-store';
+import { waitFor } from '../helpers/poll';
+import { createRoomHarness } from '../helpers/room-harness';
+import { ControllableStore, gate } from '../helpers/store-wrappers';
+
+async function storedText(store: MemoryDocumentStore, docName: string): Promise<string> {
+  const stored = await store.load(docName);
+  const doc = new Y.Doc();
+  if (stored.snapshot) Y.applyUpdate(doc, stored.snapshot);
+  for (const update of stored.log) Y.applyUpdate(doc, update);
+  return doc.getText('t').toString();
+}
+
+describe('room: sync between clients', () => {
+  it('sends nothing before the stored state is loaded, then syncs it in the first step 2', async () => {
+    const memory = new MemoryDocumentStore();
+    const seed = new Y.Doc();
+    seed.getText('t').insert(0, 'stored text');
+    await memory.append([{ docName: 'doc', update: Y.encodeStateAsUpdate(seed) }]);
+    const store = new ControllableStore(memory);
+    const loadGate = gate();
+    store.loadGate = loadGate.promise;
+    const harness = createRoomHarness(store);
+
+    const client = harness.connect('doc');
+    client.sync();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(client.received).toEqual([]);
+
+    loadGate.open();
+    await waitFor(() => client.text === 'stored text', { what: 'content after load' });
+    // The content arrived as the answer to the client's step 1, not as a later update.
+    const firstDiff = client.received.find((m) => m.type === 'sync-step-2');
+    expect(firstDiff).toBeDefined();
+    expect(client.received.some((m) => m.type === 'sync-update')).toBe(false);
+  });
+
+  it('shares one load between concurrent connections to a cold document', async () => {
+    const store = new ControllableStore(new MemoryDocumentStore());
+    const loadGate = gate();
+    store.loadGate = loadGate.promise;
+    const harness = createRoomHarness(store);
+    const clients = Array.from({ length: 5 }, () => harness.connect('cold'));
+    loadGate.open();
+    await waitFor(() => clients.every((c) => c.received.length > 0), { what: 'all joined' });
+    expect(store.loadCalls).toBe(1);
+  });
+
+  it('relays an update to the others, never back to its sender, and stores it', async () => {
+    const store = new MemoryDocumentStore();
+    const harness = createRoomHarness(store);
+    const alice = harness.connect('doc');
+    const bob = harness.connect('doc');
+    await waitFor(() => alice.received.length > 0 && bob.received.length > 0);
+    alice.sync();
+    bob.sync();
+    const aliceBefore = alice.received.length;
+    alice.type('hello');
+    expect(bob.text).toBe('hello');
+    expect(alice.received.slice(aliceBefore).some((m) => m.type === 'sync-update')).toBe(false);
+    await waitFor(async () => (await storedText(store, 'doc')) === 'hello', { what: 'stored' });
+  });
+
+  it('keeps documents isolated', async () => {
+    const harness = createRoomHarness(new MemoryDocumentStore());
+    const a = harness.connect('a');
+    const b = harness.connect('b');
+    await waitFor(() => a.received.length > 0 && b.received.length > 0);
+    a.type('only in a');
+    expect(b.text).toBe('');
+  });
+});
+
+describe('room: save acknowledgements', () => {
+  it('answers a save request only once the updates before it are on disk', async () => {
+    const memory = new MemoryDocumentStore();
+    const store = new ControllableStore(memory);
+    const harness = createRoomHarness(store);
+    const client = harness.connect('doc');
+    await waitFor(() => client.received.length > 0);
+    store.failWrites = true;
+    client.type('precious');
+    client.requestSave(1);
+    await waitFor(() => store.appendCalls > 0, { what: 'a failed write' });
+    expect(client.wasSaved(1)).toBe(false);
+    expect(harness.persistence.health().ok).toBe(false);
+    expect(await storedText(memory, 'doc')).toBe('');
+
+    store.failWrites = false;
+    harness.scheduler.advance(2000); // the retry timer
+    await waitFor(() => client.wasSaved(1), { what: 'saved after recovery' });
+    expect(await storedText(memory, 'doc')).toBe('precious');
+    expect(harness.persistence.health().ok).toBe(true);
+  });
+});
+
+describe('room: awareness', () => {
+  const presence = (clientId: number, clock: number, name: string | null) =>
+    encodeAwarenessUpdate([{ clientId, clock, state: name === null ? 'null' : JSON.stringify({ user: { name } }) }]);
+
+  it('relays presence, sends it to late joiners, and removes it when the owner leaves', async () => {
+    const harness = createRoomHarness(new MemoryDocumentStore());
+    const alice = harness.connect('doc');
+    const bob = harness.connect('doc');
+    await waitFor(() => alice.received.length > 0 && bob.received.length > 0);
+    alice.sendAwareness(presence(11, 1, 'Alice'));
+    expect(bob.presences.get(11)).toContain('Alice');
+
+    const carol = harness.connect('doc');
+    await waitFor(() => carol.presences.has(11), { what: 'late joiner sees Alice' });
+
+    alice.close();
+    expect(bob.presences.has(11)).toBe(false);
+    expect(carol.presences.has(11)).toBe(false);
+  });
+
+  it('lets no connection change or remove a presence another connection owns', async () => {
+    const harness = createRoomHarness(new MemoryDocumentStore());
+    const alice = harness.connect('doc');
+    const mallory = harness.connect('doc');
+    const bob = harness.connect('doc');
+    await waitFor(() => [alice, mallory, bob].every((c) => c.received.length > 0));
+    alice.sendAwareness(presence(11, 1, 'Alice'));
+    mallory.sendAwareness(presence(11, 5, 'Mallory'));
+    mallory.sendAwareness(presence(11, 6, null));
+    expect(bob.presences.get(11)).toContain('Alice');
+    expect(mallory.socket.isGone).toBe(false);
+  });
+
+  it('tells a reconnecting client it was marked gone, so it can announce itself again', async () => {
+    const harness = createRoomHarness(new MemoryDocumentStore());
+    const first = harness.connect('doc');
+    const bob = harness.connect('doc');
+    await waitFor(() => first.received.length > 0 && bob.received.length > 0);
+    first.sendAwareness(presence(11, 3, 'Alice'));
+    first.close(); // server records the removal at clock 4
+    const again = harness.connect('doc');
+    await waitFor(() => again.received.length > 0);
+    again.sendAwareness(presence(11, 3, 'Alice')); // stale: same clock as before
+    expect(again.presences.get(11)).toBeUndefined();
+    const correction = again.received.filter((m) => m.type === 'awareness');
+    expect(correction.length).toBeGreaterThan(0);
+    again.sendAwareness(presence(11, 5, 'Alice'));
+    expect(bob.presences.get(11)).toContain('Alice');
+  });
+});
+
+describe('room: hostile input', () => {
+  const cases: Array<{ name: string; frame: Uint8Array; isBinary?: boolean; code: number }> = [
+    { name: 'text frame', frame: new TextEncoder().encode('hello'), isBinary: false, code: CloseCode.UnsupportedData },
+    { name: 'unknown message type', frame: Uint8Array.of(42), code: CloseCode.ProtocolError },
+    { name: 'unknown sync step', frame: Uint8Array.of(0, 9, 0), code: CloseCode.ProtocolError },
+    { name: 'bad varint', frame: Uint8Array.of(0xff, 0xff), code: CloseCode.ProtocolError },
+    { name: 'truncated payload', frame: Uint8Array.of(0, 2, 50, 1, 2, 3), code: CloseCode.ProtocolError },
+    { name: 'garbage update', frame: Uint8Array.of(0, 2, 5, 9, 9, 9, 9, 9), code: CloseCode.InvalidPayload },
+    { name: 'garbage state vector', frame: Uint8Array.of(0, 0, 2, 5, 1), code: CloseCode.InvalidPayload },
+    { name: 'awareness with bad JSON', frame: Uint8Array.of(1, 6, 1, 1, 1, 2, 0x7b, 0x7b), code: CloseCode.InvalidPayload },
+    { name: 'server-only message', frame: Uint8Array.of(100, 1, 1), code: CloseCode.ProtocolError },
+  ];
+
+  for (const testCase of cases) {
+    it(`${testCase.name}: closes that connection with ${testCase.code}; the document and others carry on`, async () => {
+      const harness = createRoomHarness(new MemoryDocumentStore());
+      const victim = harness.connect('doc');
+      const other = harness.connect('doc');
+      await waitFor(() => victim.received.length > 0 && other.received.length > 0);
+      victim.type('before ');
+      expect(other.text).toBe('before ');
+
+      victim.sendFrame(testCase.frame, testCase.isBinary ?? true);
+      expect(victim.socket.closed?.code).toBe(testCase.code);
+      expect(victim.socket.closed?.reason.length).toBeGreaterThan(0);
+
+      other.type('after');
+      const reader = harness.connect('doc');
+      reader.sync();
+      await waitFor(() => reader.text === 'before after', { what: 'document intact' });
+      expect(other.socket.isGone).toBe(false);
+    });
+  }
+
+  it('closes a connection that exceeds its message rate with 1008', async () => {
+    const harness = createRoomHarness(new MemoryDocumentStore(), { limits: { messagesPerSecond: 10, messageBurst: 20 } });
+    const client = harness.connect('doc');
+    await waitFor(() => client.received.length > 0);
+    for (let i = 0; i < 25 && !client.socket.isGone; i++) client.sendFrame(Uint8Array.of(3));
+    expect(client.socket.closed?.code).toBe(CloseCode.PolicyViolation);
+  });
+
+  it('refuses a read-only connection’s edits, telling it once', async () => {
+    const harness = createRoomHarness(new MemoryDocumentStore());
+    const writer = harness.connect('doc', 'write');
+    const viewer = harness.connect('doc', 'read');
+    await waitFor(() => writer.received.length > 0 && viewer.received.length > 0);
+    viewer.type('x');
+    viewer.type('y');
+    expect(writer.text).toBe('');
+    expect(viewer.received.filter((m) => m.type === 'permission-denied')).toHaveLength(1);
+    writer.type('from writer');
+    expect(writer.text).toBe('from writer');
+    // The viewer still follows live edits (its own refused ones stay local to it).
+    expect(viewer.text).toContain('from writer');
+  });
+
+  it('terminates a client that stops reading', async () => {
+    const harness = createRoomHarness(new MemoryDocumentStore());
+    const writer = harness.connect('doc');
+    const stalled = harness.connect('doc');
+    await waitFor(() => writer.received.length > 0 && stalled.received.length > 0);
+    stalled.socket.bufferedAmount = 10 * 1024 * 1024;
+    writer.type('x');
+    expect(stalled.socket.terminated).toBe(false);
+    harness.scheduler.advance(1500);
+    expect(stalled.socket.terminated).toBe(true);
+    expect(writer.socket.isGone).toBe(false);
+  });
+});
+
+describe('room registry: unloading', () => {
+  it('unloads an idle document after the grace period, compacted, and reloads it intact', async () => {
+    const memory = new MemoryDocumentStore();
+    const store = new ControllableStore(memory);
+    const harness = createRoomHarness(store, { unloadGraceMs: 5000 });
+    const client = harness.connect('doc');
+    await waitFor(() => client.received.length > 0);
+    for (const word of ['one ', 'two ', 'three']) client.type(word);
+    client.close();
+    expect(harness.registry.loadedCount).toBe(1);
+    harness.scheduler.advance(4000);
+    expect(harness.registry.loadedCount).toBe(1);
+    harness.scheduler.advance(1500);
+    await waitFor(() => harness.registry.loadedCount === 0, { what: 'unloaded' });
+    const stored = await memory.load('doc');
+    expect(stored.log).toHaveLength(0);
+    expect(stored.snapshot).not.toBeNull();
+
+    const reader = harness.connect('doc');
+    reader.sync();
+    await waitFor(() => reader.text === 'one two three', { what: 'reloaded content' });
+  });
+
+  it('keeps a room with unwritten updates in memory while storage fails', async () => {
+    const memory = new MemoryDocumentStore();
+    const store = new ControllableStore(memory);
+    const harness = createRoomHarness(store, { unloadGraceMs: 100 });
+    const client = harness.connect('doc');
+    await waitFor(() => client.received.length > 0);
+    store.failWrites = true;
+    client.type('not yet on disk');
+    client.close();
+    harness.scheduler.advance(200);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(harness.registry.loadedCount).toBe(1);
+    store.failWrites = false;
+    for (let i = 0; i < 20 && harness.registry.loadedCount > 0; i++) {
+      harness.scheduler.advance(1000);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await waitFor(() => harness.registry.loadedCount === 0, { what: 'unloaded after recovery' });
+    expect(await storedText(memory, 'doc')).toBe('not yet on disk');
+  });
+
+  it('compacts the log once it passes the threshold', async () => {
+    const memory = new MemoryDocumentStore();
+    const harness = createRoomHarness(memory, { compactAfterUpdates: 10 });
+    const client = harness.connect('doc');
+    await waitFor(() => client.received.length > 0);
+    for (let i = 0; i < 25; i++) {
+      client.type(String(i % 10));
+      await harness.persistence.whenPersisted('doc');
+    }
+    await waitFor(async () => (await memory.load('doc')).snapshot !== null, { what: 'a snapshot' });
+    const stored = await memory.load('doc');
+    expect(stored.log.length).toBeLessThan(10);
+    expect(await storedText(memory, 'doc')).toBe(client.text);
+  });
+});

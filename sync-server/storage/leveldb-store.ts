@@ -72,7 +72,7 @@ function describeDocuments(docNames: readonly string[]): string {
 }
 
 export class LevelDbDocumentStore implements DocumentStore {
-  /** Next log sequence per document; learned from disk the first time a document is used. */
+  /** Next log sequence per document with a non-empty log; learned from disk on its first append. */
   private readonly nextSequence = new Map<string, number>();
   /** Sequence reservations run one at a time, in call order, so concurrent appends keep call order. */
   private reservations: Promise<unknown> = Promise.resolve();
@@ -110,7 +110,7 @@ export class LevelDbDocumentStore implements DocumentStore {
           snapshot = ownedCopy(value);
         }
       }
-      this.learnNextSequence(docName, lastLogKey === undefined ? 0 : parseSequence(lastLogKey, prefix) + 1);
+      if (lastLogKey !== undefined) parseSequence(lastLogKey, prefix); // refuse a malformed key early
       return { snapshot, log };
     });
   }
@@ -133,7 +133,9 @@ export class LevelDbDocumentStore implements DocumentStore {
         ...logKeys.map((key): Operation => ({ type: 'del', key })),
       ];
       await this.db.batch(operations, this.writeOptions);
-      // The in-memory counter keeps counting; after a restart it begins at 0 again, which is fine.
+      // The log is empty now, so the counter can be learned again from disk when next needed.
+      // Forgetting it keeps memory bounded by the documents in use, not every document ever written.
+      this.nextSequence.delete(docName);
     });
   }
 

@@ -74,8 +74,9 @@ export interface ChildServer {
 
 /** Runs the real entry point (`npm run sync-server`'s command) as a child process. */
 export async function spawnServer(dataDir: string, port: number, env: Record<string, string> = {}): Promise<ChildServer> {
-  // node itself runs the server (tsx only as a loader), so signals reach the server process directly.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'sync-server/main.ts'], {
+  // The production bundle (built by `npm test` before vitest starts), run by node itself so that
+  // signals reach the server process directly.
+  const child = spawn(process.execPath, ['--enable-source-maps', 'sync-server/dist/main.js'], {
     env: {
       ...process.env,
       SYNC_HOST: '127.0.0.1',

@@ -1,5 +1,8 @@
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
 import type { WebsocketProvider } from 'y-websocket';
+import { LevelDbDocumentStore } from '../../sync-server/storage/leveldb-store';
 import { waitFor } from '../helpers/poll';
 import {
   connectClient,
@@ -36,6 +39,35 @@ afterEach(async () => {
 });
 
 describe('persistence across restarts', () => {
+  it('a cold 1 MB document arrives complete with the first sync', async () => {
+    const seed = new Y.Doc();
+    const text = seed.getText('t');
+    let state = 7;
+    const random = () => (state = (state * 48271) % 2147483647) / 2147483647;
+    // ~20,000 mixed inserts and deletes, as a long editing history produces.
+    for (let i = 0; i < 20_000; i++) {
+      if (text.length > 100 && random() < 0.25) text.delete(Math.floor(random() * (text.length - 10)), 5);
+      else text.insert(Math.floor(random() * text.length), 'lorem ipsum dolor sit amet '.slice(0, 5 + Math.floor(random() * 60)));
+    }
+    const expected = text.toString();
+    const store = await LevelDbDocumentStore.open(path.join(dataDir, 'documents'));
+    await store.append([{ docName: 'big', update: Y.encodeStateAsUpdate(seed) }]);
+    await store.close();
+    expect(Y.encodeStateAsUpdate(seed).byteLength).toBeGreaterThan(500_000);
+
+    const server = await startServer(dataDir);
+    const reader = client(server.url, 'big');
+    let textAtSync: string | null = null;
+    reader.once('sync', () => {
+      textAtSync = textOf(reader);
+    });
+    await waitForSync(reader, 20_000);
+    // The content is there the moment the client reports synced, not delivered as a later update.
+    expect(textAtSync).toBe(expected);
+    destroyAll(providers.splice(0));
+    await server.stop();
+  });
+
   it('a restart keeps everything', async () => {
     const first = await startServer(dataDir);
     const writer = client(first.url, 'notes');

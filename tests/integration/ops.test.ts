@@ -1,0 +1,100 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { WebsocketProvider } from 'y-websocket';
+import { waitFor } from '../helpers/poll';
+import {
+  connectClient,
+  destroyAll,
+  makeTempDir,
+  removeDir,
+  startServer,
+  textOf,
+  waitForSync,
+  type InProcessServer,
+} from '../helpers/server-harness';
+
+let dataDir: string | null = null;
+let server: InProcessServer | null = null;
+const providers: WebsocketProvider[] = [];
+
+afterEach(async () => {
+  destroyAll(providers.splice(0));
+  await server?.stop();
+  if (dataDir) await removeDir(dataDir);
+  server = null;
+  dataDir = null;
+});
+
+async function start(env: Record<string, string> = {}): Promise<InProcessServer> {
+  dataDir = await makeTempDir();
+  server = await startServer(dataDir, env);
+  return server;
+}
+
+async function health(port: number): Promise<{ status: string; documentsLoaded: number; connections: number; storage: { ok: boolean } }> {
+  const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+  return response.json() as Promise<never>;
+}
+
+describe('operations endpoints', () => {
+  it('/healthz reports documents, connections and storage', async () => {
+    const { url, port } = await start();
+    const client = connectClient(url, 'ops');
+    providers.push(client);
+    await waitForSync(client);
+    const report = await health(port);
+    expect(report).toMatchObject({ status: 'ok', documentsLoaded: 1, connections: 1, storage: { ok: true } });
+  });
+
+  it('/metrics serves Prometheus text with the server metrics', async () => {
+    const { url, port } = await start();
+    const client = connectClient(url, 'ops');
+    providers.push(client);
+    await waitForSync(client);
+    client.doc.getText('t').insert(0, 'counted');
+    await waitFor(async () => (await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).includes('type="sync-update"'));
+    const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+    expect(response.headers.get('content-type')).toContain('text/plain');
+    const text = await response.text();
+    for (const name of [
+      'tandem_connections 1',
+      'tandem_documents_loaded 1',
+      'tandem_messages_received_total',
+      'tandem_bytes_received_total',
+      'tandem_bytes_sent_total',
+      'tandem_update_apply_seconds_bucket',
+      'tandem_storage_write_seconds_bucket',
+      'tandem_storage_healthy 1',
+    ]) {
+      expect(text).toContain(name);
+    }
+  });
+
+  it('answers 404 for other paths', async () => {
+    const { port } = await start();
+    expect((await fetch(`http://127.0.0.1:${port}/nope`)).status).toBe(404);
+  });
+});
+
+describe('idle documents', () => {
+  it('are written, compacted and unloaded after the grace period, then load intact', async () => {
+    const started = await start({ DOC_UNLOAD_GRACE_MS: '200' });
+    const writer = connectClient(started.url, 'idle');
+    providers.push(writer);
+    await waitForSync(writer);
+    for (let i = 0; i < 50; i++) writer.doc.getText('t').insert(i, 'z');
+    const witness = connectClient(started.url, 'idle');
+    providers.push(witness);
+    await waitFor(() => textOf(witness) === 'z'.repeat(50));
+    destroyAll(providers.splice(0));
+
+    await waitFor(async () => (await health(started.port)).documentsLoaded === 0, { what: 'unload' });
+    const stored = await started.store.load('idle');
+    expect(stored.log).toHaveLength(0);
+    expect(stored.snapshot).not.toBeNull();
+
+    const reader = connectClient(started.url, 'idle');
+    providers.push(reader);
+    await waitForSync(reader);
+    expect(textOf(reader)).toBe('z'.repeat(50));
+  });
+});

@@ -11,6 +11,7 @@ export interface ServerConfig {
   readonly dataDir: string;
   readonly logLevel: LogLevel;
   readonly storageSync: boolean;
+  readonly auth: AuthConfig;
   readonly limits: ConnectionLimits;
   readonly pingIntervalMs: number;
   readonly documentUnloadGraceMs: number;
@@ -18,6 +19,15 @@ export interface ServerConfig {
   readonly maxConcurrentLoads: number;
   readonly storageRetryMaxMs: number;
   readonly shutdownTimeoutMs: number;
+}
+
+export interface AuthConfig {
+  /** 'on': every connection needs a share-link token; 'off': any path is a document anyone may edit. */
+  readonly mode: 'on' | 'off';
+  /** The signing secret from AUTH_SECRET, or null to use (or generate) DATA_DIR/auth-secret. */
+  readonly secret: string | null;
+  readonly documentsPerMinute: number;
+  readonly documentBurst: number;
 }
 
 export interface ConnectionLimits {
@@ -55,6 +65,12 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     dataDir: path.resolve(cwd, read.string('DATA_DIR', './data')),
     logLevel: read.oneOf('LOG_LEVEL', logLevels, 'info'),
     storageSync: read.boolean('STORAGE_SYNC', false),
+    auth: {
+      mode: read.oneOf('AUTH', ['on', 'off'] as const, 'on'),
+      secret: read.secret('AUTH_SECRET', 16),
+      documentsPerMinute: read.integer('DOC_CREATE_PER_MINUTE', 30, { min: 1 }),
+      documentBurst: read.integer('DOC_CREATE_BURST', 10, { min: 1 }),
+    },
     limits: {
       maxMessageBytes,
       maxAwarenessStateBytes: read.integer('MAX_AWARENESS_STATE_BYTES', 32 * 1024, { min: 64 }),
@@ -100,6 +116,14 @@ class EnvReader {
       return fallback;
     }
     return value;
+  }
+
+  /** A secret is never echoed back in an error message. */
+  secret(name: string, minLength: number): string | null {
+    const raw = this.raw(name);
+    if (raw === undefined) return null;
+    if (raw.length < minLength) this.problems.push(`${name} must be at least ${minLength} characters long`);
+    return raw;
   }
 
   boolean(name: string, fallback: boolean): boolean {

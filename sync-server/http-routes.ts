@@ -1,32 +1,66 @@
 /**
- * Plain HTTP on the sync server's port: operations endpoints for load balancers and Prometheus.
- * Anything else is a 404; WebSocket upgrades never reach this handler.
+ * Plain HTTP on the sync server's port: share-link endpoints for the web app and operations
+ * endpoints for load balancers and Prometheus. WebSocket upgrades never reach this handler.
+ *
+ *   POST /docs                 → 201 { id, editToken, viewToken }     rate-limited per client address
+ *   POST /docs/<id>/links      → 200 { id, editToken?, viewToken }    Authorization: Bearer <token>
+ *   GET  /healthz              → 200 | 503 health report
+ *   GET  /metrics              → Prometheus text
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AccessPolicy } from './auth/access-policy';
 import type { ServerMetrics } from './metrics';
 import type { StorageHealth } from './persistence-queue';
+import type { KeyedRateLimiter } from './rate-limiter';
 
 export interface HealthReport {
   readonly status: 'ok' | 'degraded' | 'stopping';
+  readonly auth: 'on' | 'off';
   readonly documentsLoaded: number;
   readonly connections: number;
   readonly storage: StorageHealth;
   readonly uptimeSeconds: number;
 }
 
-export function createHttpHandler(deps: { metrics: ServerMetrics; health: () => HealthReport }) {
+export interface HttpRouteDeps {
+  readonly metrics: ServerMetrics;
+  readonly access: AccessPolicy;
+  readonly documentCreation: KeyedRateLimiter;
+  health(): HealthReport;
+}
+
+// Share links are bearer capabilities and no cookies are involved, so any origin may call these.
+const corsHeaders = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
+  'Access-Control-Allow-Headers': 'Authorization, Content-Type',
+  'Access-Control-Max-Age': '600',
+};
+
+export function createHttpHandler(deps: HttpRouteDeps) {
   return (request: IncomingMessage, response: ServerResponse): void => {
-    const path = (request.url ?? '/').split('?')[0];
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
-      sendJson(response, 405, { error: 'method not allowed' });
+    const path = (request.url ?? '/').split('?')[0] ?? '/';
+    const method = request.method ?? 'GET';
+    if (method === 'OPTIONS') {
+      response.writeHead(204, corsHeaders);
+      response.end();
       return;
     }
+    if (path === '/docs') {
+      if (method !== 'POST') return sendJson(response, 405, { error: 'method not allowed' });
+      return createDocument(deps, request, response);
+    }
+    const links = /^\/docs\/([^/]+)\/links$/.exec(path);
+    if (links !== null) {
+      if (method !== 'POST') return sendJson(response, 405, { error: 'method not allowed' });
+      return shareLinks(deps, decodeURIComponent(links[1]!), request, response);
+    }
+    if (method !== 'GET' && method !== 'HEAD') return sendJson(response, 405, { error: 'method not allowed' });
     switch (path) {
       case '/healthz': {
         const report = deps.health();
         // 503 when storage is failing: a load balancer should stop sending new users here.
-        sendJson(response, report.status === 'ok' ? 200 : 503, report);
-        return;
+        return sendJson(response, report.status === 'ok' ? 200 : 503, report);
       }
       case '/metrics':
         deps.metrics.registry.metrics().then(
@@ -38,14 +72,32 @@ export function createHttpHandler(deps: { metrics: ServerMetrics; health: () => 
         );
         return;
       default:
-        sendJson(response, 404, { error: 'not found' });
+        return sendJson(response, 404, { error: 'not found' });
     }
   };
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown): void {
+function createDocument(deps: HttpRouteDeps, request: IncomingMessage, response: ServerResponse): void {
+  const address = request.socket.remoteAddress ?? 'unknown';
+  if (!deps.documentCreation.take(address)) {
+    return sendJson(response, 429, { error: 'too many documents created; try again in a minute' }, { 'Retry-After': '60' });
+  }
+  sendJson(response, 201, deps.access.createDocument());
+}
+
+function shareLinks(deps: HttpRouteDeps, id: string, request: IncomingMessage, response: ServerResponse): void {
+  const match = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '');
+  if (match === null) return sendJson(response, 401, { error: 'a share link token is required' });
+  const links = deps.access.shareLinks(id, match[1]!);
+  if (links === null) return sendJson(response, 403, { error: 'this link is not valid for this document' });
+  sendJson(response, 200, links);
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   response.writeHead(status, {
+    ...corsHeaders,
+    ...headers,
     'Content-Type': 'application/json',
     'Content-Length': Buffer.byteLength(text),
     'Cache-Control': 'no-store',

@@ -3,6 +3,7 @@
  * A first SIGTERM/SIGINT stops gracefully (every received update written); a second one exits now.
  */
 import { mkdir } from 'node:fs/promises';
+import { loadOrCreateSecret } from './auth/secret';
 import { ConfigError, loadConfig, type ServerConfig } from './config';
 import { createLogger } from './logger';
 import { ServerMetrics } from './metrics';
@@ -22,10 +23,17 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   await mkdir(config.dataDir, { recursive: true });
+  const { secret, source } = await loadOrCreateSecret(config.dataDir, config.auth.secret);
   const store = await LevelDbDocumentStore.open(`${config.dataDir}/documents`, { sync: config.storageSync });
-  const server = new SyncServer(config, { store, logger, metrics: new ServerMetrics({ collectProcessMetrics: true }) });
+  const metrics = new ServerMetrics({ collectProcessMetrics: true });
+  const server = new SyncServer(config, { store, secret, logger, metrics });
   const port = await server.listen();
-  logger.info({ host: config.host, port, dataDir: config.dataDir }, 'sync server listening');
+  logger.info(
+    { host: config.host, port, dataDir: config.dataDir, auth: config.auth.mode, secretSource: source },
+    config.auth.mode === 'on'
+      ? 'sync server listening; share-link tokens required'
+      : 'sync server listening in OPEN mode (AUTH=off): anyone can read and edit any document',
+  );
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -9,22 +9,28 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CloseCode } from '../lib/protocol/close-codes';
 import { documentNameFromUrl } from '../lib/protocol/document-path';
+import { encodePermissionDenied } from '../lib/protocol/messages';
+import { AccessPolicy, type AccessDecision } from './auth/access-policy';
+import { TokenSigner } from './auth/token-signer';
 import type { ServerConfig } from './config';
 import { Connection } from './connection';
 import { createHttpHandler, type HealthReport } from './http-routes';
 import type { Logger } from './logger';
 import { ServerMetrics } from './metrics';
 import { PersistenceQueue } from './persistence-queue';
-import type { Permission } from './room';
+import { KeyedRateLimiter } from './rate-limiter';
 import { RoomRegistry } from './room-registry';
 import { systemScheduler, type Scheduler } from './scheduler';
 import type { DocumentStore } from './storage/document-store';
-import { WebSocketTransport, type UpgradeDecision } from './transport';
+import type { Socket } from './socket';
+import { WebSocketTransport, type SocketEvents, type UpgradeDecision } from './transport';
 
 export type SyncServerConfig = Omit<ServerConfig, 'dataDir' | 'logLevel' | 'storageSync'>;
 
 export interface SyncServerDeps {
   readonly store: DocumentStore;
+  /** Signs share links (see auth/secret.ts for where it comes from). */
+  readonly secret: Uint8Array;
   readonly logger: Logger;
   readonly scheduler?: Scheduler;
   readonly metrics?: ServerMetrics;
@@ -32,11 +38,12 @@ export interface SyncServerDeps {
 
 interface ConnectionContext {
   readonly docName: string;
-  readonly permission: Permission;
+  readonly access: AccessDecision;
 }
 
 export class SyncServer {
   readonly metrics: ServerMetrics;
+  readonly access: AccessPolicy;
   private readonly httpServer: HttpServer;
   private readonly transport: WebSocketTransport<ConnectionContext>;
   private readonly persistence: PersistenceQueue;
@@ -70,17 +77,26 @@ export class SyncServer {
       },
       shared,
     );
-    this.httpServer = createServer(createHttpHandler({ metrics: this.metrics, health: () => this.health() }));
+    this.access = new AccessPolicy(config.auth.mode, new TokenSigner(deps.secret), this.scheduler);
+    const documentCreation = new KeyedRateLimiter(
+      config.auth.documentsPerMinute / 60,
+      config.auth.documentBurst,
+      () => this.scheduler.now(),
+    );
+    this.httpServer = createServer(
+      createHttpHandler({ metrics: this.metrics, access: this.access, documentCreation, health: () => this.health() }),
+    );
     this.transport = new WebSocketTransport<ConnectionContext>(this.httpServer, {
       maxPayload: config.limits.maxMessageBytes,
       pingIntervalMs: config.pingIntervalMs,
       scheduler: this.scheduler,
       decideUpgrade: (request) => this.decideUpgrade(request.url ?? '/'),
       accept: (socket, context) => {
+        if (!context.access.granted) return this.deny(socket, context.docName, context.access);
         const connection = new Connection(
           this.nextConnectionId++,
           context.docName,
-          context.permission,
+          context.access.permission,
           socket,
           config.limits,
           shared,
@@ -119,6 +135,7 @@ export class SyncServer {
     const storage = this.persistence.health();
     return {
       status: this.stopping !== null ? 'stopping' : storage.ok ? 'ok' : 'degraded',
+      auth: this.access.mode,
       documentsLoaded: this.registry.loadedCount,
       connections: this.connections.size,
       storage,
@@ -164,6 +181,22 @@ export class SyncServer {
   private decideUpgrade(url: string): UpgradeDecision<ConnectionContext> {
     const docName = documentNameFromUrl(url);
     if (docName === null) return { accept: false, status: 400, message: 'document name missing or invalid' };
-    return { accept: true, context: { docName, permission: 'write' } };
+    const token = new URLSearchParams(url.slice(url.indexOf('?') + 1 || url.length)).get('token');
+    return { accept: true, context: { docName, access: this.access.decide(docName, token) } };
+  }
+
+  /**
+   * A refused connection is still upgraded, only to be told why: browsers hide the HTTP status of a
+   * failed upgrade, so a 401 would look like a network error and the editor would retry forever.
+   * The socket gets the y-protocols "permission denied" message, then a 44xx close, and not a
+   * single byte of the document.
+   */
+  private deny(socket: Socket, docName: string, access: Extract<AccessDecision, { granted: false }>): SocketEvents {
+    this.deps.logger.info({ doc: docName, code: access.closeCode, reason: access.reason }, 'connection refused');
+    this.metrics.closes.inc({ reason: access.closeCode === CloseCode.Unauthorized ? 'unauthorized' : 'forbidden' });
+    socket.send(encodePermissionDenied(access.reason));
+    socket.close(access.closeCode, access.reason);
+    const ignore = () => undefined;
+    return { onFrame: ignore, onTransportError: ignore, onPingTimeout: ignore, onClose: ignore };
   }
 }

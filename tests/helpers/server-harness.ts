@@ -11,6 +11,7 @@ import pino from 'pino';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
+import { loadOrCreateSecret } from '../../sync-server/auth/secret';
 import { loadConfig } from '../../sync-server/config';
 import { SyncServer } from '../../sync-server/server';
 import { LevelDbDocumentStore } from '../../sync-server/storage/leveldb-store';
@@ -44,16 +45,20 @@ export interface InProcessServer {
   stop(): Promise<void>;
 }
 
-/** Starts a server in this process; `env` overrides configuration as environment variables would. */
+/**
+ * Starts a server in this process; `env` overrides configuration as environment variables would.
+ * Access control is off unless `env` sets AUTH: most tests are about sync, not share links.
+ */
 export async function startServer(
   dataDir: string,
   env: Record<string, string> = {},
   port = 0,
 ): Promise<InProcessServer> {
-  const config = loadConfig({ SYNC_HOST: '127.0.0.1', SYNC_PORT: String(port), DATA_DIR: dataDir, ...env });
+  const config = loadConfig({ SYNC_HOST: '127.0.0.1', SYNC_PORT: String(port), DATA_DIR: dataDir, AUTH: 'off', ...env });
+  const { secret } = await loadOrCreateSecret(dataDir, config.auth.secret);
   const store = await LevelDbDocumentStore.open(path.join(dataDir, 'documents'));
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const server = new SyncServer(config, { store, logger });
+  const server = new SyncServer(config, { store, secret, logger });
   const boundPort = await server.listen();
   return {
     server,
@@ -83,6 +88,7 @@ export async function spawnServer(dataDir: string, port: number, env: Record<str
       SYNC_PORT: String(port),
       DATA_DIR: dataDir,
       LOG_LEVEL: 'info',
+      AUTH: 'off',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -115,8 +121,14 @@ export async function spawnServer(dataDir: string, port: number, env: Record<str
 process.setMaxListeners(500);
 
 /** A stock y-websocket client, as any Yjs app would use it. */
-export function connectClient(url: string, docName: string, doc = new Y.Doc()): WebsocketProvider {
+export function connectClient(
+  url: string,
+  docName: string,
+  doc = new Y.Doc(),
+  params: Record<string, string> = {},
+): WebsocketProvider {
   return new WebsocketProvider(url, docName, doc, {
+    params,
     WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
     // Node 20 has a global BroadcastChannel: without this, clients in one process would sync
     // through it and bypass the server under test.

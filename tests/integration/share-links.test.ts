@@ -1,0 +1,201 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import * as Y from 'yjs';
+import type { WebsocketProvider } from 'y-websocket';
+import { decodeMessage, type Message } from '../../lib/protocol/messages';
+import { waitFor } from '../helpers/poll';
+import {
+  connectClient,
+  destroyAll,
+  makeTempDir,
+  removeDir,
+  startServer,
+  storedText,
+  textOf,
+  waitForSync,
+  type InProcessServer,
+} from '../helpers/server-harness';
+
+interface CreatedDocument {
+  id: string;
+  editToken: string;
+  viewToken: string;
+}
+
+let dataDir: string;
+let server: InProcessServer;
+const providers: WebsocketProvider[] = [];
+
+async function start(env: Record<string, string> = {}): Promise<void> {
+  server = await startServer(dataDir, { AUTH: 'on', ...env });
+}
+
+async function createDocument(): Promise<CreatedDocument> {
+  const response = await fetch(`http://127.0.0.1:${server.port}/docs`, { method: 'POST' });
+  expect(response.status).toBe(201);
+  return (await response.json()) as CreatedDocument;
+}
+
+function client(docId: string, token?: string): WebsocketProvider {
+  const provider = connectClient(server.url, docId, new Y.Doc(), token === undefined ? {} : { token });
+  providers.push(provider);
+  return provider;
+}
+
+/** A raw socket: everything the server sends it, and how it was closed. */
+async function rawConnect(docId: string, query: string): Promise<{ messages: Message[]; code: number; reason: string }> {
+  const socket = new WebSocket(`${server.url}/${docId}${query}`);
+  const messages: Message[] = [];
+  socket.on('message', (data: Buffer) => messages.push(decodeMessage(new Uint8Array(data))));
+  socket.on('error', () => undefined);
+  const { code, reason } = await new Promise<{ code: number; reason: string }>((resolve) =>
+    socket.on('close', (closeCode, closeReason) => resolve({ code: closeCode, reason: closeReason.toString() })),
+  );
+  return { messages, code, reason };
+}
+
+beforeEach(async () => {
+  dataDir = await makeTempDir();
+});
+
+afterEach(async () => {
+  destroyAll(providers.splice(0));
+  await server.stop();
+  await removeDir(dataDir);
+});
+
+describe('share links', () => {
+  it('POST /docs creates a document with an unguessable id and working edit and view links', async () => {
+    await start();
+    const created = await createDocument();
+    expect(created.id).toMatch(/^[A-Za-z0-9_-]{22}$/); // 16 random bytes = 128 bits, URL-safe
+    expect(created.editToken).not.toBe(created.viewToken);
+    const editor = client(created.id, created.editToken);
+    await waitForSync(editor);
+    editor.doc.getText('t').insert(0, 'shared');
+    const viewer = client(created.id, created.viewToken);
+    await waitFor(() => textOf(viewer) === 'shared', { what: 'viewer reads' });
+    const health = (await (await fetch(`http://127.0.0.1:${server.port}/healthz`)).json()) as { auth: string };
+    expect(health.auth).toBe('on');
+  });
+
+  it('refuses missing, forged, other-document and garbage tokens without sending any of the document', async () => {
+    await start();
+    const target = await createDocument();
+    const other = await createDocument();
+    const writer = client(target.id, target.editToken);
+    await waitForSync(writer);
+    writer.doc.getText('t').insert(0, 'secret content');
+    await waitFor(async () => server.server.health().storage.pendingUpdates === 0);
+
+    const forged = target.editToken.slice(0, 20) + (target.editToken[20] === 'A' ? 'B' : 'A') + target.editToken.slice(21);
+    const attempts: Array<{ name: string; query: string; code: number }> = [
+      { name: 'no token', query: '', code: 4401 },
+      { name: 'empty token', query: '?token=', code: 4401 },
+      { name: 'forged token', query: `?token=${forged}`, code: 4403 },
+      { name: "another document's token", query: `?token=${other.editToken}`, code: 4403 },
+      { name: 'garbage 300-character token', query: `?token=${'x'.repeat(300)}`, code: 4403 },
+    ];
+    for (const attempt of attempts) {
+      const result = await rawConnect(target.id, attempt.query);
+      expect(result.code, attempt.name).toBe(attempt.code);
+      // One message only: permission denied. No state vector, no update, no presence.
+      expect(result.messages.map((m) => m.type), attempt.name).toEqual(['permission-denied']);
+    }
+    const reader = client(target.id, target.editToken);
+    await waitForSync(reader);
+    expect(textOf(reader)).toBe('secret content');
+  });
+
+  it('a stock client with a bad token stops retrying (44xx is permanent)', async () => {
+    await start();
+    const created = await createDocument();
+    const intruder = client(created.id, 'x'.repeat(54));
+    let closes = 0;
+    intruder.on('connection-close', () => closes++);
+    await waitFor(() => closes >= 1, { what: 'refused' });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(closes).toBe(1);
+    expect(intruder.synced).toBe(false);
+  });
+
+  it('a view token follows live edits but its own edits are refused, not broadcast and not stored', async () => {
+    await start();
+    const created = await createDocument();
+    const editor = client(created.id, created.editToken);
+    const viewer = client(created.id, created.viewToken);
+    const bystander = client(created.id, created.editToken);
+    await Promise.all([waitForSync(editor), waitForSync(viewer), waitForSync(bystander)]);
+    viewer.awareness.setLocalStateField('user', { name: 'Viewer' });
+    await waitFor(() => [...editor.awareness.getStates().values()].some((s) => s.user?.name === 'Viewer'), {
+      what: 'viewer appears in presence',
+    });
+
+    editor.doc.getText('t').insert(0, 'from the editor');
+    await waitFor(() => textOf(viewer) === 'from the editor', { what: 'viewer follows live' });
+    viewer.doc.getText('t').insert(0, 'VANDALISM ');
+    editor.doc.getText('t').insert(textOf(editor).length, '!');
+    await waitFor(() => textOf(bystander) === 'from the editor!');
+    expect(textOf(editor)).toBe('from the editor!');
+
+    destroyAll(providers.splice(0));
+    await server.stop();
+    expect(await storedText(dataDir, created.id)).toBe('from the editor!');
+    await start();
+  });
+
+  it('share links: an editor gets both links, a viewer only the view link, a stranger nothing', async () => {
+    await start();
+    const created = await createDocument();
+    const links = (token: string | null) =>
+      fetch(`http://127.0.0.1:${server.port}/docs/${created.id}/links`, {
+        method: 'POST',
+        headers: token === null ? {} : { Authorization: `Bearer ${token}` },
+      });
+    const asEditor = await links(created.editToken);
+    expect(asEditor.status).toBe(200);
+    expect(await asEditor.json()).toEqual(created);
+    const asViewer = await links(created.viewToken);
+    expect(await asViewer.json()).toEqual({ id: created.id, viewToken: created.viewToken });
+    expect((await links('x'.repeat(54))).status).toBe(403);
+    expect((await links(null)).status).toBe(401);
+  });
+
+  it('rate-limits document creation per client address', async () => {
+    await start({ DOC_CREATE_BURST: '3', DOC_CREATE_PER_MINUTE: '1' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      statuses.push((await fetch(`http://127.0.0.1:${server.port}/docs`, { method: 'POST' })).status);
+    }
+    expect(statuses).toEqual([201, 201, 201, 429, 429]);
+  });
+
+  it('generates the secret once into DATA_DIR (mode 0600), reuses it, and rotating it revokes links', async () => {
+    await start();
+    const created = await createDocument();
+    const secretFile = path.join(dataDir, 'auth-secret');
+    expect((await stat(secretFile)).mode & 0o777).toBe(0o600);
+    await server.stop();
+
+    await start();
+    const again = client(created.id, created.editToken);
+    await waitForSync(again);
+    destroyAll(providers.splice(0));
+    await server.stop();
+
+    await start({ AUTH_SECRET: 'a-brand-new-secret-after-rotation' });
+    const revoked = await rawConnect(created.id, `?token=${created.editToken}`);
+    expect(revoked.code).toBe(4403);
+  });
+
+  it('AUTH=off opens every path to everyone, as the reference server does', async () => {
+    await start({ AUTH: 'off' });
+    const anyone = client('any-name-at-all');
+    await waitForSync(anyone);
+    anyone.doc.getText('t').insert(0, 'open');
+    const other = client('any-name-at-all');
+    await waitFor(() => textOf(other) === 'open');
+  });
+});

@@ -1,0 +1,67 @@
+'use client';
+
+import type { ProviderSnapshot } from '@/lib/client/sync-provider';
+
+const connectionText = { connecting: 'Connecting…', connected: 'Connected', offline: 'Offline' } as const;
+const saveText = { saved: 'Saved', saving: 'Saving…', unsaved: 'Not saved yet' } as const;
+
+export function StatusBar({ snapshot }: { snapshot: ProviderSnapshot }) {
+  return (
+    <div className="status" role="status" aria-live="polite">
+      <span className="status__item" data-testid="connection-status" data-state={snapshot.connection}>
+        <span className={`dot dot--${snapshot.connection}`} aria-hidden="true" />
+        {connectionText[snapshot.connection]}
+      </span>
+      <span className="status__item" data-testid="save-status" data-state={snapshot.save}>
+        {saveText[snapshot.save]}
+      </span>
+    </div>
+  );
+}
+
+/** The one message that explains the current trouble, or nothing. Never blank, never console-only. */
+export function ProblemBanner({ snapshot, localCopy }: { snapshot: ProviderSnapshot; localCopy: 'loading' | 'ready' | 'unavailable' }) {
+  const message = problemMessage(snapshot, localCopy);
+  if (!message) return null;
+  return (
+    <div className={`banner banner--${message.tone}`} role="alert" data-testid="problem" data-kind={message.kind}>
+      <strong>{message.title}</strong> {message.detail}
+    </div>
+  );
+}
+
+interface Message {
+  readonly kind: string;
+  readonly tone: 'error' | 'warning' | 'info';
+  readonly title: string;
+  readonly detail: string;
+}
+
+function problemMessage(snapshot: ProviderSnapshot, localCopy: string): Message | null {
+  const { problem } = snapshot;
+  if (problem?.kind === 'forbidden') {
+    return { kind: 'forbidden', tone: 'error', title: "You don't have access to this document.", detail: 'Ask its owner for a share link.' };
+  }
+  if (problem?.kind === 'not-found') {
+    return { kind: 'not-found', tone: 'error', title: 'This document does not exist.', detail: 'Check the link, or create a new document from the home page.' };
+  }
+  if (problem?.kind === 'read-only') {
+    return { kind: 'read-only', tone: 'warning', title: 'Read-only.', detail: 'Your edits to this document are not accepted by the server.' };
+  }
+  const offlineCopy =
+    localCopy === 'unavailable'
+      ? 'This browser cannot keep an offline copy, so keep this tab open until it reconnects.'
+      : 'Your edits are kept in this browser and will sync when the connection returns.';
+  if (snapshot.connection === 'offline' && !snapshot.browserOnline) {
+    return { kind: 'browser-offline', tone: 'info', title: 'You are offline.', detail: offlineCopy };
+  }
+  if (snapshot.connection === 'offline' && snapshot.failedAttempts > 0) {
+    return {
+      kind: 'unreachable',
+      tone: 'warning',
+      title: 'Cannot reach the sync server.',
+      detail: `${snapshot.synced ? '' : 'Showing the copy stored in this browser. '}${offlineCopy} Retrying…`,
+    };
+  }
+  return null;
+}

@@ -1,0 +1,10 @@
+/**
+ * Document ids are the only secret a document has until share links exist, so they are 128 random
+ * bits: unguessable, and short enough in base64url (22 characters) to read in a URL.
+ */
+export function newDocumentId(random: (bytes: Uint8Array) => Uint8Array = (bytes) => crypto.getRandomValues(bytes)): string {
+  const bytes = random(new Uint8Array(16));
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}

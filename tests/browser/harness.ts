@@ -1,0 +1,222 @@
+/**
+ * Everything the browser tests run against, as a person would meet it: the production build of the
+ * web app (`next start`), the real sync server as a child process with LevelDB in a temp folder,
+ * and Debian's Chromium. Only 127.0.0.1, only free ports, everything killed in `close()`.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions } from 'playwright-core';
+
+// Not import.meta.dirname: package.json allows Node 20.9, which lacks it.
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const SCREENSHOT_DIR = path.join(ROOT, 'test-results', 'screenshots');
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Polls `check` until it returns a truthy value; the only way these tests wait for anything. */
+export async function waitUntil<T>(
+  check: () => T | Promise<T>,
+  { timeoutMs = 15_000, intervalMs = 50, what = 'condition' }: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown = null;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      const detail = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function newestMtime(entry: string): number {
+  if (!existsSync(entry)) return 0;
+  const stats = statSync(entry);
+  if (!stats.isDirectory()) return stats.mtimeMs;
+  let newest = stats.mtimeMs;
+  for (const child of readdirSync(entry)) newest = Math.max(newest, newestMtime(path.join(entry, child)));
+  return newest;
+}
+
+/** Builds the app unless the existing build is newer than every source it depends on. */
+function ensureBuild(): void {
+  const buildId = path.join(ROOT, '.next', 'BUILD_ID');
+  const sources = ['app', 'lib', 'next.config.js', 'package.json'].map((entry) => path.join(ROOT, entry));
+  const sourceTime = Math.max(...sources.map(newestMtime));
+  if (existsSync(buildId) && statSync(buildId).mtimeMs > sourceTime) return;
+  // `next build` rewrites tsconfig.json to add its own include; that file belongs to the project,
+  // so it is put back byte for byte once the build is done.
+  const tsconfigPath = path.join(ROOT, 'tsconfig.json');
+  const tsconfig = readFileSync(tsconfigPath, 'utf8');
+  const result = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'next'), ['build'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+    timeout: 300_000,
+  });
+  if (readFileSync(tsconfigPath, 'utf8') !== tsconfig) writeFileSync(tsconfigPath, tsconfig);
+  if (result.status !== 0) throw new Error(`next build failed:\n${result.stdout}\n${result.stderr}`);
+}
+
+interface Child {
+  readonly process: ChildProcess;
+  readonly exited: Promise<void>;
+  output(): string;
+}
+
+function startChild(command: string, args: string[], env: Record<string, string>): Child {
+  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-20_000);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return { process: child, exited, output: () => output };
+}
+
+async function stopChild(child: Child | null, signal: NodeJS.Signals): Promise<void> {
+  if (child === null || child.process.exitCode !== null || child.process.signalCode !== null) return;
+  child.process.kill(signal);
+  await child.exited;
+}
+
+async function waitForHttp(url: string, child: Child, what: string): Promise<void> {
+  await waitUntil(
+    async () => {
+      if (child.process.exitCode !== null) throw new Error(`${what} exited early:\n${child.output()}`);
+      const response = await fetch(url);
+      return response.ok;
+    },
+    { timeoutMs: 45_000, intervalMs: 100, what },
+  );
+}
+
+export class BrowserHarness {
+  private syncServer: Child | null = null;
+  private readonly extraWebApps: Child[] = [];
+  private constructor(
+    readonly appUrl: string,
+    readonly syncPort: number,
+    readonly dataDir: string,
+    private readonly web: Child,
+    readonly browser: Browser,
+    private readonly tempDirs: string[],
+  ) {}
+
+  static async start(): Promise<BrowserHarness> {
+    ensureBuild();
+    await mkdir(SCREENSHOT_DIR, { recursive: true });
+    const [webPort, syncPort] = [await freePort(), await freePort()];
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tandem-browser-data-'));
+    // No SYNC_URL: the page must find the sync server on its own host at SYNC_PORT, read at runtime.
+    const web = startChild(path.join(ROOT, 'node_modules', '.bin', 'next'), ['start', '-p', String(webPort), '-H', '127.0.0.1'], {
+      SYNC_PORT: String(syncPort),
+      NEXT_TELEMETRY_DISABLED: '1',
+    });
+    let browser: Browser | null = null;
+    try {
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+      const harness = new BrowserHarness(`http://127.0.0.1:${webPort}`, syncPort, dataDir, web, browser, [dataDir]);
+      await harness.startSyncServer();
+      await waitForHttp(`${harness.appUrl}/`, web, 'next start');
+      return harness;
+    } catch (error) {
+      await browser?.close();
+      await stopChild(web, 'SIGKILL');
+      throw error;
+    }
+  }
+
+  /** Starts (or restarts) the sync server on the same port and data folder; resolves when healthy. */
+  async startSyncServer(): Promise<void> {
+    // node runs the server itself with tsx as a loader (not the tsx CLI, which forks a second node):
+    // SIGKILL must hit the process that holds the socket and the database.
+    const server = startChild(process.execPath, ['--import', 'tsx', 'sync-server/main.ts'], {
+      SYNC_PORT: String(this.syncPort),
+      SYNC_HOST: '127.0.0.1',
+      DATA_DIR: this.dataDir,
+      LOG_LEVEL: 'warn',
+      DOC_UNLOAD_GRACE_MS: '1000',
+    });
+    this.syncServer = server;
+    await waitForHttp(`http://127.0.0.1:${this.syncPort}/healthz`, server, 'sync server /healthz');
+  }
+
+  /** Another `next start` of the same build with its own environment (e.g. SYNC_URL); returns its URL. */
+  async startWebApp(env: Record<string, string>): Promise<string> {
+    const port = await freePort();
+    const web = startChild(path.join(ROOT, 'node_modules', '.bin', 'next'), ['start', '-p', String(port), '-H', '127.0.0.1'], {
+      NEXT_TELEMETRY_DISABLED: '1',
+      ...env,
+    });
+    this.extraWebApps.push(web);
+    const url = `http://127.0.0.1:${port}`;
+    await waitForHttp(`${url}/`, web, 'extra next start');
+    return url;
+  }
+
+  /** SIGKILL by default (a crash); SIGTERM is a graceful restart, which closes sockets with 1012. */
+  async killSyncServer(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    await stopChild(this.syncServer, signal);
+    this.syncServer = null;
+  }
+
+  syncServerOutput(): string {
+    return this.syncServer?.output() ?? '';
+  }
+
+  /** A fresh browser profile in memory, like a new person on another machine. */
+  newContext(options: BrowserContextOptions = {}): Promise<BrowserContext> {
+    return this.browser.newContext(options);
+  }
+
+  /** A profile on disk, so IndexedDB outlives closing the browser; reuse `dir` to reopen it. */
+  async persistentContext(dir?: string): Promise<{ context: BrowserContext; dir: string }> {
+    const userDataDir = dir ?? (await mkdtemp(path.join(os.tmpdir(), 'tandem-browser-profile-')));
+    if (!dir) this.tempDirs.push(userDataDir);
+    const context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    return { context, dir: userDataDir };
+  }
+
+  async close(): Promise<void> {
+    await this.browser.close().catch(() => undefined);
+    await this.killSyncServer();
+    await stopChild(this.web, 'SIGKILL');
+    for (const web of this.extraWebApps) await stopChild(web, 'SIGKILL');
+    await Promise.all(this.tempDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+  }
+}

@@ -10,6 +10,7 @@ import { TITLE_FIELD } from '@/lib/editor/extensions';
 import { CollaborativeEditor } from './collaborative-editor';
 import { IdentityEditor } from './identity-editor';
 import { PresenceList } from './presence-list';
+import { ShareButton } from './share-dialog';
 import { ProblemBanner, StatusBar } from './status-bar';
 import { TitleField } from './title-field';
 import { useCollaboration, useProviderSnapshot, type LocalCopyState } from './use-collaboration';
@@ -20,6 +21,10 @@ export function DocumentScreen({ docId, syncUrl, syncPort }: { docId: string; sy
   const { session, localCopy } = useCollaboration(docId, syncUrl, syncPort);
   const [identity, setIdentity] = useIdentity();
   const snapshot = useProviderSnapshot(session?.provider ?? null);
+  // A view link says so in its (unverified, display-only) claims; the server is what enforces it.
+  const readOnly =
+    snapshot.problem?.kind === 'read-only' || (session !== null && session.token !== null && parseToken(session.token)?.role === 'view');
+  const noAccess = snapshot.problem?.kind === 'forbidden' || snapshot.problem?.kind === 'not-found';
 
   return (
     <div className="doc-page">
@@ -27,10 +32,18 @@ export function DocumentScreen({ docId, syncUrl, syncPort }: { docId: string; sy
         <Link href="/" className="brand brand--small">
           Tandem
         </Link>
-        <StatusBar snapshot={snapshot} />
+        <div className="header-actions">
+          {readOnly ? (
+            <span className="badge" data-testid="view-only-badge">
+              View only
+            </span>
+          ) : null}
+          {session && !noAccess ? <ShareButton docId={docId} token={session.token} syncUrl={syncUrl} syncPort={syncPort} /> : null}
+          <StatusBar snapshot={snapshot} />
+        </div>
       </header>
       <ProblemBanner snapshot={snapshot} localCopy={localCopy} />
-      {snapshot.problem?.kind === 'forbidden' || snapshot.problem?.kind === 'not-found' ? (
+      {noAccess ? (
         // Nothing to show or edit: an empty editor here would invite typing that can never be saved.
         <p className="doc-main muted">
           <Link href="/">Back to your documents</Link>
@@ -43,8 +56,7 @@ export function DocumentScreen({ docId, syncUrl, syncPort }: { docId: string; sy
           identity={identity}
           onIdentity={setIdentity}
           localCopy={localCopy}
-          // A view link says so in its (unverified, display-only) claims; the server enforces it.
-          readOnly={snapshot.problem?.kind === 'read-only' || (session.token !== null && parseToken(session.token)?.role === 'view')}
+          readOnly={readOnly}
         />
       ) : (
         <div className="editor editor--loading" aria-busy="true" />
@@ -88,7 +100,7 @@ function DocumentBody(props: {
   return (
     <main className="doc-main">
       <div className="doc-meta">
-        <TitleField text={title} onTitle={onTitle} />
+        <TitleField text={title} onTitle={onTitle} readOnly={readOnly} />
         <aside className="people">
           <PresenceList users={users} />
           <IdentityEditor identity={identity} onChange={onIdentity} />

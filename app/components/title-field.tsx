@@ -5,7 +5,7 @@ import type * as Y from 'yjs';
 import { diffToSplice } from '@/lib/client/text-diff';
 
 /** The shared title: a plain input bound to a Y.Text, edited as splices so concurrent edits merge. */
-export function TitleField({ text, onTitle }: { text: Y.Text; onTitle: (title: string) => void }) {
+export function TitleField({ text, onTitle, readOnly }: { text: Y.Text; onTitle: (title: string) => void; readOnly: boolean }) {
   const [value, setValue] = useState(() => text.toString());
   const input = useRef<HTMLInputElement>(null);
 
@@ -37,6 +37,7 @@ export function TitleField({ text, onTitle }: { text: Y.Text; onTitle: (title: s
       aria-label="Document title"
       placeholder="Untitled"
       maxLength={200}
+      readOnly={readOnly}
       value={value}
       onChange={(event) => {
         const splice = diffToSplice(text.toString(), event.target.value);

@@ -424,6 +424,63 @@ describe('Tandem in the browser', { timeout: 90_000 }, () => {
     await waitUntil(async () => (await forged.getByTestId('problem').getAttribute('data-kind')) === 'forbidden', { what: 'the no-access message for a bad token' });
   });
 
+  it('shares a view link that opens read-only, follows live edits and changes nothing; a tampered link shows nothing', async () => {
+    const { a, docId } = await twoPeopleOnNewDocument();
+    await editor(a).click();
+    await a.keyboard.type('Shared with care.');
+    await waitForState(a, 'connected', 'saved');
+
+    await a.getByTestId('share-button').click();
+    const editLink = await a.getByTestId('share-edit-link').inputValue();
+    const viewLink = await a.getByTestId('share-view-link').inputValue();
+    expect(editLink).toMatch(new RegExp(`/d/${docId}#token=`));
+    expect(viewLink).toMatch(new RegExp(`/d/${docId}#token=`));
+    expect(viewLink).not.toBe(editLink);
+    await screenshot(a, 'share-dialog');
+    await a.keyboard.press('Escape');
+
+    const viewer = await personPage(carol);
+    await openDocument(viewer, viewLink);
+    await waitForText(viewer, (text) => text === 'Shared with care.', 'the viewer to read the document');
+    await viewer.getByTestId('view-only-badge').waitFor({ state: 'visible' });
+    expect(await editor(viewer).getAttribute('contenteditable')).toBe('false');
+    await waitUntil(async () => (await viewer.getByTestId('presence-user').count()) === 3, { what: 'the viewer in presence' });
+
+    // Live edits reach the viewer.
+    await editor(a).click();
+    await a.keyboard.press('End');
+    await a.keyboard.type(' More.');
+    await waitForText(viewer, (text) => text === 'Shared with care. More.', 'the viewer to follow live edits');
+
+    // Typing as a viewer changes nothing, neither for the viewer nor for anyone else.
+    await editor(viewer).click();
+    await viewer.keyboard.type('VANDALISM');
+    await viewer.getByTestId('doc-title').click();
+    await viewer.keyboard.type('Defaced');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await editorText(viewer)).toBe('Shared with care. More.');
+    expect(await editorText(a)).toBe('Shared with care. More.');
+    expect(await viewer.getByTestId('doc-title').inputValue()).not.toContain('Defaced');
+
+    // A viewer's share dialog offers the view link only.
+    await viewer.getByTestId('share-button').click();
+    expect(await viewer.getByTestId('share-view-link').inputValue()).toBe(viewLink);
+    expect(await viewer.getByTestId('share-edit-link').count()).toBe(0);
+    await screenshot(viewer, 'view-only');
+    await viewer.keyboard.press('Escape');
+
+    // One flipped character of the token: nothing of the document is shown.
+    const token = viewLink.split('#token=')[1] ?? '';
+    const flipped = token.slice(0, 10) + (token[10] === 'A' ? 'B' : 'A') + token.slice(11);
+    const intruder = await personPage(carol);
+    await intruder.goto(`${viewLink.split('#')[0]}#token=${flipped}`);
+    await waitUntil(async () => (await intruder.getByTestId('problem').getAttribute('data-kind')) === 'forbidden', {
+      what: 'the no-access message for a tampered link',
+    });
+    expect(await intruder.locator('.ProseMirror').count()).toBe(0);
+    expect(await intruder.content()).not.toContain('Shared with care');
+  });
+
   it('raised no uncaught errors in any page along the way', () => {
     expect(pageErrors).toEqual([]);
   });

@@ -1,0 +1,139 @@
+// Scenarios (a)–(c): stock clients editing and moving their cursors at a fixed rate. Latency is read
+// from the marker each insert carries (its send time), as every other client's Y.Text observes it.
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { stockClient } from './stock.mjs';
+import { latencySummary } from './stats.mjs';
+import { marker } from './wire.mjs';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const nowUs = () => performance.now() * 1000;
+const MARKER_RE = /~(\d{13}):(\d{5}):(\d{7});/g;
+
+async function bounded(promise, ms, what) {
+  let timer;
+  const t = new Promise((_, rej) => (timer = setTimeout(() => rej(new Error(`${what}: timed out after ${ms} ms`)), ms)));
+  try {
+    return await Promise.race([promise, t]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Waits (at most 10 s) until the server uses under 10 % CPU over 250 ms: connect floods are over. */
+async function settle(server) {
+  await sleep(300);
+  for (let i = 0; i < 40; i++) {
+    const c0 = server.cpu();
+    await sleep(250);
+    if (server.cpu() - c0 < 0.025) return;
+  }
+}
+
+export async function runEditing(server, { docs, clientsPerDoc, rate, durationMs, prefix }) {
+  const clients = [];
+  const latencies = [];
+  for (let d = 0; d < docs; d++) {
+    for (let c = 0; c < clientsPerDoc; c++) {
+      const index = clients.length;
+      const client = stockClient(server, `${prefix}-${d}`);
+      const state = { index, doc: d, client, sent: 0, received: new Map() };
+      client.text.observe((event) => {
+        if (event.transaction.local) return;
+        const now = nowUs();
+        for (const op of event.delta) {
+          if (typeof op.insert !== 'string') continue;
+          for (const m of op.insert.matchAll(MARKER_RE)) {
+            const sender = Number(m[2]);
+            if (sender === index) continue;
+            const seq = Number(m[3]);
+            let set = state.received.get(sender);
+            if (!set) state.received.set(sender, (set = new Set()));
+            if (set.has(seq)) continue;
+            set.add(seq);
+            latencies.push((now - Number(m[1])) / 1000);
+          }
+        }
+      });
+      clients.push(state);
+    }
+  }
+  const connectStart = performance.now();
+  await bounded(Promise.all(clients.map((s) => s.client.ready)), 60000, 'connect');
+  const connectMs = performance.now() - connectStart;
+  await settle(server);
+
+  const cpu0 = server.cpu();
+  const gen0 = process.cpuUsage();
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
+  const t0 = performance.now();
+  const period = 1000 / rate;
+  const timers = [];
+  for (const s of clients) {
+    const phase = Math.random() * period;
+    timers.push(
+      setTimeout(() => {
+        const edit = () => {
+          if (performance.now() - t0 >= durationMs) return;
+          s.client.text.insert(s.client.text.length, marker(nowUs(), s.index, s.sent++));
+        };
+        edit();
+        timers.push(setInterval(edit, period));
+      }, phase),
+      setTimeout(() => {
+        let n = 0;
+        const move = () => {
+          if (performance.now() - t0 >= durationMs) return;
+          n++;
+          s.client.awareness.setLocalStateField('cursor', { anchor: n, head: n, name: `bench-${s.index}` });
+        };
+        move();
+        timers.push(setInterval(move, period));
+      }, (phase + period / 2) % period),
+    );
+  }
+  await sleep(durationMs);
+  for (const t of timers) clearTimeout(t), clearInterval(t);
+  const editEnd = performance.now();
+
+  // Drain: wait (bounded) until every client has every other client's inserts.
+  const expectedFor = (s) => clients.filter((o) => o.doc === s.doc && o !== s).reduce((n, o) => n + o.sent, 0);
+  const receivedBy = (s) => [...s.received.values()].reduce((n, set) => n + set.size, 0);
+  const drainDeadline = performance.now() + 10000;
+  let missing = 0;
+  while (performance.now() < drainDeadline) {
+    missing = clients.reduce((n, s) => n + Math.max(0, expectedFor(s) - receivedBy(s)), 0);
+    if (missing === 0) break;
+    await sleep(100);
+  }
+  const cpu1 = server.cpu();
+  const mem = server.memory();
+  loop.disable();
+  const gen = process.cpuUsage(gen0);
+  const wallS = (performance.now() - t0) / 1000;
+
+  // Convergence: every client of a document holds the same text.
+  let converged = true;
+  for (let d = 0; d < docs; d++) {
+    const texts = clients.filter((s) => s.doc === d).map((s) => s.client.text.toString());
+    if (texts.some((t) => t !== texts[0])) converged = false;
+  }
+  const sent = clients.reduce((n, s) => n + s.sent, 0);
+  const delivered = clients.reduce((n, s) => n + receivedBy(s), 0);
+  for (const s of clients) s.client.destroy();
+  await sleep(500);
+  return {
+    clients: clients.length,
+    edits: sent,
+    deliveries: delivered,
+    deliveriesPerSec: delivered / ((editEnd - t0) / 1000),
+    missing,
+    converged,
+    latencyMs: latencySummary(latencies),
+    connectAllMs: connectMs,
+    cpuSeconds: cpu1 - cpu0,
+    loadGenCpuPercent: ((gen.user + gen.system) / 1e6 / wallS) * 100,
+    loadGenLoopDelayP99Ms: loop.percentile(99) / 1e6,
+    peakRssMb: mem.peakRssMb,
+  };
+}

@@ -1,0 +1,127 @@
+// Scenario definitions and the run loop: for each scenario, each server in a fresh process and data
+// dir (servers interleaved so machine noise spreads evenly); tables with ratios to the reference.
+import { ServerProcess, SERVERS } from './servers.mjs';
+import { runCapacity } from './scenario-capacity.mjs';
+import { runColdLoad } from './scenario-coldload.mjs';
+import { runEditing } from './scenario-editing.mjs';
+import { runStorm } from './scenario-storm.mjs';
+import { fmt, markdownTable, median, withRatio } from './stats.mjs';
+
+export function scenarioDefs(quick) {
+  const s = quick ? Number(process.env.BENCH_QUICK_MS || 2000) : 20000;
+  return {
+    a: { title: '(a) 20 docs × 10 clients × 2 edits/s + awareness', kind: 'editing', params: { docs: 20, clientsPerDoc: 10, rate: 2, durationMs: s } },
+    b: { title: '(b) 100 docs × 5 clients × 1 edit/s + awareness', kind: 'editing', params: { docs: 100, clientsPerDoc: 5, rate: 1, durationMs: s } },
+    c: { title: '(c) 1 doc × 50 clients × 5 edits/s + awareness (fan-out)', kind: 'editing', params: { docs: 1, clientsPerDoc: 50, rate: 5, durationMs: s } },
+    d: { title: '(d) cold load of a ~1 MB document (20,000 inserts/deletes) after a restart', kind: 'coldload', params: { ops: quick ? 4000 : 20000 } },
+    e: { title: quick ? '(e) connection storm: 200 clients on 20 docs (quick)' : '(e) connection storm: 1,000 clients on 100 docs', kind: 'storm', params: quick ? { clients: 200, docs: 20 } : { clients: 1000, docs: 100 } },
+    f: {
+      title: '(f) capacity: highest deliveries/s with p99 < 50 ms (20 docs × 10 wire clients)',
+      kind: 'capacity',
+      params: quick ? { docs: 20, clientsPerDoc: 10, rates: [2, 10], stepMs: 1000, warmupMs: 300 } : { docs: 20, clientsPerDoc: 10, rates: [1, 2.5, 5, 10, 20, 30, 45, 65, 90, 120, 160, 220, 300], stepMs: 4000 },
+    },
+  };
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function runOne(def, name, { runs, profile, resultsDir, stamp }) {
+  const nodeArgs = profile && name === 'tandem' ? ['--cpu-prof', `--cpu-prof-dir=${resultsDir}`, `--cpu-prof-name=tandem-${def.key}-${stamp}.cpuprofile`] : [];
+  const server = new ServerProcess(name, { nodeArgs });
+  const prefix = `bench-${def.key}-${Date.now().toString(36)}`;
+  try {
+    if (def.kind === 'coldload') {
+      if (!SERVERS[name].persistent) return { skipped: 'no persistence' };
+      return await runColdLoad(server, { ...def.params, runs, prefix });
+    }
+    await server.start();
+    if (def.kind === 'editing') return await runEditing(server, { ...def.params, prefix });
+    if (def.kind === 'storm') return await runStorm(server, { ...def.params, prefix });
+    if (def.kind === 'capacity') return await runCapacity(server, { ...def.params, prefix });
+    throw new Error(`unknown kind ${def.kind}`);
+  } finally {
+    await server.dispose();
+    await sleep(300);
+  }
+}
+
+function table(def, results, names) {
+  const ref = results.reference;
+  const label = (n) => SERVERS[n].label;
+  const rowsFor = (fn) => names.filter((n) => results[n]).map((n) => (results[n].error ? [label(n), `error: ${results[n].error}`] : results[n].skipped ? [label(n), `n/a (${results[n].skipped})`] : [label(n), ...fn(results[n])]));
+  if (def.kind === 'editing') {
+    return markdownTable(
+      ['server', 'p50 ms', 'p95 ms', 'p99 ms (×ref)', 'max ms', 'deliveries/s', 'missing', 'converged', 'server CPU s (×ref)', 'peak RSS MB (×ref)', 'connect-all ms', 'load-gen CPU % / loop p99 ms'],
+      rowsFor((r) => [fmt(r.latencyMs.p50), fmt(r.latencyMs.p95), withRatio(r.latencyMs.p99, ref?.latencyMs?.p99), fmt(r.latencyMs.max), fmt(r.deliveriesPerSec, 0), String(r.missing), r.converged ? 'yes' : 'NO', withRatio(r.cpuSeconds, ref?.cpuSeconds, 2), withRatio(r.peakRssMb, ref?.peakRssMb), fmt(r.connectAllMs, 0), `${fmt(r.loadGenCpuPercent, 0)} / ${fmt(r.loadGenLoopDelayP99Ms, 0)}`]),
+    );
+  }
+  if (def.kind === 'coldload') {
+    const m = (r) => median(r.coldLoadMs ?? []);
+    return markdownTable(
+      ['server', 'cold load ms, median (×ref)', 'runs ms', 'peak RSS MB', 'document'],
+      rowsFor((r) => [withRatio(m(r), ref ? m(ref) : NaN, 0), r.coldLoadMs.map((x) => x.toFixed(0)).join(', '), fmt(r.peakRssMb), `${r.documentChars} chars, ${(r.encodedBytes / 1e6).toFixed(2)} MB encoded, sent as ${r.updatesSent} updates`]),
+    );
+  }
+  if (def.kind === 'storm') {
+    return markdownTable(
+      ['server', 'connect-all ms (×ref)', 'reconnect-all ms (×ref)', 'failed', 'server CPU s', 'peak RSS MB (×ref)'],
+      rowsFor((r) => [withRatio(r.connectAllMs, ref?.connectAllMs, 0), withRatio(r.reconnectAllMs, ref?.reconnectAllMs, 0), String(r.connectFailed + r.reconnectFailed), fmt(r.cpuSeconds, 2), withRatio(r.peakRssMb, ref?.peakRssMb)]),
+    );
+  }
+  const main = markdownTable(
+    ['server', 'capacity deliveries/s (×ref)', 'steps (offered/s → delivered/s, p99 ms, server CPU %, load-gen CPU %)', 'peak RSS MB'],
+    rowsFor((r) => [withRatio(r.capacityDeliveriesPerSec, ref?.capacityDeliveriesPerSec, 0), r.steps.map((s) => `${s.offeredDeliveriesPerSec}→${fmt(s.deliveriesPerSec, 0)} ${fmt(s.latencyMs.p99)}ms ${fmt(s.serverCpuPercent, 0)}% ${fmt(s.loadGenCpuPercent, 0)}%${s.pass ? '' : s.missing ? ` ✗ ${s.missing} missing` : ' ✗'}`).join('; '), fmt(r.peakRssMb)]),
+  );
+  return main;
+}
+
+export async function runScenarios({ only, serverNames, quick, runs, profile, resultsDir, stamp, log, print }) {
+  const defs = scenarioDefs(quick);
+  const report = { scenarios: {}, failed: false };
+  for (const key of only) {
+    const def = { ...defs[key], key };
+    if (!defs[key]) throw new Error(`unknown scenario ${key}`);
+    const results = {};
+    // editing scenarios are repeated when runs > 1 and reported as medians of the figures
+    const reps = def.kind === 'editing' || def.kind === 'storm' ? runs : 1;
+    const all = Object.fromEntries(serverNames.map((n) => [n, []]));
+    for (let rep = 0; rep < reps; rep++) {
+      for (const name of serverNames) {
+        log(`bench: ${def.title} — ${SERVERS[name].label}${reps > 1 ? ` (run ${rep + 1}/${reps})` : ''}`);
+        try {
+          all[name].push(await runOne(def, name, { runs, profile: profile && rep === 0, resultsDir, stamp }));
+        } catch (error) {
+          log(`bench: ${name} failed: ${error.stack || error}`);
+          all[name].push({ error: String(error.message || error).slice(0, 200) });
+          report.failed = true;
+        }
+      }
+    }
+    for (const name of serverNames) results[name] = medianResult(all[name]);
+    report.scenarios[key] = { title: def.title, params: def.params, repetitions: reps, results, runs: all };
+    print(`\n## ${def.title}${reps > 1 ? ` — median of ${reps} runs` : ''}\n`);
+    print(table(def, results, serverNames));
+    if (def.kind === 'editing' || def.kind === 'storm') {
+      for (const n of serverNames) if (results[n]?.missing > 0 || results[n]?.converged === false) report.failed = true;
+    }
+  }
+  return report;
+}
+
+/** Median of every numeric leaf over repeated runs; booleans AND-ed; missing summed (worst case kept). */
+function medianResult(list) {
+  const ok = list.filter((r) => !r.error && !r.skipped);
+  if (ok.length === 0) return list[0];
+  if (ok.length === 1) return ok[0];
+  const merge = (vals) => {
+    const v = vals[0];
+    if (typeof v === 'number') return median(vals);
+    if (typeof v === 'boolean') return vals.every(Boolean);
+    if (Array.isArray(v)) return v;
+    if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).map((k) => [k, merge(vals.map((x) => x[k]))]));
+    return v;
+  };
+  const out = merge(ok);
+  if ('missing' in out) out.missing = Math.max(...ok.map((r) => r.missing));
+  return out;
+}

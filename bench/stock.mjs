@@ -1,0 +1,42 @@
+// Stock clients: y-websocket's WebsocketProvider (plain protocol) or HocuspocusProvider (Hocuspocus),
+// each with its own Y.Doc and awareness, over `ws`.
+import { HocuspocusProvider } from '@hocuspocus/provider';
+import WebSocket from 'ws';
+import { WebsocketProvider } from 'y-websocket';
+import * as Y from 'yjs';
+
+/** ready resolves once the client has synced (or, against the relay, is connected). */
+export function stockClient(server, docName) {
+  const doc = new Y.Doc();
+  let provider;
+  let ready;
+  if (server.def.wire === 'hocus') {
+    provider = new HocuspocusProvider({ url: server.url, name: docName, document: doc, WebSocketPolyfill: WebSocket, quiet: true });
+    ready = new Promise((resolve) => {
+      if (provider.isSynced) resolve();
+      provider.on('synced', () => resolve());
+    });
+  } else {
+    provider = new WebsocketProvider(server.url, docName, doc, { WebSocketPolyfill: WebSocket, disableBc: true });
+    ready = new Promise((resolve) => {
+      if (!server.def.persistent) {
+        provider.on('status', ({ status }) => status === 'connected' && resolve());
+      } else {
+        provider.on('sync', (synced) => synced && resolve());
+      }
+    });
+  }
+  return {
+    doc,
+    text: doc.getText('t'),
+    awareness: provider.awareness,
+    provider,
+    ready,
+    destroy() {
+      try {
+        provider.destroy();
+      } catch {}
+      doc.destroy();
+    },
+  };
+}

@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+// Issue 5 targets, judged from one run's results (ratios within the same run).
+// node bench/targets.mjs [bench/results/<timestamp>.json]  (default: the latest)
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { markdownTable, median } from './stats.mjs';
+
+const r2 = (x) => (Number.isFinite(x) ? x.toFixed(2) : '–');
+
+export function judgeTargets(report) {
+  const s = report.scenarios ?? {};
+  const rows = [];
+  const get = (key, name) => s[key]?.results?.[name];
+  const ok = (r) => r && !r.error && !r.skipped;
+  const verdict = (pass) => (pass === undefined ? 'n/a' : pass ? 'met' : 'NOT met');
+  for (const key of ['a', 'b']) {
+    const t = get(key, 'tandem'), ref = get(key, 'reference'), hp = get(key, 'hocuspocus');
+    if (!ok(t) || !ok(ref)) continue;
+    const ratio = t.cpuSeconds / ref.cpuSeconds;
+    const vsHp = ok(hp) ? t.cpuSeconds / hp.cpuSeconds : NaN;
+    rows.push([`(${key}) server CPU ≤ ½ reference and < Hocuspocus`, `${r2(t.cpuSeconds)} s: ×${r2(ratio)} ref, ×${r2(vsHp)} Hocuspocus`, verdict(ratio <= 0.5 && (!ok(hp) || vsHp < 1))]);
+  }
+  for (const key of ['a', 'b', 'c']) {
+    const t = get(key, 'tandem'), ref = get(key, 'reference'), hp = get(key, 'hocuspocus');
+    if (!ok(t) || !ok(ref)) continue;
+    const best = Math.min(ref.latencyMs.p99, ok(hp) ? hp.latencyMs.p99 : Infinity);
+    rows.push([`(${key}) p99 ≤ best of reference/Hocuspocus`, `${r2(t.latencyMs.p99)} ms vs ${r2(best)} ms (×${r2(t.latencyMs.p99 / best)})`, verdict(t.latencyMs.p99 <= best)]);
+  }
+  {
+    const t = get('d', 'tandem'), ref = get('d', 'reference'), hp = get('d', 'hocuspocus');
+    if (ok(t) && ok(ref)) {
+      const m = (r) => median(r.coldLoadMs);
+      const ratio = m(t) / m(ref);
+      rows.push(['(d) cold load ≤ ¼ reference and < Hocuspocus', `${m(t).toFixed(0)} ms: ×${r2(ratio)} ref${ok(hp) ? `, ×${r2(m(t) / m(hp))} Hocuspocus` : ''}`, verdict(ratio <= 0.25 && (!ok(hp) || m(t) < m(hp)))]);
+    }
+  }
+  {
+    const t = get('e', 'tandem'), ref = get('e', 'reference'), hp = get('e', 'hocuspocus');
+    if (ok(t) && ok(ref)) {
+      const others = [ref, hp].filter(ok);
+      const fastest = others.every((o) => t.connectAllMs < o.connectAllMs && t.reconnectAllMs < o.reconnectAllMs);
+      rows.push(['(e) storm faster than every anchor, peak RSS < 100 MB', `connect ${t.connectAllMs.toFixed(0)} ms (×${r2(t.connectAllMs / ref.connectAllMs)} ref), reconnect ${t.reconnectAllMs.toFixed(0)} ms (×${r2(t.reconnectAllMs / ref.reconnectAllMs)} ref), ${t.peakRssMb.toFixed(0)} MB`, verdict(fastest && t.peakRssMb < 100)]);
+    }
+  }
+  {
+    const t = get('f', 'tandem'), ref = get('f', 'reference');
+    if (ok(t) && ok(ref)) {
+      const ratio = t.capacityDeliveriesPerSec / ref.capacityDeliveriesPerSec;
+      rows.push(['(f) capacity ≥ 2× reference', `${t.capacityDeliveriesPerSec.toFixed(0)}/s vs ${ref.capacityDeliveriesPerSec.toFixed(0)}/s (×${r2(ratio)})`, verdict(ratio >= 2)]);
+    }
+  }
+  return rows.length ? markdownTable(['target', 'Tandem in this run', 'verdict'], rows) : '';
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  let file = process.argv[2];
+  if (!file) {
+    const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
+    file = path.join(dir, readdirSync(dir).filter((f) => f.endsWith('.json')).sort().pop());
+  }
+  console.log(`Targets (${path.basename(file)}):\n`);
+  console.log(judgeTargets(JSON.parse(readFileSync(file, 'utf8'))));
+}

@@ -16,6 +16,7 @@ export interface ServerConfig {
   readonly pingIntervalMs: number;
   readonly documentUnloadGraceMs: number;
   readonly compactAfterUpdates: number;
+  readonly storageBatchWindowMs: number;
   readonly maxConcurrentLoads: number;
   readonly storageRetryMaxMs: number;
   readonly shutdownTimeoutMs: number;
@@ -84,6 +85,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     pingIntervalMs: read.integer('PING_INTERVAL_MS', 4_000, { min: 100 }),
     documentUnloadGraceMs: read.integer('DOC_UNLOAD_GRACE_MS', 30_000, { min: 0 }),
     compactAfterUpdates: read.integer('COMPACT_AFTER_UPDATES', 1_000, { min: 1 }),
+    storageBatchWindowMs: read.integer('STORAGE_BATCH_WINDOW_MS', 10, { min: 0, max: 200 }),
     maxConcurrentLoads: read.integer('MAX_CONCURRENT_LOADS', 16, { min: 1 }),
     storageRetryMaxMs: read.integer('STORAGE_RETRY_MAX_MS', 5_000, { min: 10 }),
     shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, { min: 100 }),

@@ -18,6 +18,8 @@ import type { DocumentStore, LogEntry } from './storage/document-store';
 export interface PersistenceOptions {
   readonly compactAfterUpdates: number;
   readonly retryMaxMs: number;
+  /** How long a write waits for more updates to join its batch; 0 = the end of this I/O turn. */
+  readonly batchWindowMs: number;
 }
 
 export interface StorageHealth {
@@ -141,11 +143,14 @@ export class PersistenceQueue {
   private scheduleWrite(): void {
     if (this.writing || this.writeScheduled || this.retryTimer !== null || this.closed) return;
     this.writeScheduled = true;
-    // setImmediate, not a timer: every update queued by the messages of this I/O turn joins one batch.
-    setImmediate(() => {
+    const write = () => {
       this.writeScheduled = false;
       void this.writeOnce();
-    });
+    };
+    // A short window turns many single-update LevelDB batches (each costing far more than its
+    // bytes) into one; it bounds how long a received update waits in memory before reaching the OS.
+    if (this.options.batchWindowMs === 0) setImmediate(write);
+    else setTimeout(write, this.options.batchWindowMs);
   }
 
   private async writeOnce(): Promise<void> {

@@ -64,7 +64,11 @@ export class SyncServer {
     const shared = { logger: deps.logger, metrics: this.metrics, scheduler: this.scheduler };
     this.persistence = new PersistenceQueue(
       deps.store,
-      { compactAfterUpdates: config.compactAfterUpdates, retryMaxMs: config.storageRetryMaxMs },
+      {
+        compactAfterUpdates: config.compactAfterUpdates,
+        retryMaxMs: config.storageRetryMaxMs,
+        batchWindowMs: config.storageBatchWindowMs,
+      },
       shared,
     );
     this.registry = new RoomRegistry(

@@ -48,7 +48,7 @@ export function createRoomHarness(store: DocumentStore, options: HarnessOptions 
   const deps = { logger, metrics, scheduler };
   const persistence = new PersistenceQueue(
     store,
-    { compactAfterUpdates: options.compactAfterUpdates ?? 1000, retryMaxMs: 1000 },
+    { compactAfterUpdates: options.compactAfterUpdates ?? 1000, retryMaxMs: 1000, batchWindowMs: 0 },
     deps,
   );
   const registry = new RoomRegistry(

@@ -51,22 +51,29 @@ describe('operations endpoints', () => {
     providers.push(client);
     await waitForSync(client);
     client.doc.getText('t').insert(0, 'counted');
-    await waitFor(async () => (await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).includes('type="sync-update"'));
-    const response = await fetch(`http://127.0.0.1:${port}/metrics`);
-    expect(response.headers.get('content-type')).toContain('text/plain');
-    const text = await response.text();
-    for (const name of [
+    const expected = [
       'tandem_connections 1',
       'tandem_documents_loaded 1',
-      'tandem_messages_received_total',
+      'tandem_messages_received_total{type="sync-update"}',
       'tandem_bytes_received_total',
       'tandem_bytes_sent_total',
       'tandem_update_apply_seconds_bucket',
-      'tandem_storage_write_seconds_bucket',
+      'tandem_storage_write_seconds_bucket{le="0.0005",operation="append"}',
       'tandem_storage_healthy 1',
-    ]) {
-      expect(text).toContain(name);
-    }
+    ];
+    // The edit is received, applied and written asynchronously: poll until every metric shows it.
+    let text = '';
+    await waitFor(
+      async () => {
+        const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+        expect(response.headers.get('content-type')).toContain('text/plain');
+        text = await response.text();
+        return expected.every((name) => text.includes(name));
+      },
+      { what: 'metrics of the edit' },
+    ).catch((error: unknown) => {
+      throw new Error(`${String(error)}\nmissing: ${expected.filter((name) => !text.includes(name)).join(', ')}`);
+    });
   });
 
   it('answers 404 for other paths', async () => {

@@ -87,7 +87,7 @@ export class Connection implements RoomConnection {
   /** Called for every frame the socket receives. */
   receive(frame: Uint8Array, isBinary: boolean): void {
     if (this.state.kind === 'closed') return;
-    this.deps.metrics.bytesReceived.inc(frame.byteLength);
+    this.deps.metrics.traffic.bytesReceived += frame.byteLength;
     if (!isBinary) {
       this.close(CloseCode.UnsupportedData, 'text frames are not part of the protocol');
       return;
@@ -110,8 +110,9 @@ export class Connection implements RoomConnection {
   send(message: Uint8Array): void {
     if (this.state.kind === 'closed') return;
     this.socket.send(message);
-    this.deps.metrics.messagesSent.inc();
-    this.deps.metrics.bytesSent.inc(message.byteLength);
+    const traffic = this.deps.metrics.traffic;
+    traffic.messagesSent++;
+    traffic.bytesSent += message.byteLength;
     if (this.socket.bufferedAmount > this.limits.sendBufferLimitBytes) this.startSlowClientTimer();
   }
 
@@ -167,7 +168,7 @@ export class Connection implements RoomConnection {
     const room = this.state.room;
     this.guard(() => {
       const message = decodeMessage(frame);
-      this.deps.metrics.messagesReceived.inc({ type: message.type });
+      this.deps.metrics.traffic.countReceived(message.type);
       room.handleMessage(this, message);
     });
   }

@@ -128,6 +128,7 @@ export class RoomRegistry {
     const room = new Room(docName, doc, this.persistence, this.options, {
       logger: this.deps.logger,
       metrics: this.deps.metrics,
+      scheduler: this.deps.scheduler,
       onEmpty: (emptyRoom) => this.handleEmpty(emptyRoom),
     });
     stopTimer();

@@ -1,7 +1,8 @@
 /**
  * One document in memory and the connections editing it. The room is the authority for its
- * document: it validates every update before applying it, relays what it applied to everyone else,
- * hands it to persistence, and answers save requests once persistence has it on disk.
+ * document: it validates every update before applying it, relays what it applied to everyone else
+ * (gathered per event-loop turn, see turn-broadcast.ts), hands it to persistence, and answers save
+ * requests once persistence has it on disk.
  */
 import * as Y from 'yjs';
 import { decodeAwarenessUpdate, encodeAwarenessUpdate } from '../lib/protocol/awareness';
@@ -12,7 +13,6 @@ import {
   encodeSaved,
   encodeSyncStep1,
   encodeSyncStep2,
-  encodeSyncUpdate,
   type Message,
 } from '../lib/protocol/messages';
 import { ProtocolError } from '../lib/protocol/protocol-error';
@@ -21,6 +21,8 @@ import { AwarenessRegistry } from './awareness-registry';
 import type { Logger } from './logger';
 import type { ServerMetrics } from './metrics';
 import type { PersistenceQueue } from './persistence-queue';
+import type { Scheduler } from './scheduler';
+import { TurnBroadcast } from './turn-broadcast';
 
 export type Permission = 'read' | 'write';
 
@@ -43,6 +45,8 @@ export class Room {
   private readonly awareness = new AwarenessRegistry<RoomConnection>();
   /** Read-only connections already told that their edits are refused (told once, not per keystroke). */
   private readonly deniedWriters = new WeakSet<RoomConnection>();
+  private readonly outgoing = new TurnBroadcast();
+  private flushScheduled = false;
   private disposed = false;
 
   constructor(
@@ -50,7 +54,12 @@ export class Room {
     readonly doc: Y.Doc,
     private readonly persistence: PersistenceQueue,
     private readonly options: RoomOptions,
-    private readonly deps: { logger: Logger; metrics: ServerMetrics; onEmpty: (room: Room) => void },
+    private readonly deps: {
+      logger: Logger;
+      metrics: ServerMetrics;
+      scheduler: Scheduler;
+      onEmpty: (room: Room) => void;
+    },
   ) {
     doc.on('update', this.handleDocUpdate);
   }
@@ -71,7 +80,10 @@ export class Room {
   leave(connection: RoomConnection): void {
     if (!this.connections.delete(connection)) return;
     const removals = this.awareness.removeOwner(connection);
-    if (removals.length > 0) this.broadcast(encodeAwarenessMessage(encodeAwarenessUpdate(removals)), null);
+    if (removals.length > 0) {
+      this.outgoing.addPresence(removals, null, null);
+      this.scheduleFlush();
+    }
     if (this.connections.size === 0) this.deps.onEmpty(this);
   }
 
@@ -148,9 +160,10 @@ export class Room {
       );
     }
     if (accepted.length > 0) {
-      // Relay the client's own bytes when all of it was accepted: no re-encoding on the common path.
-      const relayed = accepted.length === entries.length ? update : encodeAwarenessUpdate(accepted);
-      this.broadcast(encodeAwarenessMessage(relayed), connection);
+      // The client's own bytes are relayed when all of it was accepted: no re-encoding then.
+      const received = accepted.length === entries.length ? update : null;
+      this.outgoing.addPresence(accepted, received, connection);
+      this.scheduleFlush();
     }
     if (correction.length > 0) {
       connection.send(encodeAwarenessMessage(encodeAwarenessUpdate(correction)));
@@ -160,15 +173,22 @@ export class Room {
   private readonly handleDocUpdate = (update: Uint8Array, origin: unknown): void => {
     if (origin === STORAGE_ORIGIN) return;
     this.persistence.enqueue(this.name, update);
-    // Encoded once, the same bytes go to every other connection.
-    this.broadcast(encodeSyncUpdate(update), origin);
+    this.outgoing.addUpdate(update, origin);
+    this.scheduleFlush();
   };
 
-  private broadcast(message: Uint8Array, except: unknown): void {
-    for (const connection of this.connections) {
-      if (connection !== except) connection.send(message);
-    }
+  /** The first relayed item of a turn schedules the turn's flush. */
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    this.deps.scheduler.atEndOfTurn(this.flush);
   }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    if (this.disposed) return;
+    this.outgoing.flush(this.connections);
+  };
 }
 
 /** An update with no structs and an empty delete set: what a client with nothing new sends. */

@@ -1,6 +1,6 @@
 /**
- * Time as the server sees it. Injected everywhere a timer or a timestamp is needed so that room and
- * persistence tests can drive time explicitly instead of sleeping.
+ * Time as the server sees it. Injected everywhere a timer, a timestamp or end-of-turn work is needed
+ * so that room and persistence tests can drive time explicitly instead of sleeping.
  */
 export interface TimerHandle {
   cancel(): void;
@@ -10,6 +10,36 @@ export interface Scheduler {
   now(): number;
   setTimeout(callback: () => void, delayMs: number): TimerHandle;
   setInterval(callback: () => void, intervalMs: number): TimerHandle;
+  /**
+   * Runs the task once the I/O that is ready now has all been handled (after the poll phase of this
+   * event-loop turn). Messages that arrive together are then relayed together: one merged frame and
+   * one socket write per client instead of one per message.
+   */
+  atEndOfTurn(task: () => void): void;
+}
+
+const endOfTurnTasks: Array<() => void> = [];
+let endOfTurnScheduled = false;
+
+function runEndOfTurnTasks(): void {
+  endOfTurnScheduled = false;
+  let failure: { error: unknown } | null = null;
+  // Tasks may queue more tasks (a room's flush corks sockets that uncork afterwards): run those too.
+  for (let i = 0; i < endOfTurnTasks.length; i++) {
+    try {
+      endOfTurnTasks[i]!();
+    } catch (error) {
+      failure ??= { error };
+    }
+  }
+  endOfTurnTasks.length = 0;
+  // One failing task must not stop the others; the failure still surfaces as an uncaught exception.
+  if (failure !== null) {
+    const { error } = failure;
+    queueMicrotask(() => {
+      throw error;
+    });
+  }
 }
 
 export const systemScheduler: Scheduler = {
@@ -21,5 +51,11 @@ export const systemScheduler: Scheduler = {
   setInterval(callback, intervalMs) {
     const timer = setInterval(callback, intervalMs);
     return { cancel: () => clearInterval(timer) };
+  },
+  atEndOfTurn(task) {
+    endOfTurnTasks.push(task);
+    if (endOfTurnScheduled) return;
+    endOfTurnScheduled = true;
+    setImmediate(runEndOfTurnTasks);
   },
 };

@@ -76,12 +76,25 @@ export class WebSocketTransport<Context> {
       return;
     }
     const { context } = decision;
-    this.wss.handleUpgrade(request, tcp, head, (ws) => this.adopt(ws, context));
+    this.wss.handleUpgrade(request, tcp, head, (ws) => this.adopt(ws, tcp, context));
   };
 
-  private adopt(ws: WebSocket, context: Context): void {
+  private adopt(ws: WebSocket, tcp: Duplex, context: Context): void {
+    // Frames sent to one socket during a turn are held (corked) and leave in one write at its end.
+    let corked = false;
+    const uncork = () => {
+      corked = false;
+      tcp.uncork();
+    };
     const socket: Socket = {
-      send: (data) => ws.send(data, { binary: true }),
+      send: (data) => {
+        if (!corked) {
+          corked = true;
+          tcp.cork();
+          this.options.scheduler.atEndOfTurn(uncork);
+        }
+        ws.send(data, { binary: true });
+      },
       close: (code, reason) => ws.close(code, reason),
       terminate: () => ws.terminate(),
       get bufferedAmount() {

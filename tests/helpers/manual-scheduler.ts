@@ -1,7 +1,12 @@
 import type { Scheduler, TimerHandle } from '../../sync-server/scheduler';
 
-/** A scheduler whose time moves only when a test calls advance(). */
+/**
+ * A scheduler whose time moves only when a test calls advance(). End-of-turn work runs at once,
+ * unless the test holds turns open to see what a turn batches, then runs it with endTurn().
+ */
 export class ManualScheduler implements Scheduler {
+  holdTurns = false;
+  private readonly turnTasks: Array<() => void> = [];
   private time = 1_000_000;
   private nextId = 1;
   private readonly timers = new Map<number, { due: number; callback: () => void; interval: number | null }>();
@@ -16,6 +21,17 @@ export class ManualScheduler implements Scheduler {
 
   setInterval(callback: () => void, intervalMs: number): TimerHandle {
     return this.add(callback, intervalMs, intervalMs);
+  }
+
+  atEndOfTurn(task: () => void): void {
+    if (this.holdTurns) this.turnTasks.push(task);
+    else task();
+  }
+
+  /** Runs the end-of-turn work queued while turns were held, including work that work queues. */
+  endTurn(): void {
+    for (let i = 0; i < this.turnTasks.length; i++) this.turnTasks[i]!();
+    this.turnTasks.length = 0;
   }
 
   /** Moves time forward, running every timer that falls due, in order. */

@@ -75,6 +75,64 @@ describe('room: sync between clients', () => {
   });
 });
 
+describe('room: one relay per turn', () => {
+  const presence = (clientId: number, clock: number, name: string) =>
+    encodeAwarenessUpdate([{ clientId, clock, state: JSON.stringify({ user: { name } }) }]);
+
+  async function threeSyncedClients() {
+    const harness = createRoomHarness(new MemoryDocumentStore());
+    const clients = [harness.connect('doc'), harness.connect('doc'), harness.connect('doc')] as const;
+    await waitFor(() => clients.every((c) => c.received.length > 0));
+    for (const client of clients) client.sync();
+    harness.scheduler.holdTurns = true;
+    const marks = clients.map((c) => c.received.length);
+    const since = (index: number, type: string) => clients[index]!.received.slice(marks[index]).filter((m) => m.type === type);
+    return { harness, clients, since };
+  }
+
+  it('merges the updates of a turn into one frame per client, without the client’s own', async () => {
+    const { harness, clients, since } = await threeSyncedClients();
+    const [alice, bob, carol] = clients;
+    alice.type('a');
+    bob.type('b');
+    alice.type('c');
+    expect(since(2, 'sync-update')).toHaveLength(0); // nothing leaves before the turn ends
+
+    harness.scheduler.endTurn();
+    expect(since(2, 'sync-update')).toHaveLength(1);
+    expect(carol.text).toBe(alice.text);
+    expect(bob.text).toBe(alice.text);
+    expect(carol.text.split('').sort().join('')).toBe('abc');
+    // Alice is sent Bob's edit alone, Bob only Alice's two.
+    const authors = (index: number) => {
+      const [message] = since(index, 'sync-update');
+      if (message?.type !== 'sync-update') throw new Error('no update');
+      return new Set(Y.decodeUpdate(message.update).structs.map((struct) => struct.id.client));
+    };
+    expect(authors(0)).toEqual(new Set([bob.doc.clientID]));
+    expect(authors(1)).toEqual(new Set([alice.doc.clientID]));
+    expect(authors(2)).toEqual(new Set([alice.doc.clientID, bob.doc.clientID]));
+  });
+
+  it('merges the presence changes of a turn into one awareness frame, keeping each client’s latest', async () => {
+    const { harness, clients, since } = await threeSyncedClients();
+    const [alice, bob, carol] = clients;
+    alice.sendAwareness(presence(11, 1, 'Alice'));
+    bob.sendAwareness(presence(22, 1, 'Bob'));
+    alice.sendAwareness(presence(11, 2, 'Alice moved'));
+    expect(since(2, 'awareness')).toHaveLength(0);
+
+    harness.scheduler.endTurn();
+    expect(since(2, 'awareness')).toHaveLength(1);
+    expect(carol.presences.get(11)).toContain('Alice moved');
+    expect(carol.presences.get(22)).toContain('Bob');
+    expect(alice.presences.has(11)).toBe(false);
+    expect(alice.presences.get(22)).toContain('Bob');
+    expect(bob.presences.get(11)).toContain('Alice moved');
+    expect(bob.presences.has(22)).toBe(false);
+  });
+});
+
 describe('room: save acknowledgements', () => {
   it('answers a save request only once the updates before it are on disk', async () => {
     const memory = new MemoryDocumentStore();

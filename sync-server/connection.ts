@@ -4,8 +4,9 @@
  * does wrong closes this connection only, with a close code that says why, and a log line.
  */
 import { CloseCode } from '../lib/protocol/close-codes';
-import { decodeMessage } from '../lib/protocol/messages';
+import { decodeMessage, encodeSyncStep2 } from '../lib/protocol/messages';
 import { ProtocolError } from '../lib/protocol/protocol-error';
+import { assertValidStateVector } from '../lib/protocol/validate-payload';
 import type { ConnectionLimits } from './config';
 import type { Logger } from './logger';
 import type { ServerMetrics } from './metrics';
@@ -82,6 +83,33 @@ export class Connection implements RoomConnection {
       if (this.isClosed) return;
       this.process(frame);
     }
+  }
+
+  /**
+   * While the document loads: when the first frame this client sent is a sync step 1, sends the
+   * step 2 that `answer` builds from its state vector and drops the frame. Returns whether it did.
+   * Any other or malformed frame (or a failing answer) stays queued for the room, which handles or
+   * refuses it as usual.
+   */
+  answerBeforeLoad(answer: (stateVector: Uint8Array) => Uint8Array): boolean {
+    const state = this.state;
+    if (state.kind !== 'waiting-for-room') return false;
+    const frame = state.queue[0];
+    if (frame === undefined) return false;
+    let reply: Uint8Array;
+    try {
+      const message = decodeMessage(frame);
+      if (message.type !== 'sync-step-1') return false;
+      assertValidStateVector(message.stateVector);
+      reply = encodeSyncStep2(answer(message.stateVector));
+    } catch {
+      return false;
+    }
+    state.queue.shift();
+    state.queuedBytes -= frame.byteLength;
+    this.deps.metrics.traffic.countReceived('sync-step-1');
+    this.send(reply);
+    return true;
   }
 
   /** Called for every frame the socket receives. */

@@ -1,8 +1,12 @@
 /**
  * Owns the rooms of one server: loads a document once however many clients ask for it at the same
  * time, holds the connections of a loading document until its stored state is in memory (no client
- * syncs against a half-loaded document), and unloads a room that stayed empty for the grace period
- * after its updates are written and its log compacted.
+ * edits a half-loaded document), and unloads a room that stayed empty for the grace period after its
+ * updates are written and its log compacted.
+ *
+ * A client that asked for the document while it loads is answered from the stored bytes as soon as
+ * they are read, before they are decoded into a Y.Doc: until the room exists the stored state is
+ * the whole document, and a big document then travels while the server decodes it.
  */
 import * as Y from 'yjs';
 import { CloseCode } from '../lib/protocol/close-codes';
@@ -12,10 +16,10 @@ import type { ServerMetrics } from './metrics';
 import type { PersistenceQueue } from './persistence-queue';
 import { Room, STORAGE_ORIGIN, type RoomOptions } from './room';
 import type { Scheduler, TimerHandle } from './scheduler';
-import { StorageError, type DocumentStore } from './storage/document-store';
+import { StorageError, type DocumentStore, type StoredDocument } from './storage/document-store';
 
 type RoomEntry =
-  | { readonly state: 'loading'; readonly loaded: Promise<Room> }
+  | { readonly state: 'loading'; readonly loaded: Promise<Room>; readonly waiting: Set<Connection> }
   | { readonly state: 'ready'; readonly room: Room; idleTimer: TimerHandle | null }
   | { readonly state: 'unloading'; readonly room: Room };
 
@@ -51,7 +55,13 @@ export class RoomRegistry {
       this.attach(entry, connection);
       return;
     }
-    const loaded = entry?.loaded ?? this.load(connection.docName);
+    let loaded: Promise<Room>;
+    if (entry === undefined) {
+      loaded = this.load(connection.docName, connection);
+    } else {
+      entry.waiting.add(connection);
+      loaded = entry.loaded;
+    }
     loaded.then(
       () => {
         const current = this.rooms.get(connection.docName);
@@ -93,9 +103,10 @@ export class RoomRegistry {
     connection.attach(entry.room);
   }
 
-  private load(docName: string): Promise<Room> {
-    const loaded = this.loadSlots.run(() => this.loadRoom(docName));
-    this.rooms.set(docName, { state: 'loading', loaded });
+  private load(docName: string, first: Connection): Promise<Room> {
+    const waiting = new Set([first]);
+    const loaded = this.loadSlots.run(() => this.loadRoom(docName, waiting));
+    this.rooms.set(docName, { state: 'loading', loaded, waiting });
     loaded.then(
       (room) => {
         this.rooms.set(docName, { state: 'ready', room, idleTimer: null });
@@ -110,9 +121,10 @@ export class RoomRegistry {
     return loaded;
   }
 
-  private async loadRoom(docName: string): Promise<Room> {
+  private async loadRoom(docName: string, waiting: ReadonlySet<Connection>): Promise<Room> {
     const stopTimer = this.deps.metrics.documentLoadSeconds.startTimer();
     const stored = await this.store.load(docName);
+    await this.answerFromStorage(stored, waiting);
     const doc = new Y.Doc();
     try {
       doc.transact(() => {
@@ -134,6 +146,28 @@ export class RoomRegistry {
     stopTimer();
     this.deps.logger.debug({ doc: docName, logLength: stored.log.length }, 'document loaded');
     return room;
+  }
+
+  /**
+   * Answers the sync step 1 of every waiting client from the stored bytes. They are trusted as they
+   * are: each logged update was fully validated before it was written, and a snapshot is encoded
+   * from a document. Yields once after answering, so the answers are written before the long,
+   * synchronous decode of a big document.
+   */
+  private async answerFromStorage(stored: StoredDocument, waiting: ReadonlySet<Connection>): Promise<void> {
+    if (stored.snapshot === null && stored.log.length === 0) return;
+    let whole: Uint8Array;
+    try {
+      whole = wholeStoredState(stored);
+    } catch {
+      return; // decoding the document below fails too, and reports it
+    }
+    const answer = (stateVector: Uint8Array) => (isEmptyStateVector(stateVector) ? whole : Y.diffUpdate(whole, stateVector));
+    let answered = false;
+    for (const connection of waiting) {
+      if (connection.answerBeforeLoad(answer)) answered = true;
+    }
+    if (answered) await new Promise<void>((resolve) => this.deps.scheduler.atEndOfTurn(resolve));
   }
 
   private handleEmpty(room: Room): void {
@@ -165,6 +199,17 @@ export class RoomRegistry {
     this.deps.metrics.documentsLoaded.set(this.loadedCount);
     this.deps.logger.debug({ doc: room.name }, 'document unloaded');
   }
+}
+
+/** The stored snapshot and log as one update. */
+function wholeStoredState(stored: StoredDocument): Uint8Array {
+  const parts = stored.snapshot === null ? [...stored.log] : [stored.snapshot, ...stored.log];
+  return parts.length === 1 ? parts[0]! : Y.mergeUpdates(parts);
+}
+
+/** What a client with an empty document sends: zero entries. */
+function isEmptyStateVector(stateVector: Uint8Array): boolean {
+  return stateVector.length === 1 && stateVector[0] === 0;
 }
 
 /** Bounds how many documents load at once, so a connection storm cannot exhaust memory or I/O. */

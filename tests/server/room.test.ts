@@ -39,6 +39,41 @@ describe('room: sync between clients', () => {
     expect(client.received.some((m) => m.type === 'sync-update')).toBe(false);
   });
 
+  it('answers clients waiting for a load from the stored bytes, once, with only what each lacks', async () => {
+    const memory = new MemoryDocumentStore();
+    const seed = new Y.Doc();
+    const seedUpdates: Uint8Array[] = [];
+    seed.on('update', (update: Uint8Array) => seedUpdates.push(update));
+    seed.getText('t').insert(0, 'stored ');
+    seed.getText('t').insert(7, 'text');
+    await memory.compact('doc', seedUpdates[0]!);
+    await memory.append([{ docName: 'doc', update: seedUpdates[1]! }]);
+    const store = new ControllableStore(memory);
+    const loadGate = gate();
+    store.loadGate = loadGate.promise;
+    const harness = createRoomHarness(store);
+
+    const fresh = harness.connect('doc');
+    const partial = harness.connect('doc');
+    Y.applyUpdate(partial.doc, seedUpdates[0]!);
+    fresh.sync();
+    partial.sync();
+    loadGate.open();
+    await waitFor(() => fresh.text === 'stored text' && partial.text === 'stored text', { what: 'both synced' });
+    const steps2 = (client: typeof fresh) => client.received.filter((m) => m.type === 'sync-step-2');
+    expect(steps2(fresh)).toHaveLength(1);
+    expect(steps2(partial)).toHaveLength(1);
+    // Sent before the room existed: ahead of the room's own greeting (its step 1).
+    expect(fresh.received[0]?.type).toBe('sync-step-2');
+    const [toPartial] = steps2(partial);
+    if (toPartial?.type !== 'sync-step-2') throw new Error('no step 2');
+    expect(Y.decodeUpdate(toPartial.update).structs.every((struct) => struct.id.clock >= 7)).toBe(true);
+
+    // The room took over: edits flow both ways.
+    fresh.type('!');
+    await waitFor(() => partial.text === 'stored text!', { what: 'edit relayed' });
+  });
+
   it('shares one load between concurrent connections to a cold document', async () => {
     const store = new ControllableStore(new MemoryDocumentStore());
     const loadGate = gate();

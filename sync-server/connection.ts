@@ -51,7 +51,8 @@ export class Connection implements RoomConnection {
   private readonly messageBudget: TokenBucket;
   private readonly byteBudget: TokenBucket;
   private slowClientTimer: TimerHandle | null = null;
-  private readonly log: Logger;
+  /** Created on the first log line: most connections never write one, and a child logger per connection costs memory. */
+  private logger: Logger | null = null;
 
   constructor(
     readonly id: number,
@@ -65,7 +66,6 @@ export class Connection implements RoomConnection {
     this.messageBudget = new TokenBucket(limits.messagesPerSecond, limits.messageBurst, now);
     // The burst admits one largest-possible message (a first sync of a big document) at any time.
     this.byteBudget = new TokenBucket(limits.bytesPerSecond, limits.bytesPerSecond + limits.maxMessageBytes, now);
-    this.log = deps.logger.child({ connection: id, doc: docName });
     deps.metrics.connections.inc();
   }
 
@@ -149,7 +149,7 @@ export class Connection implements RoomConnection {
     if (this.state.kind === 'closed') return;
     const metricLabel = label ?? reasonForCode[code] ?? 'internal_error';
     const level = code === CloseCode.ServiceRestart || code === CloseCode.Normal ? 'debug' : 'warn';
-    this.log[level]({ code, reason, label: metricLabel }, 'closing connection');
+    this.log(level, { code, reason, label: metricLabel }, 'closing connection');
     this.finish(metricLabel);
     this.socket.close(code, truncateReason(reason));
   }
@@ -157,7 +157,7 @@ export class Connection implements RoomConnection {
   /** Drops a peer that cannot take a closing handshake (not reading, not answering pings). */
   terminate(reason: string, label: CloseReason): void {
     if (this.state.kind === 'closed') return;
-    this.log.warn({ reason, label }, 'terminating connection');
+    this.log('warn', { reason, label }, 'terminating connection');
     this.finish(label);
     this.socket.terminate();
   }
@@ -170,14 +170,14 @@ export class Connection implements RoomConnection {
     if (this.state.kind === 'closed') return;
     const label = transportErrorReasons[error.code ?? ''] ?? 'protocol_error';
     this.deps.metrics.errors.inc({ kind: 'protocol' });
-    this.log.warn({ code: error.code, reason: error.message, label }, 'closing connection');
+    this.log('warn', { code: error.code, reason: error.message, label }, 'closing connection');
     this.finish(label);
   }
 
   /** Called when the socket is gone, whoever closed it. */
   handleSocketClosed(code: number): void {
     if (this.state.kind === 'closed') return;
-    this.log.debug({ code }, 'client closed connection');
+    this.log('debug', { code }, 'client closed connection');
     this.finish('client_closed');
   }
 
@@ -211,10 +211,16 @@ export class Connection implements RoomConnection {
         this.close(error.closeCode, error.message);
       } else {
         this.deps.metrics.errors.inc({ kind: 'internal' });
-        this.log.error({ err: error }, 'unexpected error handling a message');
+        this.log('error', { err: error }, 'unexpected error handling a message');
         this.close(CloseCode.InternalError, 'internal error', 'internal_error');
       }
     }
+  }
+
+  private log(level: 'debug' | 'warn' | 'error', fields: object, message: string): void {
+    if (!this.deps.logger.isLevelEnabled(level)) return;
+    this.logger ??= this.deps.logger.child({ connection: this.id, doc: this.docName });
+    this.logger[level](fields, message);
   }
 
   private startSlowClientTimer(): void {

@@ -21,7 +21,7 @@ import { AwarenessRegistry } from './awareness-registry';
 import type { Logger } from './logger';
 import type { ServerMetrics } from './metrics';
 import type { PersistenceQueue } from './persistence-queue';
-import type { Scheduler } from './scheduler';
+import type { Scheduler, TimerHandle } from './scheduler';
 import { TurnBroadcast } from './turn-broadcast';
 
 export type Permission = 'read' | 'write';
@@ -38,6 +38,8 @@ export const STORAGE_ORIGIN = Symbol('storage');
 
 export interface RoomOptions {
   readonly maxAwarenessStateBytes: number;
+  /** How long presence changes gather before they are relayed; 0 = at the end of the turn, like updates. */
+  readonly presenceRelayMs: number;
 }
 
 export class Room {
@@ -46,7 +48,8 @@ export class Room {
   /** Read-only connections already told that their edits are refused (told once, not per keystroke). */
   private readonly deniedWriters = new WeakSet<RoomConnection>();
   private readonly outgoing = new TurnBroadcast();
-  private flushScheduled = false;
+  private updateFlushScheduled = false;
+  private presenceFlush: TimerHandle | null = null;
   private disposed = false;
 
   constructor(
@@ -82,7 +85,7 @@ export class Room {
     const removals = this.awareness.removeOwner(connection);
     if (removals.length > 0) {
       this.outgoing.addPresence(removals, null, null);
-      this.scheduleFlush();
+      this.schedulePresenceFlush();
     }
     if (this.connections.size === 0) this.deps.onEmpty(this);
   }
@@ -125,6 +128,7 @@ export class Room {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.presenceFlush?.cancel();
     this.doc.off('update', this.handleDocUpdate);
     this.doc.destroy();
   }
@@ -163,7 +167,7 @@ export class Room {
       // The client's own bytes are relayed when all of it was accepted: no re-encoding then.
       const received = accepted.length === entries.length ? update : null;
       this.outgoing.addPresence(accepted, received, connection);
-      this.scheduleFlush();
+      this.schedulePresenceFlush();
     }
     if (correction.length > 0) {
       connection.send(encodeAwarenessMessage(encodeAwarenessUpdate(correction)));
@@ -174,20 +178,37 @@ export class Room {
     if (origin === STORAGE_ORIGIN) return;
     this.persistence.enqueue(this.name, update);
     this.outgoing.addUpdate(update, origin);
-    this.scheduleFlush();
+    this.scheduleUpdateFlush();
   };
 
-  /** The first relayed item of a turn schedules the turn's flush. */
-  private scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    this.deps.scheduler.atEndOfTurn(this.flush);
+  /** The first update of a turn schedules the turn's flush. */
+  private scheduleUpdateFlush(): void {
+    if (this.updateFlushScheduled) return;
+    this.updateFlushScheduled = true;
+    this.deps.scheduler.atEndOfTurn(this.flushUpdates);
   }
 
-  private readonly flush = (): void => {
-    this.flushScheduled = false;
+  private readonly flushUpdates = (): void => {
+    this.updateFlushScheduled = false;
     if (this.disposed) return;
-    this.outgoing.flush(this.connections);
+    this.outgoing.flushUpdates(this.connections);
+  };
+
+  private schedulePresenceFlush(): void {
+    if (this.presenceFlush !== null) return;
+    const delay = this.options.presenceRelayMs;
+    if (delay === 0) {
+      this.presenceFlush = { cancel: () => undefined };
+      this.deps.scheduler.atEndOfTurn(this.flushPresences);
+    } else {
+      this.presenceFlush = this.deps.scheduler.setTimeout(this.flushPresences, delay);
+    }
+  }
+
+  private readonly flushPresences = (): void => {
+    this.presenceFlush = null;
+    if (this.disposed) return;
+    this.outgoing.flushPresences(this.connections);
   };
 }
 

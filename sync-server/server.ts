@@ -78,6 +78,7 @@ export class SyncServer {
         unloadGraceMs: config.documentUnloadGraceMs,
         maxConcurrentLoads: config.maxConcurrentLoads,
         maxAwarenessStateBytes: config.limits.maxAwarenessStateBytes,
+        presenceRelayMs: config.presenceRelayMs,
       },
       shared,
     );

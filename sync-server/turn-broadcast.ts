@@ -50,12 +50,17 @@ export class TurnBroadcast {
     this.presences.push({ entries, received, origin });
   }
 
-  /** Sends what the turn gathered to the recipients and starts over. */
-  flush(recipients: Iterable<Recipient>): void {
-    const { updates, presences } = this;
+  /** Sends the gathered document updates to the recipients and starts over. */
+  flushUpdates(recipients: Iterable<Recipient>): void {
+    const { updates } = this;
     this.updates = [];
-    this.presences = [];
     if (updates.length > 0) sendToEach(recipients, updates, encodeUpdates);
+  }
+
+  /** Sends the gathered presence changes to the recipients and starts over. */
+  flushPresences(recipients: Iterable<Recipient>): void {
+    const { presences } = this;
+    this.presences = [];
     if (presences.length > 0) sendToEach(recipients, presences, encodePresences);
   }
 }

@@ -39,6 +39,7 @@ export interface HarnessOptions {
   readonly limits?: Partial<ConnectionLimits>;
   readonly compactAfterUpdates?: number;
   readonly unloadGraceMs?: number;
+  readonly presenceRelayMs?: number;
 }
 
 export function createRoomHarness(store: DocumentStore, options: HarnessOptions = {}) {
@@ -58,6 +59,7 @@ export function createRoomHarness(store: DocumentStore, options: HarnessOptions 
       unloadGraceMs: options.unloadGraceMs ?? 5000,
       maxConcurrentLoads: 4,
       maxAwarenessStateBytes: options.limits?.maxAwarenessStateBytes ?? testLimits.maxAwarenessStateBytes,
+      presenceRelayMs: options.presenceRelayMs ?? 0,
     },
     deps,
   );

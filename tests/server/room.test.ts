@@ -168,6 +168,28 @@ describe('room: one relay per turn', () => {
   });
 });
 
+describe('room: presence relay window', () => {
+  it('gathers presence changes for PRESENCE_RELAY_MS, while document updates leave at once', async () => {
+    const harness = createRoomHarness(new MemoryDocumentStore(), { presenceRelayMs: 16 });
+    const alice = harness.connect('doc');
+    const bob = harness.connect('doc');
+    await waitFor(() => alice.received.length > 0 && bob.received.length > 0);
+    const awarenessFrames = () => bob.received.filter((m) => m.type === 'awareness').length;
+    const before = awarenessFrames();
+    alice.sendAwareness(encodeAwarenessUpdate([{ clientId: 11, clock: 1, state: '{"cursor":1}' }]));
+    alice.type('x');
+    alice.sendAwareness(encodeAwarenessUpdate([{ clientId: 11, clock: 2, state: '{"cursor":2}' }]));
+    expect(bob.text).toBe('x');
+    expect(awarenessFrames()).toBe(before);
+
+    harness.scheduler.advance(15);
+    expect(awarenessFrames()).toBe(before);
+    harness.scheduler.advance(1);
+    expect(awarenessFrames()).toBe(before + 1);
+    expect(bob.presences.get(11)).toBe('{"cursor":2}');
+  });
+});
+
 describe('room: save acknowledgements', () => {
   it('answers a save request only once the updates before it are on disk', async () => {
     const memory = new MemoryDocumentStore();

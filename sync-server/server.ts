@@ -25,6 +25,13 @@ import type { DocumentStore } from './storage/document-store';
 import type { Socket } from './socket';
 import { WebSocketTransport, type SocketEvents, type UpgradeDecision } from './transport';
 
+/**
+ * After a restart every client reconnects at once. With Node's default backlog (511) the kernel drops
+ * the SYNs beyond it, and those clients wait a full second for the retransmit; the kernel still caps
+ * this at net.core.somaxconn.
+ */
+const LISTEN_BACKLOG = 4096;
+
 export type SyncServerConfig = Omit<ServerConfig, 'dataDir' | 'logLevel' | 'storageSync'>;
 
 export interface SyncServerDeps {
@@ -125,7 +132,7 @@ export class SyncServer {
   listen(): Promise<number> {
     return new Promise((resolve, reject) => {
       this.httpServer.once('error', reject);
-      this.httpServer.listen(this.config.port, this.config.host, () => {
+      this.httpServer.listen({ port: this.config.port, host: this.config.host, backlog: LISTEN_BACKLOG }, () => {
         this.httpServer.off('error', reject);
         resolve(this.port);
       });

@@ -30,6 +30,12 @@ export interface AwarenessApplyResult {
 export class AwarenessRegistry<Owner> {
   private readonly presences = new Map<number, Presence<Owner>>();
 
+  /** True when the client id belongs to another connection: `apply` would refuse its entries. */
+  isOwnedByAnother(owner: Owner, clientId: number): boolean {
+    const current = this.presences.get(clientId);
+    return current !== undefined && current.owner !== null && current.owner !== owner;
+  }
+
   apply(owner: Owner, entries: readonly AwarenessEntry[]): AwarenessApplyResult {
     const accepted: AwarenessEntry[] = [];
     const correction: AwarenessEntry[] = [];

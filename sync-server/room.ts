@@ -155,17 +155,23 @@ export class Room {
   }
 
   private applyAwareness(connection: RoomConnection, update: Uint8Array): void {
-    const entries = decodeAwarenessUpdate(update, this.options.maxAwarenessStateBytes);
+    // Entries of ids another connection owns are refused anyway; their states are not even parsed.
+    let skipped = 0;
+    const entries = decodeAwarenessUpdate(update, this.options.maxAwarenessStateBytes, (clientId) => {
+      const owned = this.awareness.isOwnedByAnother(connection, clientId);
+      if (owned) skipped++;
+      return owned;
+    });
     const { accepted, correction, rejected } = this.awareness.apply(connection, entries);
-    if (rejected > 0) {
+    if (rejected + skipped > 0 && this.deps.logger.isLevelEnabled('debug')) {
       this.deps.logger.debug(
-        { doc: this.name, connection: connection.id, rejected },
+        { doc: this.name, connection: connection.id, rejected: rejected + skipped },
         'ignored awareness entries owned by another connection',
       );
     }
     if (accepted.length > 0) {
       // The client's own bytes are relayed when all of it was accepted: no re-encoding then.
-      const received = accepted.length === entries.length ? update : null;
+      const received = skipped === 0 && accepted.length === entries.length ? update : null;
       this.outgoing.addPresence(accepted, received, connection);
       this.schedulePresenceFlush();
     }

@@ -27,8 +27,16 @@ export function isRemoval(entry: AwarenessEntry): boolean {
 /**
  * Decodes an awareness update. Throws ProtocolError with 1007 for a malformed update or a state
  * that is not a JSON object or null, and 1009 for a state larger than `maxStateBytes`.
+ *
+ * Entries for which `skip(clientId)` is true are left out without reading their state as text or
+ * JSON (their layout and size are still checked): a server uses it for entries it would ignore
+ * whatever they hold, such as the echoes stock clients send of other clients' presence.
  */
-export function decodeAwarenessUpdate(update: Uint8Array, maxStateBytes: number): AwarenessEntry[] {
+export function decodeAwarenessUpdate(
+  update: Uint8Array,
+  maxStateBytes: number,
+  skip?: (clientId: number) => boolean,
+): AwarenessEntry[] {
   const decoder = decoding.createDecoder(update);
   const entries: AwarenessEntry[] = [];
   try {
@@ -43,6 +51,7 @@ export function decodeAwarenessUpdate(update: Uint8Array, maxStateBytes: number)
           `awareness state of ${stateBytes.length} bytes exceeds the ${maxStateBytes} byte limit`,
         );
       }
+      if (skip?.(clientId)) continue;
       const state = textDecoder.decode(stateBytes);
       assertStateJson(state);
       entries.push({ clientId, clock, state });

@@ -56,4 +56,17 @@ describe('awareness codec', () => {
     const update = encodeAwarenessUpdate([{ clientId: 1, clock: 1, state: JSON.stringify({ x: 'y'.repeat(100) }) }]);
     expect(closeCodeOf(() => decodeAwarenessUpdate(update, 64))).toBe(CloseCode.MessageTooBig);
   });
+
+  it('leaves out skipped entries unread, but still checks their layout and size', () => {
+    const update = encodeAwarenessUpdate([
+      { clientId: 7, clock: 1, state: 'not json' },
+      { clientId: 8, clock: 2, state: '{"a":1}' },
+    ]);
+    expect(decodeAwarenessUpdate(update, 1024, (id) => id === 7)).toEqual([{ clientId: 8, clock: 2, state: '{"a":1}' }]);
+    expect(closeCodeOf(() => decodeAwarenessUpdate(update, 1024))).toBe(CloseCode.InvalidPayload);
+    expect(closeCodeOf(() => decodeAwarenessUpdate(update, 4, (id) => id === 7))).toBe(CloseCode.MessageTooBig);
+    expect(closeCodeOf(() => decodeAwarenessUpdate(update.subarray(0, 5), 1024, () => true))).toBe(
+      CloseCode.InvalidPayload,
+    );
+  });
 });

@@ -86,7 +86,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     pingIntervalMs: read.integer('PING_INTERVAL_MS', 4_000, { min: 100 }),
     documentUnloadGraceMs: read.integer('DOC_UNLOAD_GRACE_MS', 30_000, { min: 0 }),
     compactAfterUpdates: read.integer('COMPACT_AFTER_UPDATES', 1_000, { min: 1 }),
-    storageBatchWindowMs: read.integer('STORAGE_BATCH_WINDOW_MS', 10, { min: 0, max: 200 }),
+    storageBatchWindowMs: read.integer('STORAGE_BATCH_WINDOW_MS', 25, { min: 0, max: 200 }),
     presenceRelayMs: read.integer('PRESENCE_RELAY_MS', 16, { min: 0, max: 1000 }),
     maxConcurrentLoads: read.integer('MAX_CONCURRENT_LOADS', 16, { min: 1 }),
     storageRetryMaxMs: read.integer('STORAGE_RETRY_MAX_MS', 5_000, { min: 10 }),

@@ -51,6 +51,7 @@ export class Connection implements RoomConnection {
   private readonly messageBudget: TokenBucket;
   private readonly byteBudget: TokenBucket;
   private slowClientTimer: TimerHandle | null = null;
+  private firstFrameWaiters: Array<() => void> = [];
   /** Created on the first log line: most connections never write one, and a child logger per connection costs memory. */
   private logger: Logger | null = null;
 
@@ -85,31 +86,37 @@ export class Connection implements RoomConnection {
     }
   }
 
+  /** Resolves once the client has sent its first frame, or the connection has ended. */
+  whenFirstFrame(): Promise<void> {
+    const state = this.state;
+    if (state.kind !== 'waiting-for-room' || state.queue.length > 0) return Promise.resolve();
+    return new Promise((resolve) => this.firstFrameWaiters.push(resolve));
+  }
+
   /**
    * While the document loads: when the first frame this client sent is a sync step 1, sends the
-   * step 2 that `answer` builds from its state vector and drops the frame. Returns whether it did.
-   * Any other or malformed frame (or a failing answer) stays queued for the room, which handles or
-   * refuses it as usual.
+   * step 2 that `answer` builds from its state vector and drops the frame. Returns null when it did
+   * not answer, else a promise that resolves once the answer has been written out. Any other or
+   * malformed frame (or a failing answer) stays queued for the room, which handles or refuses it.
    */
-  answerBeforeLoad(answer: (stateVector: Uint8Array) => Uint8Array): boolean {
+  answerBeforeLoad(answer: (stateVector: Uint8Array) => Uint8Array): Promise<void> | null {
     const state = this.state;
-    if (state.kind !== 'waiting-for-room') return false;
+    if (state.kind !== 'waiting-for-room') return null;
     const frame = state.queue[0];
-    if (frame === undefined) return false;
+    if (frame === undefined) return null;
     let reply: Uint8Array;
     try {
       const message = decodeMessage(frame);
-      if (message.type !== 'sync-step-1') return false;
+      if (message.type !== 'sync-step-1') return null;
       assertValidStateVector(message.stateVector);
       reply = encodeSyncStep2(answer(message.stateVector));
     } catch {
-      return false;
+      return null;
     }
     state.queue.shift();
     state.queuedBytes -= frame.byteLength;
     this.deps.metrics.traffic.countReceived('sync-step-1');
-    this.send(reply);
-    return true;
+    return new Promise((resolve) => this.send(reply, resolve));
   }
 
   /** Called for every frame the socket receives. */
@@ -127,6 +134,7 @@ export class Connection implements RoomConnection {
     if (this.state.kind === 'waiting-for-room') {
       this.state.queue.push(frame);
       this.state.queuedBytes += frame.byteLength;
+      this.releaseFirstFrameWaiters();
       if (this.state.queuedBytes > this.limits.maxQueuedBytesWhileLoading) {
         this.close(CloseCode.PolicyViolation, 'too much data before the document loaded', 'rate_limited');
       }
@@ -135,9 +143,12 @@ export class Connection implements RoomConnection {
     this.process(frame);
   }
 
-  send(message: Uint8Array): void {
-    if (this.state.kind === 'closed') return;
-    this.socket.send(message);
+  send(message: Uint8Array, onWritten?: () => void): void {
+    if (this.state.kind === 'closed') {
+      onWritten?.();
+      return;
+    }
+    this.socket.send(message, onWritten);
     const traffic = this.deps.metrics.traffic;
     traffic.messagesSent++;
     traffic.bytesSent += message.byteLength;
@@ -181,9 +192,16 @@ export class Connection implements RoomConnection {
     this.finish('client_closed');
   }
 
+  private releaseFirstFrameWaiters(): void {
+    const waiters = this.firstFrameWaiters;
+    this.firstFrameWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
   private finish(label: CloseReason): void {
     const state = this.state;
     this.state = { kind: 'closed' };
+    this.releaseFirstFrameWaiters();
     this.slowClientTimer?.cancel();
     this.slowClientTimer = null;
     this.deps.metrics.connections.dec();

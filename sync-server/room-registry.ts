@@ -151,8 +151,10 @@ export class RoomRegistry {
   /**
    * Answers the sync step 1 of every waiting client from the stored bytes. They are trusted as they
    * are: each logged update was fully validated before it was written, and a snapshot is encoded
-   * from a document. Yields once after answering, so the answers are written before the long,
-   * synchronous decode of a big document.
+   * from a document. For a big document the decode below blocks the event loop for a while (about
+   * 150 ms per MB), so it first waits, within bounds, for the waiting clients' first frames (a
+   * client's step 1 arrives one round trip after its connection opened) and for the answers to be
+   * written out: the content then travels while the server decodes.
    */
   private async answerFromStorage(stored: StoredDocument, waiting: ReadonlySet<Connection>): Promise<void> {
     if (stored.snapshot === null && stored.log.length === 0) return;
@@ -163,11 +165,35 @@ export class RoomRegistry {
       return; // decoding the document below fails too, and reports it
     }
     const answer = (stateVector: Uint8Array) => (isEmptyStateVector(stateVector) ? whole : Y.diffUpdate(whole, stateVector));
-    let answered = false;
-    for (const connection of waiting) {
-      if (connection.answerBeforeLoad(answer)) answered = true;
+    const written: Array<Promise<void>> = [];
+    // Only until the decode starts: after it, edits may exist that the stored bytes lack.
+    let answering = true;
+    const answerOne = (connection: Connection) => {
+      if (!answering) return;
+      const answered = connection.answerBeforeLoad(answer);
+      if (answered !== null) written.push(answered);
+    };
+    if (whole.byteLength >= EARLY_ANSWER_MIN_BYTES) {
+      const asked = [...waiting].map((connection) => connection.whenFirstFrame().then(() => answerOne(connection)));
+      await this.atMost(FIRST_FRAME_WAIT_MS, Promise.all(asked));
+    } else {
+      for (const connection of waiting) answerOne(connection);
     }
-    if (answered) await new Promise<void>((resolve) => this.deps.scheduler.atEndOfTurn(resolve));
+    answering = false;
+    if (written.length > 0) await this.atMost(ANSWER_WRITE_WAIT_MS, Promise.all(written));
+  }
+
+  /** Waits for `work`, but no longer than `ms`. */
+  private async atMost(ms: number, work: Promise<unknown>): Promise<void> {
+    let timer: TimerHandle | null = null;
+    const timeout = new Promise<void>((resolve) => {
+      timer = this.deps.scheduler.setTimeout(resolve, ms);
+    });
+    try {
+      await Promise.race([work, timeout]);
+    } finally {
+      (timer as TimerHandle | null)?.cancel();
+    }
   }
 
   private handleEmpty(room: Room): void {
@@ -200,6 +226,13 @@ export class RoomRegistry {
     this.deps.logger.debug({ doc: room.name }, 'document unloaded');
   }
 }
+
+/** Below this a document decodes in a few milliseconds: not worth waiting for its clients. */
+const EARLY_ANSWER_MIN_BYTES = 64 * 1024;
+/** How long a big document's decode waits for its waiting clients' first frames. */
+const FIRST_FRAME_WAIT_MS = 100;
+/** How long it waits for answers already sent to be written out (a client that does not read). */
+const ANSWER_WRITE_WAIT_MS = 500;
 
 /** The stored snapshot and log as one update. */
 function wholeStoredState(stored: StoredDocument): Uint8Array {

@@ -3,7 +3,8 @@
  * connections are tested over an in-memory pair implementing this interface.
  */
 export interface Socket {
-  send(data: Uint8Array): void;
+  /** Queues a frame; `onWritten` runs once it has reached the operating system (or the socket is gone). */
+  send(data: Uint8Array, onWritten?: () => void): void;
   /** Starts the closing handshake. */
   close(code: number, reason: string): void;
   /** Drops the connection without a handshake (for peers that stopped answering or reading). */

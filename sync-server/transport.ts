@@ -87,13 +87,13 @@ export class WebSocketTransport<Context> {
       tcp.uncork();
     };
     const socket: Socket = {
-      send: (data) => {
+      send: (data, onWritten) => {
         if (!corked) {
           corked = true;
           tcp.cork();
           this.options.scheduler.atEndOfTurn(uncork);
         }
-        ws.send(data, { binary: true });
+        ws.send(data, { binary: true }, onWritten === undefined ? undefined : () => onWritten());
       },
       close: (code, reason) => ws.close(code, reason),
       terminate: () => ws.terminate(),

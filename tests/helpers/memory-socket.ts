@@ -9,10 +9,11 @@ export class MemorySocket implements Socket {
   /** Called for every frame the server sends, e.g. to feed a test client. */
   onSend: ((data: Uint8Array) => void) | null = null;
 
-  send(data: Uint8Array): void {
+  send(data: Uint8Array, onWritten?: () => void): void {
     if (this.closed !== null || this.terminated) throw new Error('send on a closed socket');
     this.sent.push(data);
     this.onSend?.(data);
+    onWritten?.();
   }
 
   close(code: number, reason: string): void {

@@ -74,6 +74,34 @@ describe('room: sync between clients', () => {
     await waitFor(() => partial.text === 'stored text!', { what: 'edit relayed' });
   });
 
+  it('lets a big document wait, boundedly, for its clients to ask, and answers them from storage first', async () => {
+    const memory = new MemoryDocumentStore();
+    const seed = new Y.Doc();
+    seed.getText('t').insert(0, 'x'.repeat(70_000));
+    await memory.compact('big', Y.encodeStateAsUpdate(seed));
+    const store = new ControllableStore(memory);
+    const loadGate = gate();
+    store.loadGate = loadGate.promise;
+    const harness = createRoomHarness(store);
+
+    const asker = harness.connect('big');
+    const silent = harness.connect('big');
+    loadGate.open();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(asker.received).toEqual([]); // stored bytes read, decode waiting for the clients
+
+    asker.sync(); // arrives after the read: still answered from storage, ahead of the room
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(asker.received.map((m) => m.type)).toEqual(['sync-step-2']);
+    expect(asker.text).toHaveLength(70_000);
+    expect(silent.received).toEqual([]);
+
+    harness.scheduler.advance(100); // a client that never asks holds the decode 100 ms at most
+    await waitFor(() => silent.received.length > 0 && asker.received.length > 1, { what: 'room ready' });
+    silent.sync();
+    await waitFor(() => silent.text.length === 70_000, { what: 'silent client synced by the room' });
+  });
+
   it('shares one load between concurrent connections to a cold document', async () => {
     const store = new ControllableStore(new MemoryDocumentStore());
     const loadGate = gate();

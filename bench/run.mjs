@@ -63,7 +63,7 @@ console.log(`Machine: ${machine.cpus}, ${machine.memoryGb} GB, Node ${machine.no
 const report = await runScenarios({ only, serverNames, quick, runs, profile, resultsDir, stamp, log: (s) => console.error(s), print: (s) => console.log(s) });
 const { judgeTargets } = await import('./targets.mjs');
 const targets = judgeTargets(report);
-if (targets) console.log(`\n## Issue 5 targets (ratios within this run)\n\n${targets}`);
+if (targets) console.log(`\n## Targets (ratios within this run)\n\n${targets}`);
 const file = path.join(resultsDir, `${stamp}.json`);
 writeFileSync(file, JSON.stringify({ machine, quick, only, servers: serverNames, runs, ...report }, null, 2));
 console.log(`\nRaw results: ${path.relative(root, file)}`);

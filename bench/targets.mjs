@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Issue 5 targets, judged from one run's results (ratios within the same run).
+// The performance targets, judged from one run's results (ratios within the same run).
 // node bench/targets.mjs [bench/results/<timestamp>.json]  (default: the latest)
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';

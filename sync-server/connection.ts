@@ -79,6 +79,8 @@ export class Connection implements RoomConnection {
     const state = this.state;
     if (state.kind !== 'waiting-for-room') return;
     this.state = { kind: 'open', room };
+    // Nobody waits any more; a silent client must not keep a waiter (and the stored bytes it holds).
+    this.releaseFirstFrameWaiters();
     this.guard(() => room.join(this));
     for (const frame of state.queue) {
       if (this.isClosed) return;

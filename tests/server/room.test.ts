@@ -177,6 +177,29 @@ describe('room: one relay per turn', () => {
     expect(authors(2)).toEqual(new Set([alice.doc.clientID, bob.doc.clientID]));
   });
 
+  it('past four senders in a turn, sends everyone the one full merge (a sender’s own edit is a no-op to it)', async () => {
+    const harness = createRoomHarness(new MemoryDocumentStore());
+    const clients = Array.from({ length: 6 }, () => harness.connect('doc'));
+    await waitFor(() => clients.every((c) => c.received.length > 0));
+    for (const client of clients) client.sync();
+    harness.scheduler.holdTurns = true;
+    const marks = clients.map((c) => c.received.length);
+    clients.forEach((client, i) => client.type(String(i)));
+    harness.scheduler.endTurn();
+
+    const everyone = new Set(clients.map((c) => c.doc.clientID));
+    clients.forEach((client, i) => {
+      const updates = client.received.slice(marks[i]).filter((m) => m.type === 'sync-update');
+      expect(updates).toHaveLength(1);
+      const [message] = updates;
+      if (message?.type !== 'sync-update') throw new Error('no update');
+      expect(new Set(Y.decodeUpdate(message.update).structs.map((struct) => struct.id.client))).toEqual(everyone);
+    });
+    const texts = new Set(clients.map((c) => c.text));
+    expect(texts.size).toBe(1);
+    expect([...texts][0]!.split('').sort().join('')).toBe('012345');
+  });
+
   it('merges the presence changes of a turn into one awareness frame, keeping each client’s latest', async () => {
     const { harness, clients, since } = await threeSyncedClients();
     const [alice, bob, carol] = clients;

@@ -95,7 +95,11 @@ export class WebSocketTransport<Context> {
         }
         ws.send(data, { binary: true }, onWritten === undefined ? undefined : () => onWritten());
       },
-      close: (code, reason) => ws.close(code, reason),
+      close: (code, reason) => {
+        ws.close(code, reason);
+        // The close frame must not wait for the end of the turn: a shutdown may drop the socket first.
+        if (corked) uncork();
+      },
       terminate: () => ws.terminate(),
       get bufferedAmount() {
         return ws.bufferedAmount;

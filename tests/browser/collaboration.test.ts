@@ -309,8 +309,31 @@ describe('Tandem in the browser', { timeout: 90_000 }, () => {
     await waitForText(b, (text) => text === 'Top:Bottom:', 'Bob to have both lines');
     await editor(b).click();
     await b.keyboard.press('Control+End');
-    await a.keyboard.press('Control+Home');
-    await a.keyboard.press('End');
+    // A remote caret arriving between a native caret move and ProseMirror reading it makes
+    // ProseMirror put its older selection back (a race inside ProseMirror's view update). Let Bob's
+    // caret settle on Alice's page, then move Alice's caret and check where it is before typing.
+    await waitUntil(
+      async () => (await a.locator('p', { hasText: 'Bottom:' }).locator('.collaboration-carets__caret', { hasText: 'Bob' }).count()) === 1,
+      { what: 'Bob’s caret on the second line at Alice' },
+    );
+    await waitUntil(
+      async () => {
+        await a.keyboard.press('Control+Home');
+        await a.keyboard.press('End');
+        return a.evaluate(() => {
+          const selection = window.getSelection();
+          const node = selection?.focusNode;
+          const element = node?.nodeType === Node.TEXT_NODE ? node.parentElement : (node as Element | null | undefined);
+          const line = element?.closest('p');
+          if (!selection || !node || !line?.textContent?.startsWith('Top:')) return false;
+          const rest = document.createRange();
+          rest.setStart(node, selection.focusOffset);
+          rest.setEndAfter(line);
+          return rest.toString() === ''; // nothing of the line after the caret
+        });
+      },
+      { what: 'Alice’s caret at the end of the first line', intervalMs: 100, timeoutMs: 5_000 },
+    );
 
     const words: { a: string[]; b: string[] } = { a: [], b: [] };
     const typeWords = async (page: Page, who: 'a' | 'b', from: number, count: number) => {

@@ -1,6 +1,7 @@
 /**
  * Process entry point: configuration from the environment, LevelDB in DATA_DIR, signal handling.
- * A first SIGTERM/SIGINT stops gracefully (every received update written); a second one exits now.
+ * A first SIGTERM/SIGINT stops gracefully (every received update written); the same signal again
+ * within a second is the same stop (see stop-signals.ts), a later one exits now.
  */
 import { mkdir } from 'node:fs/promises';
 import { loadOrCreateSecret } from './auth/secret';
@@ -9,6 +10,7 @@ import { createLogger } from './logger';
 import { ServerMetrics } from './metrics';
 import { SyncServer } from './server';
 import { LevelDbDocumentStore } from './storage/leveldb-store';
+import { onStopSignals } from './stop-signals';
 
 async function main(): Promise<void> {
   let config: ServerConfig;
@@ -35,13 +37,12 @@ async function main(): Promise<void> {
       : 'sync server listening in OPEN mode (AUTH=off): anyone can read and edit any document',
   );
 
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) {
+  onStopSignals((decision, signal) => {
+    if (decision === 'ignore') return; // the same stop, arriving a second way (group + forwarded)
+    if (decision === 'force') {
       logger.warn({ signal }, 'second signal: exiting without waiting');
       process.exit(1);
     }
-    stopping = true;
     logger.info({ signal }, 'shutting down: flushing every received update');
     server.close().then(
       () => {
@@ -53,9 +54,7 @@ async function main(): Promise<void> {
         process.exit(1);
       },
     );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  });
   process.on('uncaughtException', (error) => {
     // Connection handlers catch their own errors; reaching here is a bug. Log it and stay up: the
     // rooms and the persistence queue are still consistent, and exiting would drop every client.

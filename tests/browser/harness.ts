@@ -1,20 +1,17 @@
 /**
  * Everything the browser tests run against, as a person would meet it: the production build of the
- * web app (`next start`), the real sync server as a child process with LevelDB in a temp folder,
- * and Debian's Chromium. Only 127.0.0.1, only free ports, everything killed in `close()`.
+ * web app (`next start`; tests/global-setup.ts builds it), the real sync server as a child process
+ * with LevelDB in a temp folder, and Debian's Chromium. Only 127.0.0.1, only free ports, everything killed in `close()`.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions } from 'playwright-core';
 import { freePort } from '../helpers/free-port';
 import { waitFor } from '../helpers/poll';
+import { ROOT } from '../helpers/web-build';
 
-// Not import.meta.dirname: package.json allows Node 20.9, which lacks it.
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const SCREENSHOT_DIR = path.join(ROOT, 'test-results', 'screenshots');
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -35,35 +32,6 @@ export function waitUntil<T>(
 ): Promise<T> {
   // A page needs longer than an in-process server: browser defaults over the shared poller.
   return waitFor(check, { timeoutMs: 15_000, intervalMs: 50, ...options });
-}
-
-function newestMtime(entry: string): number {
-  if (!existsSync(entry)) return 0;
-  const stats = statSync(entry);
-  if (!stats.isDirectory()) return stats.mtimeMs;
-  let newest = stats.mtimeMs;
-  for (const child of readdirSync(entry)) newest = Math.max(newest, newestMtime(path.join(entry, child)));
-  return newest;
-}
-
-/** Builds the app unless the existing build is newer than every source it depends on. */
-function ensureBuild(): void {
-  const buildId = path.join(ROOT, '.next', 'BUILD_ID');
-  const sources = ['app', 'lib', 'next.config.js', 'package.json'].map((entry) => path.join(ROOT, entry));
-  const sourceTime = Math.max(...sources.map(newestMtime));
-  if (existsSync(buildId) && statSync(buildId).mtimeMs > sourceTime) return;
-  // `next build` rewrites tsconfig.json to add its own include; that file belongs to the project,
-  // so it is put back byte for byte once the build is done.
-  const tsconfigPath = path.join(ROOT, 'tsconfig.json');
-  const tsconfig = readFileSync(tsconfigPath, 'utf8');
-  const result = spawnSync(path.join(ROOT, 'node_modules', '.bin', 'next'), ['build'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
-    timeout: 300_000,
-  });
-  if (readFileSync(tsconfigPath, 'utf8') !== tsconfig) writeFileSync(tsconfigPath, tsconfig);
-  if (result.status !== 0) throw new Error(`next build failed:\n${result.stdout}\n${result.stderr}`);
 }
 
 interface Child {
@@ -114,7 +82,6 @@ export class BrowserHarness {
   ) {}
 
   static async start(): Promise<BrowserHarness> {
-    ensureBuild();
     await mkdir(SCREENSHOT_DIR, { recursive: true });
     const [webPort, syncPort] = [await freePort(), await freePort()];
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tandem-browser-data-'));

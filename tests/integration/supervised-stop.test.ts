@@ -1,0 +1,138 @@
+/**
+ * Stopping the app the way supervisors and containers do, through the documented commands
+ * (`npm run sync-server`, `npm start`): SIGTERM to npm alone (`docker stop`, `kill <pid>`), or
+ * SIGTERM to the whole process group followed by SIGKILL of whatever is left once npm has exited
+ * (process managers). Either way every edit the server received is on disk, clients are told to
+ * come back (1012), npm exits 0 and only after its children, and nothing is left running.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { WebsocketProvider } from 'y-websocket';
+import { waitFor } from '../helpers/poll';
+import { connectClient, destroyAll, freePort, makeTempDir, removeDir, storedText, textOf, waitForSync } from '../helpers/server-harness';
+import { ROOT } from '../helpers/web-build';
+
+interface NpmRun {
+  readonly process: ChildProcess;
+  readonly exited: Promise<number | null>;
+  output(): string;
+}
+
+function npmRun(script: string, env: Record<string, string>): NpmRun {
+  // detached: npm leads a process group of its own, as it does under a supervisor or in a container.
+  const child = spawn('npm', ['run', script], {
+    cwd: ROOT,
+    detached: true,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-20_000);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { process: child, exited, output: () => output };
+}
+
+/** Whether any process of the group is still alive. */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function killGroup(pgid: number): void {
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    // nothing left
+  }
+}
+
+async function answers(url: string): Promise<boolean> {
+  const response = await fetch(url);
+  return response.status < 500;
+}
+
+let dataDir: string;
+const providers: WebsocketProvider[] = [];
+const groups: number[] = [];
+
+beforeEach(async () => {
+  dataDir = await makeTempDir();
+});
+
+afterEach(async () => {
+  destroyAll(providers.splice(0));
+  for (const pgid of groups.splice(0)) killGroup(pgid);
+  await removeDir(dataDir);
+});
+
+const scenarios = [
+  { script: 'sync-server', signalled: 'npm' },
+  { script: 'sync-server', signalled: 'group' },
+  { script: 'start', signalled: 'npm' },
+  { script: 'start', signalled: 'group' },
+] as const;
+
+describe('a stop through the documented commands', { timeout: 90_000 }, () => {
+  for (const { script, signalled } of scenarios) {
+    it(`npm run ${script}, SIGTERM to ${signalled === 'npm' ? 'npm alone' : 'the process group, then SIGKILL'}: a 4,000-edit burst is kept, nothing is left running`, async () => {
+      const [syncPort, webPort] = [await freePort(), await freePort()];
+      const run = npmRun(script, {
+        SYNC_HOST: '127.0.0.1',
+        SYNC_PORT: String(syncPort),
+        PORT: String(webPort),
+        DATA_DIR: dataDir,
+        AUTH: 'off',
+        LOG_LEVEL: 'info',
+        NEXT_TELEMETRY_DISABLED: '1',
+      });
+      const pgid = run.process.pid!;
+      groups.push(pgid);
+      const ready = async () => {
+        if (run.process.exitCode !== null) throw new Error(`npm run ${script} exited early:\n${run.output()}`);
+        return (await answers(`http://127.0.0.1:${syncPort}/healthz`)) && (script !== 'start' || (await answers(`http://127.0.0.1:${webPort}/`)));
+      };
+      await waitFor(ready, { timeoutMs: 60_000, intervalMs: 100, what: `npm run ${script} to serve` });
+
+      const url = `ws://127.0.0.1:${syncPort}`;
+      const writer = connectClient(url, 'burst');
+      const witness = connectClient(url, 'burst');
+      providers.push(writer, witness);
+      await Promise.all([waitForSync(writer), waitForSync(witness)]);
+      const closeCodes: number[] = [];
+      writer.on('connection-close', (event: { code: number } | null) => {
+        if (event) closeCodes.push(event.code);
+      });
+      const text = writer.doc.getText('t');
+      for (let i = 0; i < 4_000; i++) text.insert(text.length, String.fromCharCode(97 + (i % 26)));
+      const expected = text.toString();
+      // The server has every edit once it relayed the last one; the stop comes right then, while
+      // the last storage batch may still be on its way.
+      await waitFor(() => textOf(witness) === expected, { timeoutMs: 20_000, intervalMs: 5, what: 'the server to relay the burst' });
+      writer.shouldConnect = false;
+      witness.shouldConnect = false;
+
+      if (signalled === 'npm') {
+        process.kill(pgid, 'SIGTERM');
+      } else {
+        process.kill(-pgid, 'SIGTERM');
+      }
+      const exitCode = await run.exited;
+      // npm leads the group: once it has exited, a process manager kills what is left.
+      const leftRunning = groupAlive(pgid);
+      killGroup(pgid);
+
+      expect(leftRunning, `processes outlived npm:\n${run.output()}`).toBe(false);
+      expect(exitCode, run.output()).toBe(0);
+      expect(closeCodes).toContain(1012);
+      expect(await storedText(dataDir, 'burst')).toBe(expected);
+    });
+  }
+});

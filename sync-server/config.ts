@@ -4,6 +4,7 @@
  * a message naming the variable, rather than running with a setting nobody asked for.
  */
 import path from 'node:path';
+import { parseTrustProxy, TRUST_NONE, type TrustProxy } from './client-address';
 
 export interface ServerConfig {
   readonly host: string;
@@ -21,6 +22,8 @@ export interface ServerConfig {
   readonly maxConcurrentLoads: number;
   readonly storageRetryMaxMs: number;
   readonly shutdownTimeoutMs: number;
+  /** Which proxies' X-Forwarded-For is believed when limits look at a client's address. */
+  readonly trustProxy: TrustProxy;
 }
 
 export interface AuthConfig {
@@ -91,6 +94,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     maxConcurrentLoads: read.integer('MAX_CONCURRENT_LOADS', 16, { min: 1 }),
     storageRetryMaxMs: read.integer('STORAGE_RETRY_MAX_MS', 5_000, { min: 10 }),
     shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, { min: 100 }),
+    trustProxy: read.parsed('TRUST_PROXY', parseTrustProxy, TRUST_NONE),
   };
   read.throwIfInvalid();
   return config;
@@ -148,6 +152,18 @@ class EnvReader {
       return fallback;
     }
     return match;
+  }
+
+  /** A value with its own syntax: `parse` returns the value, or a message saying what is wrong. */
+  parsed<T>(name: string, parse: (raw: string) => T | string, fallback: T): T {
+    const raw = this.raw(name);
+    if (raw === undefined) return fallback;
+    const value = parse(raw);
+    if (typeof value === 'string') {
+      this.problems.push(`${name}: ${value}`);
+      return fallback;
+    }
+    return value;
   }
 
   throwIfInvalid(): void {

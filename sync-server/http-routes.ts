@@ -3,12 +3,14 @@
  * endpoints for load balancers and Prometheus. WebSocket upgrades never reach this handler.
  *
  *   POST /docs                 → 201 { id, editToken, viewToken }     rate-limited per client address
+ *                                                                      (X-Forwarded-For per TRUST_PROXY)
  *   POST /docs/<id>/links      → 200 { id, editToken?, viewToken }    Authorization: Bearer <token>
  *   GET  /healthz              → 200 | 503 health report
  *   GET  /metrics              → Prometheus text
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AccessPolicy } from './auth/access-policy';
+import { clientAddress, type TrustProxy } from './client-address';
 import type { ServerMetrics } from './metrics';
 import type { StorageHealth } from './persistence-queue';
 import type { KeyedRateLimiter } from './rate-limiter';
@@ -26,6 +28,7 @@ export interface HttpRouteDeps {
   readonly metrics: ServerMetrics;
   readonly access: AccessPolicy;
   readonly documentCreation: KeyedRateLimiter;
+  readonly trustProxy: TrustProxy;
   health(): HealthReport;
 }
 
@@ -78,7 +81,7 @@ export function createHttpHandler(deps: HttpRouteDeps) {
 }
 
 function createDocument(deps: HttpRouteDeps, request: IncomingMessage, response: ServerResponse): void {
-  const address = request.socket.remoteAddress ?? 'unknown';
+  const address = clientAddress(request.socket.remoteAddress ?? 'unknown', request.headers['x-forwarded-for'], deps.trustProxy);
   if (!deps.documentCreation.take(address)) {
     return sendJson(response, 429, { error: 'too many documents created; try again in a minute' }, { 'Retry-After': '60' });
   }

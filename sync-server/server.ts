@@ -96,7 +96,13 @@ export class SyncServer {
       () => this.scheduler.now(),
     );
     this.httpServer = createServer(
-      createHttpHandler({ metrics: this.metrics, access: this.access, documentCreation, health: () => this.health() }),
+      createHttpHandler({
+        metrics: this.metrics,
+        access: this.access,
+        documentCreation,
+        trustProxy: config.trustProxy,
+        health: () => this.health(),
+      }),
     );
     this.transport = new WebSocketTransport<ConnectionContext>(this.httpServer, {
       maxPayload: config.limits.maxMessageBytes,

@@ -11,6 +11,7 @@ describe('configuration from the environment', () => {
     expect(config.logLevel).toBe('info');
     expect(config.limits.maxMessageBytes).toBe(64 * 1024 * 1024);
     expect(config.documentUnloadGraceMs).toBe(30_000);
+    expect(config.trustProxy.kind).toBe('none');
   });
 
   it('reads values and resolves DATA_DIR against the working directory', () => {
@@ -28,12 +29,12 @@ describe('configuration from the environment', () => {
   it('reports every invalid variable at once, by name', () => {
     let error: unknown;
     try {
-      loadConfig({ SYNC_PORT: '70000', PING_INTERVAL_MS: 'soon', LOG_LEVEL: 'loud', STORAGE_SYNC: 'maybe' });
+      loadConfig({ SYNC_PORT: '70000', PING_INTERVAL_MS: 'soon', LOG_LEVEL: 'loud', STORAGE_SYNC: 'maybe', TRUST_PROXY: 'the-lb' });
     } catch (caught) {
       error = caught;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const message = (error as Error).message;
-    for (const name of ['SYNC_PORT', 'PING_INTERVAL_MS', 'LOG_LEVEL', 'STORAGE_SYNC']) expect(message).toContain(name);
+    for (const name of ['SYNC_PORT', 'PING_INTERVAL_MS', 'LOG_LEVEL', 'STORAGE_SYNC', 'TRUST_PROXY']) expect(message).toContain(name);
   });
 });

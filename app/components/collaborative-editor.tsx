@@ -5,7 +5,7 @@ import { useEffect } from 'react';
 import type { Identity } from '@/lib/client/identity';
 import type { SyncProvider } from '@/lib/client/sync-provider';
 import { editorExtensions } from '@/lib/editor/extensions';
-import { Toolbar } from './toolbar';
+import { ReadOnlyNotice, Toolbar } from './toolbar';
 
 export function CollaborativeEditor({ provider, identity, readOnly }: { provider: SyncProvider; identity: Identity; readOnly: boolean }) {
   const editor = useEditor(
@@ -32,7 +32,7 @@ export function CollaborativeEditor({ provider, identity, readOnly }: { provider
   if (!editor) return <div className="editor editor--loading" aria-busy="true" />;
   return (
     <>
-      <Toolbar editor={editor} />
+      {readOnly ? <ReadOnlyNotice /> : <Toolbar editor={editor} />}
       <EditorContent editor={editor} className="editor" />
     </>
   );

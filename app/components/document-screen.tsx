@@ -38,7 +38,7 @@ export function DocumentScreen({ docId, syncUrl, syncPort }: { docId: string; sy
               View only
             </span>
           ) : null}
-          {session && !noAccess ? <ShareButton docId={docId} token={session.token} syncUrl={syncUrl} syncPort={syncPort} /> : null}
+          {session && !noAccess ? <ShareButton docId={docId} token={session.token} syncUrl={syncUrl} syncPort={syncPort} admitted={snapshot.synced} /> : null}
           <StatusBar snapshot={snapshot} />
         </div>
       </header>

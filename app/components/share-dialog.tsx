@@ -1,29 +1,52 @@
 'use client';
 
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { fetchShareLinks, type ShareLinks } from '@/lib/client/share-links';
 import { httpBaseFromSocketBase, resolveSyncBaseUrl } from '@/lib/client/sync-url';
 
 type LinksState = { kind: 'idle' } | { kind: 'loading' } | { kind: 'ready'; links: ShareLinks } | { kind: 'failed'; message: string };
 
-/** The share control: a dialog with the links this person may pass on, each with a copy button. */
-export function ShareButton(props: { docId: string; token: string | null; syncUrl: string | null; syncPort: number }) {
-  const { docId, token, syncUrl, syncPort } = props;
-  const dialog = useRef<HTMLDialogElement>(null);
-  const [state, setState] = useState<LinksState>({ kind: 'idle' });
+const NO_TOKEN = 'This document was opened without a link, so there is nothing to share.';
 
-  const open = () => {
-    dialog.current?.showModal();
-    if (token === null) {
-      setState({ kind: 'failed', message: 'This document was opened without a link, so there is nothing to share.' });
-      return;
-    }
+/**
+ * The share control: a dialog with the links this person may pass on, each with a copy button.
+ * The links are asked for once the server has let the page in, so the dialog usually has them at
+ * once (or on the click, if that comes first); when the server could not be asked or did not
+ * answer, the dialog says so and offers to try again.
+ */
+export function ShareButton(props: {
+  docId: string;
+  token: string | null;
+  syncUrl: string | null;
+  syncPort: number;
+  /** The sync server has accepted this page's link (it synced once). */
+  admitted: boolean;
+}) {
+  const { docId, token, syncUrl, syncPort, admitted } = props;
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [state, setState] = useState<LinksState>(token === null ? { kind: 'failed', message: NO_TOKEN } : { kind: 'idle' });
+  // Only the latest request's answer counts (a retry supersedes the attempt before it).
+  const request = useRef(0);
+
+  const load = useCallback(() => {
+    if (token === null) return;
+    const id = ++request.current;
     setState({ kind: 'loading' });
     const httpBase = httpBaseFromSocketBase(resolveSyncBaseUrl(syncUrl, syncPort, window.location));
     fetchShareLinks(httpBase, window.location.origin, docId, token).then(
-      (links) => setState({ kind: 'ready', links }),
-      (error: unknown) => setState({ kind: 'failed', message: error instanceof Error ? error.message : String(error) }),
+      (links) => id === request.current && setState({ kind: 'ready', links }),
+      (error: unknown) => id === request.current && setState({ kind: 'failed', message: error instanceof Error ? error.message : String(error) }),
     );
+  }, [docId, token, syncUrl, syncPort]);
+
+  // Asked once the server has let this page in: earlier, a refused link would be asked in vain.
+  useEffect(() => {
+    if (admitted && state.kind === 'idle') load();
+  }, [admitted, state.kind, load]);
+
+  const open = () => {
+    dialog.current?.showModal();
+    if (state.kind === 'idle' || state.kind === 'failed') load();
   };
 
   return (
@@ -31,10 +54,19 @@ export function ShareButton(props: { docId: string; token: string | null; syncUr
       <button type="button" className="button button--small" data-testid="share-button" onClick={open}>
         Share
       </button>
-      <dialog ref={dialog} className="share-dialog" aria-labelledby="share-heading" onClose={() => setState({ kind: 'idle' })}>
+      <dialog ref={dialog} className="share-dialog" aria-labelledby="share-heading" data-state={state.kind}>
         <h2 id="share-heading">Share this document</h2>
-        {state.kind === 'loading' ? <p className="muted">Getting the links…</p> : null}
-        {state.kind === 'failed' ? <p className="banner banner--error">{state.message}</p> : null}
+        {state.kind === 'loading' ? <p className="muted" data-testid="share-loading">Getting the links…</p> : null}
+        {state.kind === 'failed' ? (
+          <div className="banner banner--error share-dialog__error" role="alert" data-testid="share-error">
+            <span>{state.message}</span>
+            {token !== null ? (
+              <button type="button" className="button button--small" data-testid="share-retry" onClick={load}>
+                Try again
+              </button>
+            ) : null}
+          </div>
+        ) : null}
         {state.kind === 'ready' ? (
           <>
             {state.links.editLink !== null ? (

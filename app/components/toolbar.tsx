@@ -83,6 +83,18 @@ export function Toolbar({ editor }: { editor: Editor }) {
   );
 }
 
+/**
+ * What a viewer sees where the formatting buttons would be: buttons that look usable but do nothing
+ * would be a lie, so they are gone, and the bar says why and what to do about it.
+ */
+export function ReadOnlyNotice() {
+  return (
+    <div className="toolbar toolbar--read-only" role="note" data-testid="read-only-notice">
+      View only — ask for an edit link to make changes.
+    </div>
+  );
+}
+
 // An SVG rather than an emoji: emoji fonts are missing on many Linux machines and render as boxes.
 function LinkIcon() {
   return (

@@ -1,6 +1,8 @@
 /**
  * The links a person may hand on, asked of the sync server with their own token
  * (POST /docs/<id>/links): an editor gets the edit and the view link, a viewer only the view link.
+ * Every way this can go wrong ends in an Error whose message a person can act on; a server that
+ * does not answer at all ends in one too, after `timeoutMs`, rather than in a wait without end.
  */
 import { documentPagePath } from './create-document';
 
@@ -11,24 +13,45 @@ export interface ShareLinks {
 
 type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
 
+export const SHARE_LINKS_TIMEOUT_MS = 8_000;
+
 export async function fetchShareLinks(
   httpBase: string,
   pageOrigin: string,
   docId: string,
   token: string,
-  fetchImpl: Fetch = fetch,
+  { fetchImpl = fetch, timeoutMs = SHARE_LINKS_TIMEOUT_MS }: { fetchImpl?: Fetch; timeoutMs?: number } = {},
 ): Promise<ShareLinks> {
-  const response = await fetchImpl(`${httpBase}/docs/${encodeURIComponent(docId)}/links`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${token}` },
-  });
-  if (response.status === 401 || response.status === 403) throw new Error('This link does not allow sharing.');
-  if (!response.ok) throw new Error(`The server answered ${response.status}.`);
-  const body = (await response.json()) as { editToken?: unknown; viewToken?: unknown };
-  if (typeof body.viewToken !== 'string') throw new Error('The server sent no view link.');
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  let body: { editToken?: unknown; viewToken?: unknown };
+  try {
+    const response = await fetchImpl(`${httpBase}/docs/${encodeURIComponent(docId)}/links`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}` },
+      signal: controller.signal,
+    });
+    if (response.status === 401 || response.status === 403) throw new ShareLinksError('This link does not allow sharing.');
+    if (!response.ok) throw new ShareLinksError(`The sync server answered ${response.status}.`);
+    body = (await response.json()) as typeof body;
+  } catch (error) {
+    if (error instanceof ShareLinksError) throw error;
+    throw new ShareLinksError(
+      controller.signal.aborted
+        ? `The sync server did not answer within ${Math.round(timeoutMs / 1000)} s.`
+        : 'The sync server cannot be reached right now.',
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+  if (typeof body.viewToken !== 'string') throw new ShareLinksError('The sync server sent no view link.');
   const link = (role: string) => `${pageOrigin}${documentPagePath(docId, role)}`;
   return {
     editLink: typeof body.editToken === 'string' ? link(body.editToken) : null,
     viewLink: link(body.viewToken),
   };
+}
+
+export class ShareLinksError extends Error {
+  override readonly name = 'ShareLinksError';
 }

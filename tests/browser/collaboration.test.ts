@@ -467,6 +467,13 @@ describe('Tandem in the browser', { timeout: 90_000 }, () => {
     await waitForText(viewer, (text) => text === 'Shared with care.', 'the viewer to read the document');
     await viewer.getByTestId('view-only-badge').waitFor({ state: 'visible' });
     expect(await editor(viewer).getAttribute('contenteditable')).toBe('false');
+    // No formatting buttons that look usable: the bar says why instead. The editor keeps them.
+    expect(await viewer.getByTestId('read-only-notice').textContent()).toContain('View only — ask for an edit link');
+    expect(await viewer.getByRole('toolbar', { name: 'Formatting' }).count()).toBe(0);
+    expect(await viewer.getByRole('button', { name: 'Bold' }).count()).toBe(0);
+    expect(await viewer.getByTestId('doc-title').getAttribute('readonly')).not.toBeNull();
+    expect(await a.getByRole('button', { name: 'Bold' }).isEnabled()).toBe(true);
+    expect(await a.getByTestId('read-only-notice').count()).toBe(0);
     await waitUntil(async () => (await viewer.getByTestId('presence-user').count()) === 3, { what: 'the viewer in presence' });
 
     // Live edits reach the viewer.
@@ -502,6 +509,36 @@ describe('Tandem in the browser', { timeout: 90_000 }, () => {
     });
     expect(await intruder.locator('.ProseMirror').count()).toBe(0);
     expect(await intruder.content()).not.toContain('Shared with care');
+  });
+
+  it('shows the share links at once on a cold server, and an error with a retry while the server is down', async () => {
+    const owner = await personPage(alice);
+    const link = await createFromHome(owner, harness.appUrl);
+    await owner.context().close();
+
+    // A freshly started sync server, and a page that has never asked it anything.
+    await harness.killSyncServer('SIGTERM');
+    await harness.startSyncServer();
+    const page = await personPage(alice);
+    await openDocument(page, link);
+    const clickedAt = Date.now();
+    await page.getByTestId('share-button').click();
+    await page.getByTestId('share-edit-link').waitFor({ state: 'visible', timeout: 5_000 });
+    console.log(`[figure] share links shown ${Date.now() - clickedAt} ms after the click on a cold server`);
+    await page.keyboard.press('Escape');
+
+    // The server is down: the dialog says so within seconds and offers to try again.
+    await harness.killSyncServer('SIGKILL');
+    const offline = await personPage(alice);
+    await openDocument(offline, link);
+    await offline.getByTestId('share-button').click();
+    await offline.getByTestId('share-error').waitFor({ state: 'visible', timeout: 5_000 });
+    expect(await offline.getByTestId('share-error').textContent()).toContain('cannot be reached');
+    await screenshot(offline, 'share-dialog-error');
+    await harness.startSyncServer();
+    await offline.getByTestId('share-retry').click();
+    await offline.getByTestId('share-edit-link').waitFor({ state: 'visible', timeout: 5_000 });
+    expect(await offline.getByTestId('share-error').count()).toBe(0);
   });
 
   it('raised no uncaught errors in any page along the way', () => {

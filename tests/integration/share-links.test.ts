@@ -1,14 +1,17 @@
 import { stat } from 'node:fs/promises';
+import { createServer as createNetServer, type AddressInfo, type Socket as NetSocket } from 'node:net';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import type { WebsocketProvider } from 'y-websocket';
+import { fetchShareLinks } from '../../lib/client/share-links';
 import { decodeMessage, type Message } from '../../lib/protocol/messages';
 import { waitFor } from '../helpers/poll';
 import {
   connectClient,
   destroyAll,
+  freePort,
   makeTempDir,
   removeDir,
   startServer,
@@ -197,5 +200,39 @@ describe('share links', () => {
     anyone.doc.getText('t').insert(0, 'open');
     const other = client('any-name-at-all');
     await waitFor(() => textOf(other) === 'open');
+  });
+});
+
+describe('the client asking for share links', () => {
+  it('gets both links for an edit token and only the view link for a view token', async () => {
+    await start();
+    const created = await createDocument();
+    const base = `http://127.0.0.1:${server.port}`;
+    const forEditor = await fetchShareLinks(base, 'http://app.test', created.id, created.editToken);
+    expect(forEditor.editLink).toMatch(new RegExp(`^http://app.test/d/${created.id}#token=`));
+    expect(forEditor.viewLink).toMatch(new RegExp(`^http://app.test/d/${created.id}#token=`));
+    const forViewer = await fetchShareLinks(base, 'http://app.test', created.id, created.viewToken);
+    expect(forViewer.editLink).toBeNull();
+    expect(forViewer.viewLink).toBe(forEditor.viewLink);
+    await expect(fetchShareLinks(base, 'http://app.test', 'other-document', created.editToken)).rejects.toThrow('This link does not allow sharing.');
+  });
+
+  it('says so, instead of waiting forever, when the server is down or does not answer', async () => {
+    await start();
+    const down = await freePort();
+    await expect(fetchShareLinks(`http://127.0.0.1:${down}`, 'http://app.test', 'd', 't')).rejects.toThrow('cannot be reached');
+    // A server that accepts the connection and never answers.
+    const held: NetSocket[] = [];
+    const silent = createNetServer((socket) => held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const silentPort = (silent.address() as AddressInfo).port;
+    try {
+      await expect(
+        fetchShareLinks(`http://127.0.0.1:${silentPort}`, 'http://app.test', 'd', 't', { timeoutMs: 300 }),
+      ).rejects.toThrow('did not answer within');
+    } finally {
+      for (const socket of held) socket.destroy();
+      silent.close();
+    }
   });
 });

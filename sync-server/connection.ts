@@ -4,7 +4,14 @@
  * does wrong closes this connection only, with a close code that says why, and a log line.
  */
 import { CloseCode } from '../lib/protocol/close-codes';
-import { decodeMessage, encodeSyncStep2 } from '../lib/protocol/messages';
+import {
+  MessageType,
+  decodeMessage,
+  encodePong,
+  encodeStorageState,
+  encodeSyncStep2,
+  type Message,
+} from '../lib/protocol/messages';
 import { ProtocolError } from '../lib/protocol/protocol-error';
 import { assertValidStateVector } from '../lib/protocol/validate-payload';
 import type { ConnectionLimits } from './config';
@@ -46,12 +53,22 @@ const transportErrorReasons: Partial<Record<string, CloseReason>> = {
   WS_ERR_INVALID_UTF8: 'invalid_payload',
 };
 
+export interface ConnectionDeps {
+  readonly logger: Logger;
+  readonly metrics: ServerMetrics;
+  readonly scheduler: Scheduler;
+  /** Whether storage is writing normally now. */
+  storageHealthy(): boolean;
+}
+
 export class Connection implements RoomConnection {
   private state: ConnectionState = { kind: 'waiting-for-room', queue: [], queuedBytes: 0 };
   private readonly messageBudget: TokenBucket;
   private readonly byteBudget: TokenBucket;
   private slowClientTimer: TimerHandle | null = null;
   private firstFrameWaiters: Array<() => void> = [];
+  /** The client has sent an extension message: it understands them, so it may be sent them. */
+  speaksExtension = false;
   /** Created on the first log line: most connections never write one, and a child logger per connection costs memory. */
   private logger: Logger | null = null;
 
@@ -61,7 +78,7 @@ export class Connection implements RoomConnection {
     readonly permission: Permission,
     private readonly socket: Socket,
     private readonly limits: ConnectionLimits,
-    private readonly deps: { logger: Logger; metrics: ServerMetrics; scheduler: Scheduler },
+    private readonly deps: ConnectionDeps,
   ) {
     const now = () => deps.scheduler.now();
     this.messageBudget = new TokenBucket(limits.messagesPerSecond, limits.messageBurst, now);
@@ -133,6 +150,7 @@ export class Connection implements RoomConnection {
       this.close(CloseCode.PolicyViolation, 'rate limit exceeded', 'rate_limited');
       return;
     }
+    if (frame[0] === MessageType.Tandem && this.answerLiveness(frame)) return;
     if (this.state.kind === 'waiting-for-room') {
       this.state.queue.push(frame);
       this.state.queuedBytes += frame.byteLength;
@@ -143,6 +161,35 @@ export class Connection implements RoomConnection {
       return;
     }
     this.process(frame);
+  }
+
+  /**
+   * Answers a ping here, at once, whatever the room or the disk is doing (even while the document
+   * loads): liveness says the server is reachable, not that it can save. Returns false for any
+   * other extension message, which goes the normal way. A malformed frame also goes the normal way,
+   * to be refused in order.
+   */
+  private answerLiveness(frame: Uint8Array): boolean {
+    if (!this.speaksExtension) {
+      this.speaksExtension = true;
+      // Told once now, then on every change: a client that joins during an outage learns of it.
+      if (!this.deps.storageHealthy()) this.send(encodeStorageState(false));
+    }
+    let message: Message;
+    try {
+      message = decodeMessage(frame);
+    } catch {
+      return false;
+    }
+    if (message.type !== 'ping') return false;
+    this.deps.metrics.traffic.countReceived('ping');
+    this.send(encodePong(message.id));
+    return true;
+  }
+
+  /** Tells a Tandem client whether the server can write right now (stock clients are never told). */
+  notifyStorageState(ok: boolean): void {
+    if (this.speaksExtension) this.send(encodeStorageState(ok));
   }
 
   send(message: Uint8Array, onWritten?: () => void): void {

@@ -62,7 +62,13 @@ export class PersistenceQueue {
   constructor(
     private readonly store: DocumentStore,
     private readonly options: PersistenceOptions,
-    private readonly deps: { logger: Logger; metrics: ServerMetrics; scheduler: Scheduler },
+    private readonly deps: {
+      logger: Logger;
+      metrics: ServerMetrics;
+      scheduler: Scheduler;
+      /** Called when writes start failing (false) and when they succeed again (true). */
+      onHealthChange?: (ok: boolean) => void;
+    },
   ) {}
 
   /** Starts tracking a loaded document. `encodeSnapshot` must return the document's full state. */
@@ -257,6 +263,7 @@ export class PersistenceQueue {
 
   private recordFailure(operation: string, error: unknown, updates: number, docName?: string): void {
     const message = error instanceof Error ? error.message : String(error);
+    const wasHealthy = this.lastError === null;
     this.lastError = `${operation} failed: ${message}`;
     this.deps.metrics.errors.inc({ kind: 'storage' });
     this.deps.metrics.storageHealthy.set(0);
@@ -264,6 +271,7 @@ export class PersistenceQueue {
       { err: error, operation, doc: docName, updates, retryInMs: this.retryDelayMs },
       'storage write failed; updates kept in memory and retried',
     );
+    if (wasHealthy) this.deps.onHealthChange?.(false);
   }
 
   private recordSuccess(): void {
@@ -271,6 +279,7 @@ export class PersistenceQueue {
       this.deps.logger.info('storage writes succeed again');
       this.lastError = null;
       this.deps.metrics.storageHealthy.set(1);
+      this.deps.onHealthChange?.(true);
     }
     this.retryDelayMs = RETRY_START_MS;
   }

@@ -116,8 +116,12 @@ export class Room {
         });
         return;
       }
+      case 'ping':
+        return; // answered by the connection before it gets here
       case 'permission-denied':
       case 'saved':
+      case 'pong':
+      case 'storage-state':
         throw new ProtocolError(CloseCode.ProtocolError, `${message.type} is a server-to-client message`);
       default:
         return assertNever(message);

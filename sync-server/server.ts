@@ -68,7 +68,12 @@ export class SyncServer {
     this.scheduler = deps.scheduler ?? systemScheduler;
     this.metrics = deps.metrics ?? new ServerMetrics();
     this.startedAt = this.scheduler.now();
-    const shared = { logger: deps.logger, metrics: this.metrics, scheduler: this.scheduler };
+    const shared = {
+      logger: deps.logger,
+      metrics: this.metrics,
+      scheduler: this.scheduler,
+      storageHealthy: () => this.persistence.health().ok,
+    };
     this.persistence = new PersistenceQueue(
       deps.store,
       {
@@ -76,7 +81,13 @@ export class SyncServer {
         retryMaxMs: config.storageRetryMaxMs,
         batchWindowMs: config.storageBatchWindowMs,
       },
-      shared,
+      {
+        ...shared,
+        // Connected editors hear at once that their edits are kept but not saved, and when saving resumes.
+        onHealthChange: (ok) => {
+          for (const connection of this.connections) connection.notifyStorageState(ok);
+        },
+      },
     );
     this.registry = new RoomRegistry(
       deps.store,

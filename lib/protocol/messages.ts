@@ -8,12 +8,20 @@
  *   awareness (1)    = update:varUint8Array                    see awareness.ts for the update's layout
  *   auth (2)         = 0:varUint reason:varString              "permission denied", server to client only
  *   queryAwareness(3)= (empty)                                 "send me everyone's awareness"
- *   tandem (100)     = kind:varUint ...                        0 = save request, 1 = saved (see below)
+ *   tandem (100)     = kind:varUint ...                        see below
+ *     0 save request   id:varUint         client → server
+ *     1 saved          id:varUint         server → client
+ *     2 ping           id:varUint         client → server
+ *     3 pong           id:varUint         server → client
+ *     4 storage state  state:varUint      server → client: 0 = writing normally, 1 = cannot write now
  *
  * The extension: a client that wants to know when its edits are durable sends
  * `saveRequest(id)` after its updates; because one connection's messages are handled in order, the
  * server answers `saved(id)` once everything that connection sent before the request is on disk.
- * Stock clients never send a save request, so they never receive an extension message.
+ * Liveness is separate from durability: `ping(id)` is answered with `pong(id)` at once by the
+ * connection, whatever the document or the disk is doing, so a server that cannot save is still
+ * seen as reachable. A connection that has sent any extension message is told when storage stops
+ * (and starts again) accepting writes. Stock clients never send one, so they never receive one.
  */
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
@@ -30,7 +38,8 @@ export const MessageType = {
 
 export const SyncStep = { StateVector: 0, Diff: 1, Update: 2 } as const;
 export const AuthKind = { PermissionDenied: 0 } as const;
-export const TandemKind = { SaveRequest: 0, Saved: 1 } as const;
+export const TandemKind = { SaveRequest: 0, Saved: 1, Ping: 2, Pong: 3, StorageState: 4 } as const;
+export const StorageState = { Ok: 0, Degraded: 1 } as const;
 
 export type Message =
   | { readonly type: 'sync-step-1'; readonly stateVector: Uint8Array }
@@ -40,7 +49,10 @@ export type Message =
   | { readonly type: 'query-awareness' }
   | { readonly type: 'permission-denied'; readonly reason: string }
   | { readonly type: 'save-request'; readonly requestId: number }
-  | { readonly type: 'saved'; readonly requestId: number };
+  | { readonly type: 'saved'; readonly requestId: number }
+  | { readonly type: 'ping'; readonly id: number }
+  | { readonly type: 'pong'; readonly id: number }
+  | { readonly type: 'storage-state'; readonly ok: boolean };
 
 export type MessageTypeName = Message['type'];
 
@@ -105,6 +117,17 @@ function readMessage(decoder: decoding.Decoder): Message {
           return { type: 'save-request', requestId: decoding.readVarUint(decoder) };
         case TandemKind.Saved:
           return { type: 'saved', requestId: decoding.readVarUint(decoder) };
+        case TandemKind.Ping:
+          return { type: 'ping', id: decoding.readVarUint(decoder) };
+        case TandemKind.Pong:
+          return { type: 'pong', id: decoding.readVarUint(decoder) };
+        case TandemKind.StorageState: {
+          const state = decoding.readVarUint(decoder);
+          if (state !== StorageState.Ok && state !== StorageState.Degraded) {
+            throw new ProtocolError(CloseCode.ProtocolError, `unknown storage state ${state}`);
+          }
+          return { type: 'storage-state', ok: state === StorageState.Ok };
+        }
         default:
           throw new ProtocolError(CloseCode.ProtocolError, `unknown extension message kind ${kind}`);
       }
@@ -165,10 +188,22 @@ export function encodeSaved(requestId: number): Uint8Array {
   return encodeTandem(TandemKind.Saved, requestId);
 }
 
-function encodeTandem(kind: number, requestId: number): Uint8Array {
+export function encodePing(id: number): Uint8Array {
+  return encodeTandem(TandemKind.Ping, id);
+}
+
+export function encodePong(id: number): Uint8Array {
+  return encodeTandem(TandemKind.Pong, id);
+}
+
+export function encodeStorageState(ok: boolean): Uint8Array {
+  return encodeTandem(TandemKind.StorageState, ok ? StorageState.Ok : StorageState.Degraded);
+}
+
+function encodeTandem(kind: number, value: number): Uint8Array {
   const encoder = encoding.createEncoder();
   encoding.writeVarUint(encoder, MessageType.Tandem);
   encoding.writeVarUint(encoder, kind);
-  encoding.writeVarUint(encoder, requestId);
+  encoding.writeVarUint(encoder, value);
   return encoding.toUint8Array(encoder);
 }

@@ -46,11 +46,17 @@ export function createRoomHarness(store: DocumentStore, options: HarnessOptions 
   const scheduler = new ManualScheduler();
   const metrics = new ServerMetrics();
   const logger = pino({ level: 'silent' });
-  const deps = { logger, metrics, scheduler };
-  const persistence = new PersistenceQueue(
+  const connections = new Set<Connection>();
+  const deps = { logger, metrics, scheduler, storageHealthy: () => persistence.health().ok };
+  const persistence: PersistenceQueue = new PersistenceQueue(
     store,
     { compactAfterUpdates: options.compactAfterUpdates ?? 1000, retryMaxMs: 1000, batchWindowMs: 0 },
-    deps,
+    {
+      ...deps,
+      onHealthChange: (ok) => {
+        for (const connection of connections) if (!connection.isClosed) connection.notifyStorageState(ok);
+      },
+    },
   );
   const registry = new RoomRegistry(
     store,
@@ -75,6 +81,7 @@ export function createRoomHarness(store: DocumentStore, options: HarnessOptions 
     connect(docName: string, permission: Permission = 'write'): ProtocolClient {
       const socket = new MemorySocket();
       const connection = new Connection(nextId++, docName, permission, socket, limits, deps);
+      connections.add(connection);
       const client = new ProtocolClient(connection, socket);
       registry.connect(connection);
       return client;

@@ -7,6 +7,9 @@ import {
   encodeQueryAwareness,
   encodeSaveRequest,
   encodeSaved,
+  encodePing,
+  encodePong,
+  encodeStorageState,
   encodeSyncStep1,
   encodeSyncStep2,
   encodeSyncUpdate,
@@ -67,6 +70,30 @@ describe('message codec: byte fixtures', () => {
       wire: [100, 1, 7],
       decoded: { type: 'saved', requestId: 7 },
     },
+    {
+      name: 'ping 129 (two-byte varint)',
+      encoded: encodePing(129),
+      wire: [100, 2, 0x81, 0x01],
+      decoded: { type: 'ping', id: 129 },
+    },
+    {
+      name: 'pong 5',
+      encoded: encodePong(5),
+      wire: [100, 3, 5],
+      decoded: { type: 'pong', id: 5 },
+    },
+    {
+      name: 'storage cannot write',
+      encoded: encodeStorageState(false),
+      wire: [100, 4, 1],
+      decoded: { type: 'storage-state', ok: false },
+    },
+    {
+      name: 'storage writes again',
+      encoded: encodeStorageState(true),
+      wire: [100, 4, 0],
+      decoded: { type: 'storage-state', ok: true },
+    },
   ];
 
   for (const fixture of fixtures) {
@@ -94,6 +121,8 @@ describe('message codec: malformed frames', () => {
     { name: 'trailing bytes', wire: [3, 3], code: CloseCode.ProtocolError, reason: /trailing/ },
     { name: 'unknown auth kind', wire: [2, 5, 0], code: CloseCode.ProtocolError, reason: /auth/ },
     { name: 'unknown extension kind', wire: [100, 9, 0], code: CloseCode.ProtocolError, reason: /extension/ },
+    { name: 'unknown storage state', wire: [100, 4, 2], code: CloseCode.ProtocolError, reason: /storage state 2/ },
+    { name: 'ping without id', wire: [100, 2], code: CloseCode.ProtocolError, reason: /malformed/ },
   ];
 
   for (const testCase of cases) {

@@ -20,6 +20,7 @@ import { ServerMetrics } from '../../sync-server/metrics';
 import { PersistenceQueue } from '../../sync-server/persistence-queue';
 import type { Permission } from '../../sync-server/room';
 import { RoomRegistry } from '../../sync-server/room-registry';
+import type { Socket } from '../../sync-server/socket';
 import type { DocumentStore } from '../../sync-server/storage/document-store';
 import { ManualScheduler } from './manual-scheduler';
 import { MemorySocket } from './memory-socket';
@@ -71,19 +72,32 @@ export function createRoomHarness(store: DocumentStore, options: HarnessOptions 
   );
   const limits = { ...testLimits, ...options.limits };
   let nextId = 1;
+  const open = (docName: string, socket: Socket, permission: Permission): Connection => {
+    const connection = new Connection(nextId++, docName, permission, socket, limits, deps);
+    connections.add(connection);
+    return connection;
+  };
 
   return {
     scheduler,
     metrics,
     persistence,
     registry,
+    /**
+     * The server's side of a new connection over `socket`, handed to the registry as the server
+     * does; feed it frames with `connection.receive` and tell it of a close with `handleSocketClosed`.
+     */
+    accept(docName: string, socket: Socket, permission: Permission = 'write'): Connection {
+      const connection = open(docName, socket, permission);
+      registry.connect(connection);
+      return connection;
+    },
     /** A connected client; it has the document's content once `synced` resolves. */
     connect(docName: string, permission: Permission = 'write'): ProtocolClient {
       const socket = new MemorySocket();
-      const connection = new Connection(nextId++, docName, permission, socket, limits, deps);
-      connections.add(connection);
-      const client = new ProtocolClient(connection, socket);
-      registry.connect(connection);
+      // The client listens before the registry can send it anything.
+      const client = new ProtocolClient(open(docName, socket, permission), socket);
+      registry.connect(client.connection);
       return client;
     },
   };

@@ -9,11 +9,9 @@ import {
   decodeMessage,
   encodePong,
   encodeStorageState,
-  encodeSyncStep2,
   type Message,
 } from '../lib/protocol/messages';
 import { ProtocolError } from '../lib/protocol/protocol-error';
-import { assertValidStateVector } from '../lib/protocol/validate-payload';
 import type { ConnectionLimits } from './config';
 import type { Logger } from './logger';
 import type { ServerMetrics } from './metrics';
@@ -21,6 +19,7 @@ import { TokenBucket } from './rate-limiter';
 import type { Permission, Room, RoomConnection } from './room';
 import type { Scheduler, TimerHandle } from './scheduler';
 import type { Socket } from './socket';
+import { answerSyncStep1, type DocumentContent } from './sync-answer';
 
 type ConnectionState =
   | { readonly kind: 'waiting-for-room'; readonly queue: Uint8Array[]; queuedBytes: number }
@@ -113,12 +112,12 @@ export class Connection implements RoomConnection {
   }
 
   /**
-   * While the document loads: when the first frame this client sent is a sync step 1, sends the
-   * step 2 that `answer` builds from its state vector and drops the frame. Returns null when it did
-   * not answer, else a promise that resolves once the answer has been written out. Any other or
-   * malformed frame (or a failing answer) stays queued for the room, which handles or refuses it.
+   * While the document loads: when the first frame this client sent is a sync step 1, answers it
+   * from `content` (the stored bytes) and drops the frame. Returns null when it did not answer,
+   * else a promise that resolves once the answer has been written out. Any other or malformed frame
+   * (or a state vector that does not decode) stays queued for the room, which handles or refuses it.
    */
-  answerBeforeLoad(answer: (stateVector: Uint8Array) => Uint8Array): Promise<void> | null {
+  answerQueuedSyncStep1(content: DocumentContent): Promise<void> | null {
     const state = this.state;
     if (state.kind !== 'waiting-for-room') return null;
     const frame = state.queue[0];
@@ -127,8 +126,7 @@ export class Connection implements RoomConnection {
     try {
       const message = decodeMessage(frame);
       if (message.type !== 'sync-step-1') return null;
-      assertValidStateVector(message.stateVector);
-      reply = encodeSyncStep2(answer(message.stateVector));
+      reply = answerSyncStep1(message.stateVector, content);
     } catch {
       return null;
     }

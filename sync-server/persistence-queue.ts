@@ -1,5 +1,6 @@
 /**
- * Gets every update a room accepts onto disk, and says when it is there.
+ * Gets every update a room accepts onto disk, and says when it is there. Each loaded document has
+ * a DocumentStorage handle (document-storage.ts) from `open`; this queue writes for all of them.
  *
  * Updates are queued in memory and written by a single writer: everything queued while one write is
  * in flight goes out together in the next one (group commit), so a burst of keystrokes costs a few
@@ -10,6 +11,7 @@
  * is marked unhealthy (health endpoint, metrics, an error log line) and the write is retried with
  * capped exponential backoff until it succeeds. Waiters for "persisted" stay pending meanwhile.
  */
+import { DocumentStorage, type WriteScheduler } from './document-storage';
 import type { Logger } from './logger';
 import type { ServerMetrics } from './metrics';
 import type { Scheduler, TimerHandle } from './scheduler';
@@ -18,7 +20,7 @@ import type { DocumentStore, LogEntry } from './storage/document-store';
 export interface PersistenceOptions {
   readonly compactAfterUpdates: number;
   readonly retryMaxMs: number;
-  /** How long a write waits for more updates to join its batch; 0 = the end of this I/O turn. */
+  /** How long a write waits for more updates to join its batch; 0 = the end of this turn. */
   readonly batchWindowMs: number;
 }
 
@@ -28,29 +30,19 @@ export interface StorageHealth {
   readonly lastError: string | null;
 }
 
-interface TrackedDocument {
-  readonly encodeSnapshot: () => Uint8Array;
-  pending: Uint8Array[];
-  /** Entries in the stored log (not counting the snapshot). */
-  logLength: number;
-  /** Counts every update ever queued / made durable; waiters wait for persisted >= their target. */
-  queued: number;
-  persisted: number;
-  waiters: Waiter[];
-  compactRequested: boolean;
-}
-
-/** Waits until `persisted` reaches `target`; a compaction waiter also waits for the compaction. */
-interface Waiter {
-  readonly target: number;
-  readonly compaction: boolean;
-  readonly resolve: () => void;
+export interface PersistenceDeps {
+  readonly logger: Logger;
+  readonly metrics: ServerMetrics;
+  readonly scheduler: Scheduler;
+  /** Called when writes start failing (false) and when they succeed again (true). */
+  readonly onHealthChange?: (ok: boolean) => void;
 }
 
 const RETRY_START_MS = 50;
 
 export class PersistenceQueue {
-  private readonly documents = new Map<string, TrackedDocument>();
+  private readonly attached = new Set<DocumentStorage>();
+  private readonly writer: WriteScheduler;
   private writing = false;
   private writeScheduled = false;
   private retryTimer: TimerHandle | null = null;
@@ -62,72 +54,30 @@ export class PersistenceQueue {
   constructor(
     private readonly store: DocumentStore,
     private readonly options: PersistenceOptions,
-    private readonly deps: {
-      logger: Logger;
-      metrics: ServerMetrics;
-      scheduler: Scheduler;
-      /** Called when writes start failing (false) and when they succeed again (true). */
-      onHealthChange?: (ok: boolean) => void;
-    },
-  ) {}
-
-  /** Starts tracking a loaded document. `encodeSnapshot` must return the document's full state. */
-  track(docName: string, storedLogLength: number, encodeSnapshot: () => Uint8Array): void {
-    if (this.documents.has(docName)) throw new Error(`document ${docName} is already tracked`);
-    this.documents.set(docName, {
-      encodeSnapshot,
-      pending: [],
-      logLength: storedLogLength,
-      queued: 0,
-      persisted: 0,
-      waiters: [],
-      compactRequested: storedLogLength >= this.options.compactAfterUpdates,
-    });
-    if (storedLogLength >= this.options.compactAfterUpdates) this.scheduleWrite();
+    private readonly deps: PersistenceDeps,
+  ) {
+    this.writer = {
+      compactAfterUpdates: options.compactAfterUpdates,
+      attach: (storage) => this.attached.add(storage),
+      release: (storage) => this.attached.delete(storage),
+      scheduleWrite: (queued) => {
+        if (queued > 0) {
+          this.pendingTotal += queued;
+          this.deps.metrics.storagePendingUpdates.set(this.pendingTotal);
+        }
+        this.scheduleWrite();
+      },
+    };
   }
 
-  enqueue(docName: string, update: Uint8Array): void {
-    const doc = this.require(docName);
-    doc.pending.push(update);
-    doc.queued++;
-    this.pendingTotal++;
-    this.deps.metrics.storagePendingUpdates.set(this.pendingTotal);
-    this.scheduleWrite();
-  }
-
-  /** Resolves once every update queued for the document so far is durable. */
-  whenPersisted(docName: string): Promise<void> {
-    const doc = this.require(docName);
-    if (doc.persisted >= doc.queued) return Promise.resolve();
-    return new Promise((resolve) => doc.waiters.push({ target: doc.queued, compaction: false, resolve }));
-  }
-
-  /** Writes everything queued for the document and compacts its log into one snapshot. */
-  flushAndCompact(docName: string): Promise<void> {
-    const doc = this.require(docName);
-    if (doc.logLength === 0 && doc.pending.length === 0) return Promise.resolve();
-    doc.compactRequested = true;
-    const target = doc.queued;
-    const done = new Promise<void>((resolve) => doc.waiters.push({ target, compaction: true, resolve }));
-    this.scheduleWrite();
-    return done;
-  }
-
-  /** True when nothing of this document is waiting to be written. */
-  isIdle(docName: string): boolean {
-    const doc = this.documents.get(docName);
-    return doc === undefined || (doc.pending.length === 0 && !doc.compactRequested);
-  }
-
-  /** Stops tracking a document; only valid when it is idle (after flushAndCompact). */
-  untrack(docName: string): void {
-    if (!this.isIdle(docName)) throw new Error(`document ${docName} still has unwritten updates`);
-    this.documents.delete(docName);
+  /** A handle for one document; the room that loads the document owns it. */
+  open(docName: string): DocumentStorage {
+    return new DocumentStorage(docName, this.store, this.writer);
   }
 
   /** Resolves when every queued update of every document is durable. */
   async flushAll(): Promise<void> {
-    await Promise.all([...this.documents.keys()].map((name) => this.whenPersisted(name)));
+    await Promise.all([...this.attached].map((storage) => storage.whenPersisted()));
   }
 
   health(): StorageHealth {
@@ -140,12 +90,6 @@ export class PersistenceQueue {
     this.retryTimer = null;
   }
 
-  private require(docName: string): TrackedDocument {
-    const doc = this.documents.get(docName);
-    if (doc === undefined) throw new Error(`document ${docName} is not tracked by persistence`);
-    return doc;
-  }
-
   private scheduleWrite(): void {
     if (this.writing || this.writeScheduled || this.retryTimer !== null || this.closed) return;
     this.writeScheduled = true;
@@ -155,8 +99,8 @@ export class PersistenceQueue {
     };
     // A short window turns many single-update LevelDB batches (each costing far more than its
     // bytes) into one; it bounds how long a received update waits in memory before reaching the OS.
-    if (this.options.batchWindowMs === 0) setImmediate(write);
-    else setTimeout(write, this.options.batchWindowMs);
+    if (this.options.batchWindowMs === 0) this.deps.scheduler.atEndOfTurn(write);
+    else this.deps.scheduler.setTimeout(write, this.options.batchWindowMs);
   }
 
   private async writeOnce(): Promise<void> {
@@ -177,22 +121,21 @@ export class PersistenceQueue {
   }
 
   private hasWork(): boolean {
-    for (const doc of this.documents.values()) {
-      if (doc.pending.length > 0 || doc.compactRequested) return true;
+    for (const storage of this.attached) {
+      if (storage.hasPending || storage.wantsCompaction) return true;
     }
     return false;
   }
 
   /** One batch with the queued updates of every document. Returns false when the write failed. */
   private async writeAppends(): Promise<boolean> {
-    const batch: Array<{ doc: TrackedDocument; updates: Uint8Array[] }> = [];
+    const batch: Array<{ storage: DocumentStorage; updates: Uint8Array[] }> = [];
     const entries: LogEntry[] = [];
-    for (const [docName, doc] of this.documents) {
-      if (doc.pending.length === 0) continue;
-      const updates = doc.pending;
-      doc.pending = [];
-      batch.push({ doc, updates });
-      for (const update of updates) entries.push({ docName, update });
+    for (const storage of this.attached) {
+      if (!storage.hasPending) continue;
+      const updates = storage.takePending();
+      batch.push({ storage, updates });
+      for (const update of updates) entries.push({ docName: storage.docName, update });
     }
     if (entries.length === 0) return true;
 
@@ -200,8 +143,7 @@ export class PersistenceQueue {
     try {
       await this.store.append(entries);
     } catch (error) {
-      // Put the updates back in front of anything queued meanwhile, so order is kept for the retry.
-      for (const { doc, updates } of batch) doc.pending = updates.concat(doc.pending);
+      for (const { storage, updates } of batch) storage.restorePending(updates);
       this.recordFailure('append', error, entries.length);
       return false;
     }
@@ -209,56 +151,29 @@ export class PersistenceQueue {
     this.recordSuccess();
     this.pendingTotal -= entries.length;
     this.deps.metrics.storagePendingUpdates.set(this.pendingTotal);
-    for (const { doc, updates } of batch) {
-      doc.logLength += updates.length;
-      doc.persisted += updates.length;
-      if (doc.logLength >= this.options.compactAfterUpdates) doc.compactRequested = true;
-      this.resolveWaiters(doc);
-    }
+    for (const { storage, updates } of batch) storage.markAppended(updates.length);
     return true;
   }
 
   /** Compacts, one document at a time, every document that asked for it. */
   private async writeCompactions(): Promise<boolean> {
-    for (const [docName, doc] of this.documents) {
-      if (!doc.compactRequested) continue;
-      // The snapshot covers everything applied to the document so far, queued updates included.
-      const coversQueued = doc.queued;
-      const coveredPending = doc.pending.length;
-      const snapshot = doc.encodeSnapshot();
+    for (const storage of this.attached) {
+      if (!storage.wantsCompaction) continue;
+      const snapshot = storage.snapshot();
       const stopTimer = this.deps.metrics.storageWriteSeconds.startTimer({ operation: 'compact' });
       try {
-        await this.store.compact(docName, snapshot);
+        await this.store.compact(storage.docName, snapshot.bytes);
       } catch (error) {
-        this.recordFailure('compact', error, 0, docName);
+        this.recordFailure('compact', error, 0, storage.docName);
         return false;
       }
       stopTimer();
       this.recordSuccess();
-      // Updates queued while the compaction was in flight are not in the snapshot: keep those.
-      doc.pending = doc.pending.slice(coveredPending);
-      this.pendingTotal -= coveredPending;
+      this.pendingTotal -= storage.markCompacted(snapshot);
       this.deps.metrics.storagePendingUpdates.set(this.pendingTotal);
-      doc.logLength = 0;
-      doc.persisted = Math.max(doc.persisted, coversQueued);
-      doc.compactRequested = false;
-      this.resolveWaiters(doc);
-      this.deps.logger.debug({ doc: docName, bytes: snapshot.byteLength }, 'compacted document log');
+      this.deps.logger.debug({ doc: storage.docName, bytes: snapshot.bytes.byteLength }, 'compacted document log');
     }
     return true;
-  }
-
-  private resolveWaiters(doc: TrackedDocument): void {
-    if (doc.waiters.length === 0) return;
-    const stillWaiting: Waiter[] = [];
-    for (const waiter of doc.waiters) {
-      if (doc.persisted >= waiter.target && !(waiter.compaction && doc.compactRequested)) {
-        waiter.resolve();
-      } else {
-        stillWaiting.push(waiter);
-      }
-    }
-    doc.waiters = stillWaiting;
   }
 
   private recordFailure(operation: string, error: unknown, updates: number, docName?: string): void {

@@ -16,7 +16,8 @@ import type { ServerMetrics } from './metrics';
 import type { PersistenceQueue } from './persistence-queue';
 import { Room, STORAGE_ORIGIN, type RoomOptions } from './room';
 import type { Scheduler, TimerHandle } from './scheduler';
-import { StorageError, type DocumentStore, type StoredDocument } from './storage/document-store';
+import { StorageError, type StoredDocument } from './storage/document-store';
+import type { DocumentContent } from './sync-answer';
 
 type RoomEntry =
   | { readonly state: 'loading'; readonly loaded: Promise<Room>; readonly waiting: Set<Connection> }
@@ -34,7 +35,6 @@ export class RoomRegistry {
   private closing = false;
 
   constructor(
-    private readonly store: DocumentStore,
     private readonly persistence: PersistenceQueue,
     private readonly options: RoomRegistryOptions,
     private readonly deps: { logger: Logger; metrics: ServerMetrics; scheduler: Scheduler },
@@ -69,12 +69,6 @@ export class RoomRegistry {
       },
       () => connection.close(CloseCode.InternalError, 'document could not be loaded', 'load_failed'),
     );
-  }
-
-  /** The room of a loaded document, if it is in memory. */
-  peek(docName: string): Room | undefined {
-    const entry = this.rooms.get(docName);
-    return entry === undefined || entry.state === 'loading' ? undefined : entry.room;
   }
 
   /** Writes everything, then drops every room. Connections must be closed before. */
@@ -123,7 +117,8 @@ export class RoomRegistry {
 
   private async loadRoom(docName: string, waiting: ReadonlySet<Connection>): Promise<Room> {
     const stopTimer = this.deps.metrics.documentLoadSeconds.startTimer();
-    const stored = await this.store.load(docName);
+    const storage = this.persistence.open(docName);
+    const stored = await storage.load();
     await this.answerFromStorage(stored, waiting);
     const doc = new Y.Doc();
     try {
@@ -136,8 +131,8 @@ export class RoomRegistry {
       // Refuse to serve a document we cannot read fully: serving part of it would invite overwrites.
       throw new StorageError(`stored document ${docName} could not be decoded`, { cause: error });
     }
-    this.persistence.track(docName, stored.log.length, () => Y.encodeStateAsUpdate(doc));
-    const room = new Room(docName, doc, this.persistence, this.options, {
+    storage.attach(doc, stored.log.length);
+    const room = new Room(docName, doc, storage, this.options, {
       logger: this.deps.logger,
       metrics: this.deps.metrics,
       scheduler: this.deps.scheduler,
@@ -158,22 +153,21 @@ export class RoomRegistry {
    */
   private async answerFromStorage(stored: StoredDocument, waiting: ReadonlySet<Connection>): Promise<void> {
     if (stored.snapshot === null && stored.log.length === 0) return;
-    let whole: Uint8Array;
+    let content: DocumentContent;
     try {
-      whole = wholeStoredState(stored);
+      content = { kind: 'stored', update: wholeStoredState(stored) };
     } catch {
       return; // decoding the document below fails too, and reports it
     }
-    const answer = (stateVector: Uint8Array) => (isEmptyStateVector(stateVector) ? whole : Y.diffUpdate(whole, stateVector));
     const written: Array<Promise<void>> = [];
     // Only until the decode starts: after it, edits may exist that the stored bytes lack.
     let answering = true;
     const answerOne = (connection: Connection) => {
       if (!answering) return;
-      const answered = connection.answerBeforeLoad(answer);
+      const answered = connection.answerQueuedSyncStep1(content);
       if (answered !== null) written.push(answered);
     };
-    if (whole.byteLength >= EARLY_ANSWER_MIN_BYTES) {
+    if (content.update.byteLength >= EARLY_ANSWER_MIN_BYTES) {
       const asked = [...waiting].map((connection) => connection.whenFirstFrame().then(() => answerOne(connection)));
       await this.atMost(FIRST_FRAME_WAIT_MS, Promise.all(asked));
     } else {
@@ -210,16 +204,15 @@ export class RoomRegistry {
     if (entry?.state !== 'ready' || entry.room !== room || room.connectionCount > 0) return;
     this.rooms.set(room.name, { state: 'unloading', room });
     // Waits through storage failures (retried): a room is never dropped with unwritten updates.
-    await this.persistence.flushAndCompact(room.name);
+    await room.storage.flushAndCompact();
     if (this.closing) return;
-    if (room.connectionCount > 0 || !this.persistence.isIdle(room.name)) {
+    if (room.connectionCount > 0 || !room.storage.isIdle) {
       // Someone joined while the log was being compacted: keep the room.
       const ready: RoomEntry = { state: 'ready', room, idleTimer: null };
       this.rooms.set(room.name, ready);
       if (room.connectionCount === 0) this.handleEmpty(room);
       return;
     }
-    this.persistence.untrack(room.name);
     room.dispose();
     this.rooms.delete(room.name);
     this.deps.metrics.documentsLoaded.set(this.loadedCount);
@@ -238,11 +231,6 @@ const ANSWER_WRITE_WAIT_MS = 500;
 function wholeStoredState(stored: StoredDocument): Uint8Array {
   const parts = stored.snapshot === null ? [...stored.log] : [stored.snapshot, ...stored.log];
   return parts.length === 1 ? parts[0]! : Y.mergeUpdates(parts);
-}
-
-/** What a client with an empty document sends: zero entries. */
-function isEmptyStateVector(stateVector: Uint8Array): boolean {
-  return stateVector.length === 1 && stateVector[0] === 0;
 }
 
 /** Bounds how many documents load at once, so a connection storm cannot exhaust memory or I/O. */

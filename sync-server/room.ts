@@ -1,8 +1,8 @@
 /**
  * One document in memory and the connections editing it. The room is the authority for its
  * document: it validates every update before applying it, relays what it applied to everyone else
- * (gathered per event-loop turn, see turn-broadcast.ts), hands it to persistence, and answers save
- * requests once persistence has it on disk.
+ * (gathered per event-loop turn, see turn-broadcast.ts), hands it to its DocumentStorage, and
+ * answers save requests once that has it on disk.
  */
 import * as Y from 'yjs';
 import { decodeAwarenessUpdate, encodeAwarenessUpdate } from '../lib/protocol/awareness';
@@ -12,16 +12,16 @@ import {
   encodePermissionDenied,
   encodeSaved,
   encodeSyncStep1,
-  encodeSyncStep2,
   type Message,
 } from '../lib/protocol/messages';
 import { ProtocolError } from '../lib/protocol/protocol-error';
-import { assertValidStateVector, assertValidUpdate } from '../lib/protocol/validate-payload';
+import { assertValidUpdate } from '../lib/protocol/validate-payload';
 import { AwarenessRegistry } from './awareness-registry';
 import type { Logger } from './logger';
 import type { ServerMetrics } from './metrics';
-import type { PersistenceQueue } from './persistence-queue';
+import type { DocumentStorage } from './document-storage';
 import type { Scheduler, TimerHandle } from './scheduler';
+import { answerSyncStep1 } from './sync-answer';
 import { TurnBroadcast } from './turn-broadcast';
 
 export type Permission = 'read' | 'write';
@@ -55,7 +55,8 @@ export class Room {
   constructor(
     readonly name: string,
     readonly doc: Y.Doc,
-    private readonly persistence: PersistenceQueue,
+    /** The room's own way to storage: it releases it when disposed. */
+    readonly storage: DocumentStorage,
     private readonly options: RoomOptions,
     private readonly deps: {
       logger: Logger;
@@ -94,8 +95,7 @@ export class Room {
   handleMessage(connection: RoomConnection, message: Message): void {
     switch (message.type) {
       case 'sync-step-1':
-        assertValidStateVector(message.stateVector);
-        connection.send(encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, message.stateVector)));
+        connection.send(answerSyncStep1(message.stateVector, { kind: 'loaded', doc: this.doc }));
         return;
       case 'sync-step-2':
       case 'sync-update':
@@ -111,7 +111,7 @@ export class Room {
       }
       case 'save-request': {
         const { requestId } = message;
-        void this.persistence.whenPersisted(this.name).then(() => {
+        void this.storage.whenPersisted().then(() => {
           if (this.connections.has(connection)) connection.send(encodeSaved(requestId));
         });
         return;
@@ -128,10 +128,11 @@ export class Room {
     }
   }
 
-  /** Flushes nothing and closes nothing: the registry unloads a room only after persistence is idle. */
+  /** Flushes nothing: the registry unloads a room only after its storage is idle. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.storage.release();
     this.presenceFlush?.cancel();
     this.doc.off('update', this.handleDocUpdate);
     this.doc.destroy();
@@ -186,7 +187,7 @@ export class Room {
 
   private readonly handleDocUpdate = (update: Uint8Array, origin: unknown): void => {
     if (origin === STORAGE_ORIGIN) return;
-    this.persistence.enqueue(this.name, update);
+    this.storage.enqueue(update);
     this.outgoing.addUpdate(update, origin);
     this.scheduleUpdateFlush();
   };

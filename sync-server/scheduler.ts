@@ -18,44 +18,50 @@ export interface Scheduler {
   atEndOfTurn(task: () => void): void;
 }
 
-const endOfTurnTasks: Array<() => void> = [];
-let endOfTurnScheduled = false;
+/**
+ * The real clock and event loop. Each server makes its own, so the end-of-turn work of one
+ * instance never runs inside another's turn (tests run several servers in one process).
+ */
+export function createSystemScheduler(): Scheduler {
+  const endOfTurnTasks: Array<() => void> = [];
+  let endOfTurnScheduled = false;
 
-function runEndOfTurnTasks(): void {
-  endOfTurnScheduled = false;
-  let failure: { error: unknown } | null = null;
-  // Tasks may queue more tasks (a room's flush corks sockets that uncork afterwards): run those too.
-  for (let i = 0; i < endOfTurnTasks.length; i++) {
-    try {
-      endOfTurnTasks[i]!();
-    } catch (error) {
-      failure ??= { error };
+  const runEndOfTurnTasks = (): void => {
+    endOfTurnScheduled = false;
+    let failure: { error: unknown } | null = null;
+    // Tasks may queue more tasks (a room's flush corks sockets that uncork afterwards): run those too.
+    for (let i = 0; i < endOfTurnTasks.length; i++) {
+      try {
+        endOfTurnTasks[i]!();
+      } catch (error) {
+        failure ??= { error };
+      }
     }
-  }
-  endOfTurnTasks.length = 0;
-  // One failing task must not stop the others; the failure still surfaces as an uncaught exception.
-  if (failure !== null) {
-    const { error } = failure;
-    queueMicrotask(() => {
-      throw error;
-    });
-  }
-}
+    endOfTurnTasks.length = 0;
+    // One failing task must not stop the others; the failure still surfaces as an uncaught exception.
+    if (failure !== null) {
+      const { error } = failure;
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+  };
 
-export const systemScheduler: Scheduler = {
-  now: () => Date.now(),
-  setTimeout(callback, delayMs) {
-    const timer = setTimeout(callback, delayMs);
-    return { cancel: () => clearTimeout(timer) };
-  },
-  setInterval(callback, intervalMs) {
-    const timer = setInterval(callback, intervalMs);
-    return { cancel: () => clearInterval(timer) };
-  },
-  atEndOfTurn(task) {
-    endOfTurnTasks.push(task);
-    if (endOfTurnScheduled) return;
-    endOfTurnScheduled = true;
-    setImmediate(runEndOfTurnTasks);
-  },
-};
+  return {
+    now: () => Date.now(),
+    setTimeout(callback, delayMs) {
+      const timer = setTimeout(callback, delayMs);
+      return { cancel: () => clearTimeout(timer) };
+    },
+    setInterval(callback, intervalMs) {
+      const timer = setInterval(callback, intervalMs);
+      return { cancel: () => clearInterval(timer) };
+    },
+    atEndOfTurn(task) {
+      endOfTurnTasks.push(task);
+      if (endOfTurnScheduled) return;
+      endOfTurnScheduled = true;
+      setImmediate(runEndOfTurnTasks);
+    },
+  };
+}

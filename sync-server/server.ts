@@ -20,7 +20,7 @@ import { ServerMetrics } from './metrics';
 import { PersistenceQueue } from './persistence-queue';
 import { KeyedRateLimiter } from './rate-limiter';
 import { RoomRegistry } from './room-registry';
-import { systemScheduler, type Scheduler } from './scheduler';
+import { createSystemScheduler, type Scheduler } from './scheduler';
 import type { DocumentStore } from './storage/document-store';
 import type { Socket } from './socket';
 import { WebSocketTransport, type SocketEvents, type UpgradeDecision } from './transport';
@@ -65,7 +65,7 @@ export class SyncServer {
     private readonly config: SyncServerConfig,
     private readonly deps: SyncServerDeps,
   ) {
-    this.scheduler = deps.scheduler ?? systemScheduler;
+    this.scheduler = deps.scheduler ?? createSystemScheduler();
     this.metrics = deps.metrics ?? new ServerMetrics();
     this.startedAt = this.scheduler.now();
     const shared = {
@@ -90,7 +90,6 @@ export class SyncServer {
       },
     );
     this.registry = new RoomRegistry(
-      deps.store,
       this.persistence,
       {
         unloadGraceMs: config.documentUnloadGraceMs,

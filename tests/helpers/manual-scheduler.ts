@@ -34,8 +34,25 @@ export class ManualScheduler implements Scheduler {
     this.turnTasks.length = 0;
   }
 
-  /** Moves time forward, running every timer that falls due, in order. */
-  advance(ms: number): void {
+  /**
+   * Lets everything happen that can without time passing: promise chains (an in-memory store
+   * answers through them), end-of-turn work, and the timers they set that are already due. A turn
+   * of the event loop drains every microtask; it is repeated until a turn changes nothing.
+   */
+  async settle(): Promise<void> {
+    for (let round = 0; round < 1000; round++) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.advance(0) === 0) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (this.advance(0) === 0) return;
+      }
+    }
+    throw new Error('the harness never settles: something keeps scheduling work for now');
+  }
+
+  /** Moves time forward, running every timer that falls due, in order; returns how many ran. */
+  advance(ms: number): number {
+    let ran = 0;
     const end = this.time + ms;
     for (;;) {
       let nextId: number | null = null;
@@ -51,9 +68,11 @@ export class ManualScheduler implements Scheduler {
       this.time = timer.due;
       if (timer.interval === null) this.timers.delete(nextId);
       else timer.due += timer.interval;
+      ran++;
       timer.callback();
     }
     this.time = end;
+    return ran;
   }
 
   get pendingTimers(): number {

@@ -60,7 +60,6 @@ export function createRoomHarness(store: DocumentStore, options: HarnessOptions 
     },
   );
   const registry = new RoomRegistry(
-    store,
     persistence,
     {
       unloadGraceMs: options.unloadGraceMs ?? 5000,

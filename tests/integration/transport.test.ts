@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { systemScheduler } from '../../sync-server/scheduler';
+import { createSystemScheduler } from '../../sync-server/scheduler';
 import type { Socket } from '../../sync-server/socket';
 import { WebSocketTransport } from '../../sync-server/transport';
 import { waitFor } from '../helpers/poll';
@@ -24,7 +24,7 @@ async function listen(): Promise<{ url: string; accepted: Socket[] }> {
   transport = new WebSocketTransport<null>(httpServer, {
     maxPayload: 1024,
     pingIntervalMs: 60_000,
-    scheduler: systemScheduler,
+    scheduler: createSystemScheduler(),
     decideUpgrade: () => ({ accept: true, context: null }),
     accept: (socket) => {
       accepted.push(socket);

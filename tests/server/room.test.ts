@@ -2,10 +2,21 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { encodeAwarenessUpdate } from '../../lib/protocol/awareness';
 import { CloseCode } from '../../lib/protocol/close-codes';
+import { encodePing } from '../../lib/protocol/messages';
 import { MemoryDocumentStore } from '../../sync-server/storage/memory-store';
-import { waitFor } from '../helpers/poll';
+import type { ManualScheduler } from '../helpers/manual-scheduler';
 import { createRoomHarness } from '../helpers/room-harness';
 import { ControllableStore, gate } from '../helpers/store-wrappers';
+
+/** Lets the harness do everything it can without time passing, then checks that `check` holds. */
+async function settled(
+  harness: { scheduler: ManualScheduler },
+  check: () => unknown,
+  { what = 'condition' }: { what?: string } = {},
+): Promise<void> {
+  await harness.scheduler.settle();
+  expect(await check(), what).toBeTruthy();
+}
 
 async function storedText(store: MemoryDocumentStore, docName: string): Promise<string> {
   const stored = await store.load(docName);
@@ -28,11 +39,11 @@ describe('room: sync between clients', () => {
 
     const client = harness.connect('doc');
     client.sync();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await harness.scheduler.settle();
     expect(client.received).toEqual([]);
 
     loadGate.open();
-    await waitFor(() => client.text === 'stored text', { what: 'content after load' });
+    await settled(harness, () => client.text === 'stored text', { what: 'content after load' });
     // The content arrived as the answer to the client's step 1, not as a later update.
     const firstDiff = client.received.find((m) => m.type === 'sync-step-2');
     expect(firstDiff).toBeDefined();
@@ -59,7 +70,7 @@ describe('room: sync between clients', () => {
     fresh.sync();
     partial.sync();
     loadGate.open();
-    await waitFor(() => fresh.text === 'stored text' && partial.text === 'stored text', { what: 'both synced' });
+    await settled(harness, () => fresh.text === 'stored text' && partial.text === 'stored text', { what: 'both synced' });
     const steps2 = (client: typeof fresh) => client.received.filter((m) => m.type === 'sync-step-2');
     expect(steps2(fresh)).toHaveLength(1);
     expect(steps2(partial)).toHaveLength(1);
@@ -71,7 +82,7 @@ describe('room: sync between clients', () => {
 
     // The room took over: edits flow both ways.
     fresh.type('!');
-    await waitFor(() => partial.text === 'stored text!', { what: 'edit relayed' });
+    await settled(harness, () => partial.text === 'stored text!', { what: 'edit relayed' });
   });
 
   it('lets a big document wait, boundedly, for its clients to ask, and answers them from storage first', async () => {
@@ -87,19 +98,19 @@ describe('room: sync between clients', () => {
     const asker = harness.connect('big');
     const silent = harness.connect('big');
     loadGate.open();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await harness.scheduler.settle();
     expect(asker.received).toEqual([]); // stored bytes read, decode waiting for the clients
 
     asker.sync(); // arrives after the read: still answered from storage, ahead of the room
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await harness.scheduler.settle();
     expect(asker.received.map((m) => m.type)).toEqual(['sync-step-2']);
     expect(asker.text).toHaveLength(70_000);
     expect(silent.received).toEqual([]);
 
     harness.scheduler.advance(100); // a client that never asks holds the decode 100 ms at most
-    await waitFor(() => silent.received.length > 0 && asker.received.length > 1, { what: 'room ready' });
+    await settled(harness, () => silent.received.length > 0 && asker.received.length > 1, { what: 'room ready' });
     silent.sync();
-    await waitFor(() => silent.text.length === 70_000, { what: 'silent client synced by the room' });
+    await settled(harness, () => silent.text.length === 70_000, { what: 'silent client synced by the room' });
   });
 
   it('shares one load between concurrent connections to a cold document', async () => {
@@ -109,7 +120,7 @@ describe('room: sync between clients', () => {
     const harness = createRoomHarness(store);
     const clients = Array.from({ length: 5 }, () => harness.connect('cold'));
     loadGate.open();
-    await waitFor(() => clients.every((c) => c.received.length > 0), { what: 'all joined' });
+    await settled(harness, () => clients.every((c) => c.received.length > 0), { what: 'all joined' });
     expect(store.loadCalls).toBe(1);
   });
 
@@ -118,21 +129,21 @@ describe('room: sync between clients', () => {
     const harness = createRoomHarness(store);
     const alice = harness.connect('doc');
     const bob = harness.connect('doc');
-    await waitFor(() => alice.received.length > 0 && bob.received.length > 0);
+    await settled(harness, () => alice.received.length > 0 && bob.received.length > 0);
     alice.sync();
     bob.sync();
     const aliceBefore = alice.received.length;
     alice.type('hello');
     expect(bob.text).toBe('hello');
     expect(alice.received.slice(aliceBefore).some((m) => m.type === 'sync-update')).toBe(false);
-    await waitFor(async () => (await storedText(store, 'doc')) === 'hello', { what: 'stored' });
+    await settled(harness, async () => (await storedText(store, 'doc')) === 'hello', { what: 'stored' });
   });
 
   it('keeps documents isolated', async () => {
     const harness = createRoomHarness(new MemoryDocumentStore());
     const a = harness.connect('a');
     const b = harness.connect('b');
-    await waitFor(() => a.received.length > 0 && b.received.length > 0);
+    await settled(harness, () => a.received.length > 0 && b.received.length > 0);
     a.type('only in a');
     expect(b.text).toBe('');
   });
@@ -145,7 +156,7 @@ describe('room: one relay per turn', () => {
   async function threeSyncedClients() {
     const harness = createRoomHarness(new MemoryDocumentStore());
     const clients = [harness.connect('doc'), harness.connect('doc'), harness.connect('doc')] as const;
-    await waitFor(() => clients.every((c) => c.received.length > 0));
+    await settled(harness, () => clients.every((c) => c.received.length > 0));
     for (const client of clients) client.sync();
     harness.scheduler.holdTurns = true;
     const marks = clients.map((c) => c.received.length);
@@ -180,7 +191,7 @@ describe('room: one relay per turn', () => {
   it('past four senders in a turn, sends everyone the one full merge (a sender’s own edit is a no-op to it)', async () => {
     const harness = createRoomHarness(new MemoryDocumentStore());
     const clients = Array.from({ length: 6 }, () => harness.connect('doc'));
-    await waitFor(() => clients.every((c) => c.received.length > 0));
+    await settled(harness, () => clients.every((c) => c.received.length > 0));
     for (const client of clients) client.sync();
     harness.scheduler.holdTurns = true;
     const marks = clients.map((c) => c.received.length);
@@ -224,7 +235,7 @@ describe('room: presence relay window', () => {
     const harness = createRoomHarness(new MemoryDocumentStore(), { presenceRelayMs: 16 });
     const alice = harness.connect('doc');
     const bob = harness.connect('doc');
-    await waitFor(() => alice.received.length > 0 && bob.received.length > 0);
+    await settled(harness, () => alice.received.length > 0 && bob.received.length > 0);
     const awarenessFrames = () => bob.received.filter((m) => m.type === 'awareness').length;
     const before = awarenessFrames();
     alice.sendAwareness(encodeAwarenessUpdate([{ clientId: 11, clock: 1, state: '{"cursor":1}' }]));
@@ -241,24 +252,82 @@ describe('room: presence relay window', () => {
   });
 });
 
+describe('connection: liveness independent of storage', () => {
+  it('answers a ping at once while the document is still loading', async () => {
+    const store = new ControllableStore(new MemoryDocumentStore());
+    const loadGate = gate();
+    store.loadGate = loadGate.promise;
+    const harness = createRoomHarness(store);
+    const client = harness.connect('doc');
+    client.sync();
+    client.sendFrame(encodePing(7));
+    expect(client.received).toEqual([{ type: 'pong', id: 7 }]);
+    loadGate.open();
+    await settled(harness, () => client.received.some((m) => m.type === 'sync-step-2'));
+  });
+
+  it('answers pings at once while storage fails, while save requests wait; says why, and when it is over', async () => {
+    const memory = new MemoryDocumentStore();
+    const store = new ControllableStore(memory);
+    const harness = createRoomHarness(store);
+    const editor = harness.connect('doc');
+    const stock = harness.connect('doc'); // never speaks the extension
+    editor.sync();
+    stock.sync();
+    editor.sendFrame(encodePing(1));
+    await settled(harness, () => editor.received.some((m) => m.type === 'pong'));
+
+    store.failWrites = true;
+    editor.type('kept while the disk is full');
+    editor.requestSave(1);
+    await settled(harness, () => store.appendCalls > 0, { what: 'a failed write' });
+    expect(editor.received.filter((m) => m.type === 'storage-state')).toEqual([{ type: 'storage-state', ok: false }]);
+    const before = editor.received.length;
+    editor.sendFrame(encodePing(2));
+    expect(editor.received.slice(before)).toEqual([{ type: 'pong', id: 2 }]);
+    expect(editor.wasSaved(1)).toBe(false);
+
+    // Someone who opens the document during the outage is told as soon as they speak the extension.
+    const late = harness.connect('doc');
+    late.sync();
+    await harness.scheduler.settle();
+    late.sendFrame(encodePing(1));
+    expect(late.received.filter((m) => m.type === 'storage-state' || m.type === 'pong')).toEqual([
+      { type: 'storage-state', ok: false },
+      { type: 'pong', id: 1 },
+    ]);
+
+    store.failWrites = false;
+    harness.scheduler.advance(2000); // the retry timer
+    await settled(harness, () => editor.wasSaved(1), { what: 'saved after recovery' });
+    expect(editor.received.filter((m) => m.type === 'storage-state')).toEqual([
+      { type: 'storage-state', ok: false },
+      { type: 'storage-state', ok: true },
+    ]);
+    expect(stock.received.some((m) => m.type === 'storage-state' || m.type === 'pong')).toBe(false);
+    expect(stock.text).toBe('kept while the disk is full');
+    expect(await storedText(memory, 'doc')).toBe('kept while the disk is full');
+  });
+});
+
 describe('room: save acknowledgements', () => {
   it('answers a save request only once the updates before it are on disk', async () => {
     const memory = new MemoryDocumentStore();
     const store = new ControllableStore(memory);
     const harness = createRoomHarness(store);
     const client = harness.connect('doc');
-    await waitFor(() => client.received.length > 0);
+    await settled(harness, () => client.received.length > 0);
     store.failWrites = true;
     client.type('precious');
     client.requestSave(1);
-    await waitFor(() => store.appendCalls > 0, { what: 'a failed write' });
+    await settled(harness, () => store.appendCalls > 0, { what: 'a failed write' });
     expect(client.wasSaved(1)).toBe(false);
     expect(harness.persistence.health().ok).toBe(false);
     expect(await storedText(memory, 'doc')).toBe('');
 
     store.failWrites = false;
     harness.scheduler.advance(2000); // the retry timer
-    await waitFor(() => client.wasSaved(1), { what: 'saved after recovery' });
+    await settled(harness, () => client.wasSaved(1), { what: 'saved after recovery' });
     expect(await storedText(memory, 'doc')).toBe('precious');
     expect(harness.persistence.health().ok).toBe(true);
   });
@@ -272,12 +341,12 @@ describe('room: awareness', () => {
     const harness = createRoomHarness(new MemoryDocumentStore());
     const alice = harness.connect('doc');
     const bob = harness.connect('doc');
-    await waitFor(() => alice.received.length > 0 && bob.received.length > 0);
+    await settled(harness, () => alice.received.length > 0 && bob.received.length > 0);
     alice.sendAwareness(presence(11, 1, 'Alice'));
     expect(bob.presences.get(11)).toContain('Alice');
 
     const carol = harness.connect('doc');
-    await waitFor(() => carol.presences.has(11), { what: 'late joiner sees Alice' });
+    await settled(harness, () => carol.presences.has(11), { what: 'late joiner sees Alice' });
 
     alice.close();
     expect(bob.presences.has(11)).toBe(false);
@@ -289,7 +358,7 @@ describe('room: awareness', () => {
     const alice = harness.connect('doc');
     const mallory = harness.connect('doc');
     const bob = harness.connect('doc');
-    await waitFor(() => [alice, mallory, bob].every((c) => c.received.length > 0));
+    await settled(harness, () => [alice, mallory, bob].every((c) => c.received.length > 0));
     alice.sendAwareness(presence(11, 1, 'Alice'));
     mallory.sendAwareness(presence(11, 5, 'Mallory'));
     mallory.sendAwareness(presence(11, 6, null));
@@ -301,11 +370,11 @@ describe('room: awareness', () => {
     const harness = createRoomHarness(new MemoryDocumentStore());
     const first = harness.connect('doc');
     const bob = harness.connect('doc');
-    await waitFor(() => first.received.length > 0 && bob.received.length > 0);
+    await settled(harness, () => first.received.length > 0 && bob.received.length > 0);
     first.sendAwareness(presence(11, 3, 'Alice'));
     first.close(); // server records the removal at clock 4
     const again = harness.connect('doc');
-    await waitFor(() => again.received.length > 0);
+    await settled(harness, () => again.received.length > 0);
     again.sendAwareness(presence(11, 3, 'Alice')); // stale: same clock as before
     expect(again.presences.get(11)).toBeUndefined();
     const correction = again.received.filter((m) => m.type === 'awareness');
@@ -333,7 +402,7 @@ describe('room: hostile input', () => {
       const harness = createRoomHarness(new MemoryDocumentStore());
       const victim = harness.connect('doc');
       const other = harness.connect('doc');
-      await waitFor(() => victim.received.length > 0 && other.received.length > 0);
+      await settled(harness, () => victim.received.length > 0 && other.received.length > 0);
       victim.type('before ');
       expect(other.text).toBe('before ');
 
@@ -344,7 +413,7 @@ describe('room: hostile input', () => {
       other.type('after');
       const reader = harness.connect('doc');
       reader.sync();
-      await waitFor(() => reader.text === 'before after', { what: 'document intact' });
+      await settled(harness, () => reader.text === 'before after', { what: 'document intact' });
       expect(other.socket.isGone).toBe(false);
     });
   }
@@ -352,7 +421,7 @@ describe('room: hostile input', () => {
   it('closes a connection that exceeds its message rate with 1008', async () => {
     const harness = createRoomHarness(new MemoryDocumentStore(), { limits: { messagesPerSecond: 10, messageBurst: 20 } });
     const client = harness.connect('doc');
-    await waitFor(() => client.received.length > 0);
+    await settled(harness, () => client.received.length > 0);
     for (let i = 0; i < 25 && !client.socket.isGone; i++) client.sendFrame(Uint8Array.of(3));
     expect(client.socket.closed?.code).toBe(CloseCode.PolicyViolation);
   });
@@ -361,7 +430,7 @@ describe('room: hostile input', () => {
     const harness = createRoomHarness(new MemoryDocumentStore());
     const writer = harness.connect('doc', 'write');
     const viewer = harness.connect('doc', 'read');
-    await waitFor(() => writer.received.length > 0 && viewer.received.length > 0);
+    await settled(harness, () => writer.received.length > 0 && viewer.received.length > 0);
     viewer.type('x');
     viewer.type('y');
     expect(writer.text).toBe('');
@@ -376,7 +445,7 @@ describe('room: hostile input', () => {
     const harness = createRoomHarness(new MemoryDocumentStore());
     const writer = harness.connect('doc');
     const stalled = harness.connect('doc');
-    await waitFor(() => writer.received.length > 0 && stalled.received.length > 0);
+    await settled(harness, () => writer.received.length > 0 && stalled.received.length > 0);
     stalled.socket.bufferedAmount = 10 * 1024 * 1024;
     writer.type('x');
     expect(stalled.socket.terminated).toBe(false);
@@ -392,21 +461,21 @@ describe('room registry: unloading', () => {
     const store = new ControllableStore(memory);
     const harness = createRoomHarness(store, { unloadGraceMs: 5000 });
     const client = harness.connect('doc');
-    await waitFor(() => client.received.length > 0);
+    await settled(harness, () => client.received.length > 0);
     for (const word of ['one ', 'two ', 'three']) client.type(word);
     client.close();
     expect(harness.registry.loadedCount).toBe(1);
     harness.scheduler.advance(4000);
     expect(harness.registry.loadedCount).toBe(1);
     harness.scheduler.advance(1500);
-    await waitFor(() => harness.registry.loadedCount === 0, { what: 'unloaded' });
+    await settled(harness, () => harness.registry.loadedCount === 0, { what: 'unloaded' });
     const stored = await memory.load('doc');
     expect(stored.log).toHaveLength(0);
     expect(stored.snapshot).not.toBeNull();
 
     const reader = harness.connect('doc');
     reader.sync();
-    await waitFor(() => reader.text === 'one two three', { what: 'reloaded content' });
+    await settled(harness, () => reader.text === 'one two three', { what: 'reloaded content' });
   });
 
   it('keeps a room with unwritten updates in memory while storage fails', async () => {
@@ -414,19 +483,19 @@ describe('room registry: unloading', () => {
     const store = new ControllableStore(memory);
     const harness = createRoomHarness(store, { unloadGraceMs: 100 });
     const client = harness.connect('doc');
-    await waitFor(() => client.received.length > 0);
+    await settled(harness, () => client.received.length > 0);
     store.failWrites = true;
     client.type('not yet on disk');
     client.close();
     harness.scheduler.advance(200);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await harness.scheduler.settle();
     expect(harness.registry.loadedCount).toBe(1);
     store.failWrites = false;
     for (let i = 0; i < 20 && harness.registry.loadedCount > 0; i++) {
       harness.scheduler.advance(1000);
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await harness.scheduler.settle();
     }
-    await waitFor(() => harness.registry.loadedCount === 0, { what: 'unloaded after recovery' });
+    await settled(harness, () => harness.registry.loadedCount === 0, { what: 'unloaded after recovery' });
     expect(await storedText(memory, 'doc')).toBe('not yet on disk');
   });
 
@@ -434,12 +503,12 @@ describe('room registry: unloading', () => {
     const memory = new MemoryDocumentStore();
     const harness = createRoomHarness(memory, { compactAfterUpdates: 10 });
     const client = harness.connect('doc');
-    await waitFor(() => client.received.length > 0);
+    await settled(harness, () => client.received.length > 0);
     for (let i = 0; i < 25; i++) {
       client.type(String(i % 10));
-      await harness.persistence.whenPersisted('doc');
+      await harness.scheduler.settle();
     }
-    await waitFor(async () => (await memory.load('doc')).snapshot !== null, { what: 'a snapshot' });
+    await settled(harness, async () => (await memory.load('doc')).snapshot !== null, { what: 'a snapshot' });
     const stored = await memory.load('doc');
     expect(stored.log.length).toBeLessThan(10);
     expect(await storedText(memory, 'doc')).toBe(client.text);

@@ -1,0 +1,156 @@
+/**
+ * One loaded document's way to storage, owned by its room: load it, queue what the room accepts,
+ * learn when that is durable, flush and compact before unloading, release. Everything persistence
+ * knows about a document lives here; the PersistenceQueue only decides when to write (group
+ * commit, retries) and writes for every document it has handles for at once.
+ */
+import * as Y from 'yjs';
+import type { DocumentStore, StoredDocument } from './storage/document-store';
+
+/** What a handle needs of the queue that writes for it. */
+export interface WriteScheduler {
+  readonly compactAfterUpdates: number;
+  /** The handle has a document now: its updates are to be written. */
+  attach(storage: DocumentStorage): void;
+  release(storage: DocumentStorage): void;
+  /** Something of the handle waits to be written (`queued` more updates, maybe none). */
+  scheduleWrite(queued: number): void;
+}
+
+/** Waits until `persisted` reaches `target`; a compaction waiter also waits for the compaction. */
+interface Waiter {
+  readonly target: number;
+  readonly compaction: boolean;
+  readonly resolve: () => void;
+}
+
+export class DocumentStorage {
+  private doc: Y.Doc | null = null;
+  private pending: Uint8Array[] = [];
+  /** Entries in the stored log (not counting the snapshot). */
+  private logLength = 0;
+  /** Counts every update ever queued / made durable; waiters wait for persisted >= their target. */
+  private queued = 0;
+  private persisted = 0;
+  private waiters: Waiter[] = [];
+  private compactRequested = false;
+
+  constructor(
+    readonly docName: string,
+    private readonly store: DocumentStore,
+    private readonly writer: WriteScheduler,
+  ) {}
+
+  /** Everything stored for the document. */
+  load(): Promise<StoredDocument> {
+    return this.store.load(this.docName);
+  }
+
+  /**
+   * From now on `doc` is the document: its updates are queued by the room, and a compaction
+   * stores its whole state. `storedLogLength` is the log the load found (a long one is compacted soon).
+   */
+  attach(doc: Y.Doc, storedLogLength: number): void {
+    if (this.doc !== null) throw new Error(`document ${this.docName} is already attached`);
+    this.doc = doc;
+    this.logLength = storedLogLength;
+    this.writer.attach(this);
+    if (storedLogLength >= this.writer.compactAfterUpdates) {
+      this.compactRequested = true;
+      this.writer.scheduleWrite(0);
+    }
+  }
+
+  enqueue(update: Uint8Array): void {
+    if (this.doc === null) throw new Error(`document ${this.docName} is not attached`);
+    this.pending.push(update);
+    this.queued++;
+    this.writer.scheduleWrite(1);
+  }
+
+  /** Resolves once every update queued so far is durable. */
+  whenPersisted(): Promise<void> {
+    if (this.persisted >= this.queued) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ target: this.queued, compaction: false, resolve }));
+  }
+
+  /** Writes everything queued and compacts the log into one snapshot. */
+  flushAndCompact(): Promise<void> {
+    if (this.logLength === 0 && this.pending.length === 0) return Promise.resolve();
+    this.compactRequested = true;
+    const done = new Promise<void>((resolve) => this.waiters.push({ target: this.queued, compaction: true, resolve }));
+    this.writer.scheduleWrite(0);
+    return done;
+  }
+
+  /** Nothing waits to be written. */
+  get isIdle(): boolean {
+    return this.pending.length === 0 && !this.compactRequested;
+  }
+
+  /** Ends the handle. Refused while updates are unwritten: they would be lost. */
+  release(): void {
+    if (this.pending.length > 0) throw new Error(`document ${this.docName} still has unwritten updates`);
+    this.doc = null;
+    this.writer.release(this);
+  }
+
+  // The queue's side: what to write now, and what a write achieved.
+
+  get wantsCompaction(): boolean {
+    return this.compactRequested;
+  }
+
+  get hasPending(): boolean {
+    return this.pending.length > 0;
+  }
+
+  /** Takes the queued updates for one write; `restorePending` puts them back if it fails. */
+  takePending(): Uint8Array[] {
+    const updates = this.pending;
+    this.pending = [];
+    return updates;
+  }
+
+  restorePending(updates: Uint8Array[]): void {
+    // In front of anything queued meanwhile, so order is kept for the retry.
+    this.pending = updates.concat(this.pending);
+  }
+
+  markAppended(count: number): void {
+    this.logLength += count;
+    this.persisted += count;
+    if (this.logLength >= this.writer.compactAfterUpdates) this.compactRequested = true;
+    this.resolveWaiters();
+  }
+
+  /**
+   * The document's whole state for a compaction, and what it covers: every update applied so far,
+   * queued ones included.
+   */
+  snapshot(): { readonly bytes: Uint8Array; readonly coversQueued: number; readonly coversPending: number } {
+    if (this.doc === null) throw new Error(`document ${this.docName} is not attached`);
+    return { bytes: Y.encodeStateAsUpdate(this.doc), coversQueued: this.queued, coversPending: this.pending.length };
+  }
+
+  /** The snapshot was stored; returns how many queued updates it made unnecessary to write. */
+  markCompacted(covered: { coversQueued: number; coversPending: number }): number {
+    // Updates queued while the compaction was in flight are not in the snapshot: keep those.
+    this.pending = this.pending.slice(covered.coversPending);
+    this.logLength = 0;
+    this.persisted = Math.max(this.persisted, covered.coversQueued);
+    this.compactRequested = false;
+    this.resolveWaiters();
+    return covered.coversPending;
+  }
+
+  private resolveWaiters(): void {
+    if (this.waiters.length === 0) return;
+    const stillWaiting: Waiter[] = [];
+    for (const waiter of this.waiters) {
+      if (this.persisted >= waiter.target && !(waiter.compaction && this.compactRequested)) waiter.resolve();
+      else stillWaiting.push(waiter);
+    }
+    this.waiters = stillWaiting;
+  }
+}

@@ -6,8 +6,13 @@
  * Ownership: the first connection to introduce a client id owns it; other connections cannot change
  * or remove it while the owner is connected. When the owner goes, its states are removed (clock + 1)
  * and the id becomes free to be claimed again, e.g. by the same browser reconnecting.
+ *
+ * A connection may claim at most `maxIdsPerOwner` ids over its life: a browser tab has one, and
+ * without a bound one frame could register tens of thousands, each kept until the room unloads.
  */
 import { REMOVED_STATE, type AwarenessEntry } from '../lib/protocol/awareness';
+import { CloseCode } from '../lib/protocol/close-codes';
+import { ProtocolError } from '../lib/protocol/protocol-error';
 
 interface Presence<Owner> {
   clock: number;
@@ -29,6 +34,10 @@ export interface AwarenessApplyResult {
 
 export class AwarenessRegistry<Owner> {
   private readonly presences = new Map<number, Presence<Owner>>();
+  /** The ids each connected owner has claimed so far. */
+  private readonly claims = new Map<Owner, Set<number>>();
+
+  constructor(private readonly maxIdsPerOwner: number) {}
 
   /** True when the client id belongs to another connection: `apply` would refuse its entries. */
   isOwnedByAnother(owner: Owner, clientId: number): boolean {
@@ -36,12 +45,18 @@ export class AwarenessRegistry<Owner> {
     return current !== undefined && current.owner !== null && current.owner !== owner;
   }
 
+  /**
+   * Applies a connection's entries. Throws ProtocolError (1008), changing nothing, when the ones it
+   * would accept take the connection past its number of ids.
+   */
   apply(owner: Owner, entries: readonly AwarenessEntry[]): AwarenessApplyResult {
     const accepted: AwarenessEntry[] = [];
     const correction: AwarenessEntry[] = [];
     let rejected = 0;
+    // What this update has decided so far: an id may appear twice in one update.
+    const decided = new Map<number, Presence<Owner>>();
     for (const entry of entries) {
-      const current = this.presences.get(entry.clientId);
+      const current = decided.get(entry.clientId) ?? this.presences.get(entry.clientId);
       if (current !== undefined && current.owner !== null && current.owner !== owner) {
         rejected++;
         continue;
@@ -52,21 +67,22 @@ export class AwarenessRegistry<Owner> {
         current.clock < entry.clock ||
         (current.clock === entry.clock && removal && current.state !== REMOVED_STATE);
       if (newer) {
-        this.presences.set(entry.clientId, {
-          clock: entry.clock,
-          state: entry.state,
-          owner: removal ? null : owner,
-        });
         accepted.push(entry);
-      } else if (current.owner === null) {
-        correction.push({ clientId: entry.clientId, clock: current.clock, state: current.state });
-      }
+        decided.set(entry.clientId, { clock: entry.clock, state: entry.state, owner: removal ? null : owner });
+      } else if (current.owner === null) correction.push({ clientId: entry.clientId, clock: current.clock, state: current.state });
+    }
+    this.assertWithinClaims(owner, accepted);
+    for (const entry of accepted) {
+      const removal = entry.state === REMOVED_STATE;
+      this.presences.set(entry.clientId, { clock: entry.clock, state: entry.state, owner: removal ? null : owner });
+      if (!removal) this.claimsOf(owner).add(entry.clientId);
     }
     return { accepted, correction, rejected };
   }
 
   /** Removes every state the owner introduced; returns the removals to broadcast. */
   removeOwner(owner: Owner): AwarenessEntry[] {
+    this.claims.delete(owner);
     const removals: AwarenessEntry[] = [];
     for (const [clientId, presence] of this.presences) {
       if (presence.owner !== owner) continue;
@@ -87,9 +103,28 @@ export class AwarenessRegistry<Owner> {
     return entries;
   }
 
-  get liveCount(): number {
-    let count = 0;
-    for (const presence of this.presences.values()) if (presence.state !== REMOVED_STATE) count++;
-    return count;
+  private assertWithinClaims(owner: Owner, accepted: readonly AwarenessEntry[]): void {
+    const claimed = this.claims.get(owner);
+    let total = claimed?.size ?? 0;
+    const counted = new Set<number>();
+    for (const { clientId, state } of accepted) {
+      if (state === REMOVED_STATE || claimed?.has(clientId) || counted.has(clientId)) continue;
+      counted.add(clientId);
+      if (++total > this.maxIdsPerOwner) {
+        throw new ProtocolError(
+          CloseCode.PolicyViolation,
+          `too many presence client ids on one connection (at most ${this.maxIdsPerOwner})`,
+        );
+      }
+    }
+  }
+
+  private claimsOf(owner: Owner): Set<number> {
+    let claimed = this.claims.get(owner);
+    if (claimed === undefined) {
+      claimed = new Set();
+      this.claims.set(owner, claimed);
+    }
+    return claimed;
   }
 }

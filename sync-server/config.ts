@@ -39,6 +39,8 @@ export interface ConnectionLimits {
   /** Largest frame accepted; also bounds a first sync, so it must fit the largest document. */
   readonly maxMessageBytes: number;
   readonly maxAwarenessStateBytes: number;
+  /** Presence client ids one connection may introduce (a browser tab uses one). */
+  readonly maxPresenceIdsPerConnection: number;
   readonly messagesPerSecond: number;
   /** Messages a connection may send at once above its sustained rate (a scripted burst, a reconnect). */
   readonly messageBurst: number;
@@ -79,6 +81,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     limits: {
       maxMessageBytes,
       maxAwarenessStateBytes: read.integer('MAX_AWARENESS_STATE_BYTES', 32 * 1024, { min: 64 }),
+      maxPresenceIdsPerConnection: read.integer('MAX_PRESENCE_IDS_PER_CONNECTION', 16, { min: 1, max: 10_000 }),
       messagesPerSecond: read.integer('RATE_LIMIT_MESSAGES_PER_SECOND', 1_000, { min: 1 }),
       messageBurst: read.integer('RATE_LIMIT_MESSAGE_BURST', 10_000, { min: 1 }),
       bytesPerSecond: read.integer('RATE_LIMIT_BYTES_PER_SECOND', 16 * MiB, { min: 1024 }),

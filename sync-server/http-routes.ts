@@ -51,12 +51,12 @@ export function createHttpHandler(deps: HttpRouteDeps) {
     }
     if (path === '/docs') {
       if (method !== 'POST') return sendJson(response, 405, { error: 'method not allowed' });
-      return createDocument(deps, request, response);
+      return postDocument(deps, request, response);
     }
     const links = /^\/docs\/([^/]+)\/links$/.exec(path);
     if (links !== null) {
       if (method !== 'POST') return sendJson(response, 405, { error: 'method not allowed' });
-      return shareLinks(deps, decodeURIComponent(links[1]!), request, response);
+      return postShareLinks(deps, decodeURIComponent(links[1]!), request, response);
     }
     if (method !== 'GET' && method !== 'HEAD') return sendJson(response, 405, { error: 'method not allowed' });
     switch (path) {
@@ -80,18 +80,18 @@ export function createHttpHandler(deps: HttpRouteDeps) {
   };
 }
 
-function createDocument(deps: HttpRouteDeps, request: IncomingMessage, response: ServerResponse): void {
+function postDocument(deps: HttpRouteDeps, request: IncomingMessage, response: ServerResponse): void {
   const address = clientAddress(request.socket.remoteAddress ?? 'unknown', request.headers['x-forwarded-for'], deps.trustProxy);
   if (!deps.documentCreation.take(address)) {
     return sendJson(response, 429, { error: 'too many documents created; try again in a minute' }, { 'Retry-After': '60' });
   }
-  sendJson(response, 201, deps.access.createDocument());
+  sendJson(response, 201, deps.access.newDocument());
 }
 
-function shareLinks(deps: HttpRouteDeps, id: string, request: IncomingMessage, response: ServerResponse): void {
+function postShareLinks(deps: HttpRouteDeps, id: string, request: IncomingMessage, response: ServerResponse): void {
   const match = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '');
   if (match === null) return sendJson(response, 401, { error: 'a share link token is required' });
-  const links = deps.access.shareLinks(id, match[1]!);
+  const links = deps.access.shareTokens(id, match[1]!);
   if (links === null) return sendJson(response, 403, { error: 'this link is not valid for this document' });
   sendJson(response, 200, links);
 }

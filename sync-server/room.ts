@@ -40,11 +40,13 @@ export interface RoomOptions {
   readonly maxAwarenessStateBytes: number;
   /** How long presence changes gather before they are relayed; 0 = at the end of the turn, like updates. */
   readonly presenceRelayMs: number;
+  /** Presence client ids one connection may introduce over its life. */
+  readonly maxPresenceIdsPerConnection: number;
 }
 
 export class Room {
   private readonly connections = new Set<RoomConnection>();
-  private readonly awareness = new AwarenessRegistry<RoomConnection>();
+  private readonly awareness: AwarenessRegistry<RoomConnection>;
   /** Read-only connections already told that their edits are refused (told once, not per keystroke). */
   private readonly deniedWriters = new WeakSet<RoomConnection>();
   private readonly outgoing = new TurnBroadcast();
@@ -65,6 +67,7 @@ export class Room {
       onEmpty: (room: Room) => void;
     },
   ) {
+    this.awareness = new AwarenessRegistry(options.maxPresenceIdsPerConnection);
     doc.on('update', this.handleDocUpdate);
   }
 

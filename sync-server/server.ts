@@ -95,6 +95,7 @@ export class SyncServer {
         unloadGraceMs: config.documentUnloadGraceMs,
         maxConcurrentLoads: config.maxConcurrentLoads,
         maxAwarenessStateBytes: config.limits.maxAwarenessStateBytes,
+        maxPresenceIdsPerConnection: config.limits.maxPresenceIdsPerConnection,
         presenceRelayMs: config.presenceRelayMs,
       },
       shared,

@@ -47,10 +47,6 @@ export class WebSocketTransport<Context> {
     this.pingTimer = options.scheduler.setInterval(() => this.pingAll(), options.pingIntervalMs);
   }
 
-  get clientCount(): number {
-    return this.peers.size;
-  }
-
   /** Stops accepting upgrades; existing sockets stay open. */
   stopAccepting(): void {
     this.httpServer.off('upgrade', this.handleUpgrade);

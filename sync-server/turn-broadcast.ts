@@ -38,10 +38,6 @@ export class TurnBroadcast {
   private updates: SourcedUpdate[] = [];
   private presences: SourcedPresence[] = [];
 
-  get isEmpty(): boolean {
-    return this.updates.length === 0 && this.presences.length === 0;
-  }
-
   addUpdate(update: Uint8Array, origin: unknown): void {
     this.updates.push({ update, origin });
   }

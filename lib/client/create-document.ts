@@ -4,7 +4,7 @@
  * browser makes up the id itself: the document lives in IndexedDB and syncs later, which works
  * with open access (AUTH=off) and otherwise ends in a clear "no access" message, not lost text.
  */
-import { newDocumentId } from './document-id';
+import { newDocumentId } from '../auth/document-id';
 
 export interface NewDocument {
   readonly id: string;

@@ -20,10 +20,6 @@ export interface AwarenessEntry {
 
 export const REMOVED_STATE = 'null';
 
-export function isRemoval(entry: AwarenessEntry): boolean {
-  return entry.state === REMOVED_STATE;
-}
-
 /**
  * Decodes an awareness update. Throws ProtocolError with 1007 for a malformed update or a state
  * that is not a JSON object or null, and 1009 for a state larger than `maxStateBytes`.

@@ -2,9 +2,8 @@
  * Who may do what with a document, decided once per connection at the HTTP upgrade from the
  * `token` query parameter. The result is a typed permission the room enforces on every message.
  */
-import { randomBytes } from 'node:crypto';
-import { encodeBase64Url } from '../../lib/auth/base64url';
 import type { Role } from '../../lib/auth/capability-token';
+import { newDocumentId } from '../../lib/auth/document-id';
 import { CloseCode } from '../../lib/protocol/close-codes';
 import type { Permission } from '../room';
 import type { Scheduler } from '../scheduler';
@@ -16,7 +15,8 @@ export type AccessDecision =
 
 export type AuthMode = 'on' | 'off';
 
-export interface ShareLinks {
+/** The tokens of the links a person may hand on (the client turns them into page links). */
+export interface ShareTokens {
   readonly id: string;
   readonly editToken?: string;
   readonly viewToken: string;
@@ -42,20 +42,20 @@ export class AccessPolicy {
     return { granted: false, closeCode: CloseCode.Forbidden, reason };
   }
 
-  /** A new document: a random 128-bit id with its edit and view links. */
-  createDocument(): Required<ShareLinks> {
-    const id = encodeBase64Url(randomBytes(16));
+  /** A new document: a random 128-bit id with its edit and view tokens. */
+  newDocument(): Required<ShareTokens> {
+    const id = newDocumentId();
     return { id, editToken: this.issue(id, 'edit'), viewToken: this.issue(id, 'view') };
   }
 
   /** The links a holder of `token` may hand on: both for an editor, only the view link for a viewer. */
-  shareLinks(documentId: string, token: string): ShareLinks | null {
+  shareTokens(documentId: string, token: string): ShareTokens | null {
     const check = this.signer.verify(documentId, token, this.nowSeconds());
     if (!check.valid) return null;
     return { id: documentId, ...this.linksFor(documentId, check.role) };
   }
 
-  private linksFor(documentId: string, role: Role): Omit<ShareLinks, 'id'> {
+  private linksFor(documentId: string, role: Role): Omit<ShareTokens, 'id'> {
     const viewToken = this.issue(documentId, 'view');
     return role === 'view' ? { viewToken } : { editToken: this.issue(documentId, 'edit'), viewToken };
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newDocumentId } from '../../lib/client/document-id';
+import { newDocumentId } from '../../lib/auth/document-id';
 import { defaultIdentity, parseIdentity } from '../../lib/client/identity';
 import { parseRecentDocuments, rememberDocument, MAX_RECENT_DOCUMENTS } from '../../lib/client/recent-documents';
 import { documentSocketUrl, httpBaseFromSocketBase, parseSyncPort, resolveSyncBaseUrl } from '../../lib/client/sync-url';

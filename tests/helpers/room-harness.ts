@@ -28,6 +28,7 @@ import { MemorySocket } from './memory-socket';
 export const testLimits: ConnectionLimits = {
   maxMessageBytes: 1024 * 1024,
   maxAwarenessStateBytes: 1024,
+  maxPresenceIdsPerConnection: 16,
   messagesPerSecond: 1000,
   messageBurst: 2000,
   bytesPerSecond: 1024 * 1024,
@@ -65,6 +66,7 @@ export function createRoomHarness(store: DocumentStore, options: HarnessOptions 
       unloadGraceMs: options.unloadGraceMs ?? 5000,
       maxConcurrentLoads: 4,
       maxAwarenessStateBytes: options.limits?.maxAwarenessStateBytes ?? testLimits.maxAwarenessStateBytes,
+      maxPresenceIdsPerConnection: options.limits?.maxPresenceIdsPerConnection ?? testLimits.maxPresenceIdsPerConnection,
       presenceRelayMs: options.presenceRelayMs ?? 0,
     },
     deps,

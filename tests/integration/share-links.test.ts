@@ -35,7 +35,7 @@ async function start(env: Record<string, string> = {}): Promise<void> {
   server = await startServer(dataDir, { AUTH: 'on', ...env });
 }
 
-async function createDocument(): Promise<CreatedDocument> {
+async function postNewDocument(): Promise<CreatedDocument> {
   const response = await fetch(`http://127.0.0.1:${server.port}/docs`, { method: 'POST' });
   expect(response.status).toBe(201);
   return (await response.json()) as CreatedDocument;
@@ -72,7 +72,7 @@ afterEach(async () => {
 describe('share links', () => {
   it('POST /docs creates a document with an unguessable id and working edit and view links', async () => {
     await start();
-    const created = await createDocument();
+    const created = await postNewDocument();
     expect(created.id).toMatch(/^[A-Za-z0-9_-]{22}$/); // 16 random bytes = 128 bits, URL-safe
     expect(created.editToken).not.toBe(created.viewToken);
     const editor = client(created.id, created.editToken);
@@ -86,8 +86,8 @@ describe('share links', () => {
 
   it('refuses missing, forged, other-document and garbage tokens without sending any of the document', async () => {
     await start();
-    const target = await createDocument();
-    const other = await createDocument();
+    const target = await postNewDocument();
+    const other = await postNewDocument();
     const writer = client(target.id, target.editToken);
     await waitForSync(writer);
     writer.doc.getText('t').insert(0, 'secret content');
@@ -114,7 +114,7 @@ describe('share links', () => {
 
   it('a stock client with a bad token stops retrying (44xx is permanent)', async () => {
     await start();
-    const created = await createDocument();
+    const created = await postNewDocument();
     const intruder = client(created.id, 'x'.repeat(54));
     let closes = 0;
     intruder.on('connection-close', () => closes++);
@@ -126,7 +126,7 @@ describe('share links', () => {
 
   it('a view token follows live edits but its own edits are refused, not broadcast and not stored', async () => {
     await start();
-    const created = await createDocument();
+    const created = await postNewDocument();
     const editor = client(created.id, created.editToken);
     const viewer = client(created.id, created.viewToken);
     const bystander = client(created.id, created.editToken);
@@ -151,7 +151,7 @@ describe('share links', () => {
 
   it('share links: an editor gets both links, a viewer only the view link, a stranger nothing', async () => {
     await start();
-    const created = await createDocument();
+    const created = await postNewDocument();
     const links = (token: string | null) =>
       fetch(`http://127.0.0.1:${server.port}/docs/${created.id}/links`, {
         method: 'POST',
@@ -177,7 +177,7 @@ describe('share links', () => {
 
   it('generates the secret once into DATA_DIR (mode 0600), reuses it, and rotating it revokes links', async () => {
     await start();
-    const created = await createDocument();
+    const created = await postNewDocument();
     const secretFile = path.join(dataDir, 'auth-secret');
     expect((await stat(secretFile)).mode & 0o777).toBe(0o600);
     await server.stop();
@@ -206,7 +206,7 @@ describe('share links', () => {
 describe('the client asking for share links', () => {
   it('gets both links for an edit token and only the view link for a view token', async () => {
     await start();
-    const created = await createDocument();
+    const created = await postNewDocument();
     const base = `http://127.0.0.1:${server.port}`;
     const forEditor = await fetchShareLinks(base, 'http://app.test', created.id, created.editToken);
     expect(forEditor.editLink).toMatch(new RegExp(`^http://app.test/d/${created.id}#token=`));

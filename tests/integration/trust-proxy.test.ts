@@ -9,7 +9,7 @@ import { Nginx } from '../helpers/nginx';
 import { makeTempDir, removeDir, startServer, type InProcessServer } from '../helpers/server-harness';
 
 /** POST /docs from `localAddress`, with extra headers; resolves with the status code. */
-function createDocument(port: number, localAddress: string, headers: Record<string, string> = {}): Promise<number> {
+function postNewDocument(port: number, localAddress: string, headers: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path: '/docs', method: 'POST', localAddress, headers }, (response) => {
       response.resume();
@@ -52,7 +52,7 @@ describe('document creation limits behind a reverse proxy', () => {
   it('by default every person behind the proxy shares its address, and its limit', async () => {
     const { proxied } = await start({});
     const statuses = [];
-    for (let n = 0; n < 3; n++) statuses.push(await createDocument(proxied, person(n)));
+    for (let n = 0; n < 3; n++) statuses.push(await postNewDocument(proxied, person(n)));
     expect(statuses).toEqual([201, 201, 429]);
   });
 
@@ -60,32 +60,32 @@ describe('document creation limits behind a reverse proxy', () => {
     const { proxied } = await start({ TRUST_PROXY: '127.0.0.1' });
     const statuses: number[] = [];
     for (let n = 0; n < 10; n++) {
-      statuses.push(await createDocument(proxied, person(n)), await createDocument(proxied, person(n)));
+      statuses.push(await postNewDocument(proxied, person(n)), await postNewDocument(proxied, person(n)));
     }
     expect(statuses).toEqual(new Array(20).fill(201));
-    expect(await createDocument(proxied, person(3))).toBe(429);
+    expect(await postNewDocument(proxied, person(3))).toBe(429);
   });
 
   it('a forged X-Forwarded-For sent through the proxy does not buy a fresh limit', async () => {
     const { proxied } = await start({ TRUST_PROXY: '127.0.0.1' });
     const statuses: number[] = [];
-    for (let i = 0; i < 4; i++) statuses.push(await createDocument(proxied, person(0), { 'X-Forwarded-For': `203.0.113.${i}` }));
+    for (let i = 0; i < 4; i++) statuses.push(await postNewDocument(proxied, person(0), { 'X-Forwarded-For': `203.0.113.${i}` }));
     expect(statuses).toEqual([201, 201, 429, 429]);
     // Someone else behind the same proxy is not affected.
-    expect(await createDocument(proxied, person(1))).toBe(201);
+    expect(await postNewDocument(proxied, person(1))).toBe(201);
   });
 
   it('the header of a peer that is not a trusted proxy is ignored', async () => {
     const { direct } = await start({ TRUST_PROXY: '127.0.0.1' });
     const statuses: number[] = [];
-    for (let i = 0; i < 4; i++) statuses.push(await createDocument(direct, '127.0.0.50', { 'X-Forwarded-For': `203.0.113.${i}` }));
+    for (let i = 0; i < 4; i++) statuses.push(await postNewDocument(direct, '127.0.0.50', { 'X-Forwarded-For': `203.0.113.${i}` }));
     expect(statuses).toEqual([201, 201, 429, 429]);
   });
 
   it('a hop count trusts that many proxies, whoever they are', async () => {
     const { proxied } = await start({ TRUST_PROXY: '1' });
     const statuses: number[] = [];
-    for (let n = 0; n < 5; n++) statuses.push(await createDocument(proxied, person(n)));
+    for (let n = 0; n < 5; n++) statuses.push(await postNewDocument(proxied, person(n)));
     expect(statuses).toEqual(new Array(5).fill(201));
   });
 });

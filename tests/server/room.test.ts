@@ -366,6 +366,31 @@ describe('room: awareness', () => {
     expect(mallory.socket.isGone).toBe(false);
   });
 
+  it('caps the presence ids one connection may introduce: past it, 1008 and nothing of that frame applied', async () => {
+    const harness = createRoomHarness(new MemoryDocumentStore(), { limits: { maxPresenceIdsPerConnection: 3 } });
+    const alice = harness.connect('doc');
+    const flooder = harness.connect('doc');
+    const bob = harness.connect('doc');
+    await settled(harness, () => [alice, flooder, bob].every((c) => c.received.length > 0));
+    alice.sendAwareness(presence(1, 1, 'Alice'));
+    // Echoes of someone else's presence, and updates to one's own ids, claim nothing new.
+    flooder.sendAwareness(encodeAwarenessUpdate([{ clientId: 1, clock: 1, state: '{"user":"Alice"}' }]));
+    for (let clock = 1; clock <= 5; clock++) flooder.sendAwareness(presence(20, clock, 'F'));
+    flooder.sendAwareness(presence(21, 1, 'F'));
+    flooder.sendAwareness(presence(22, 1, 'F'));
+    expect(flooder.socket.isGone).toBe(false);
+    const many = Array.from({ length: 2 }, (_, i) => ({ clientId: 30 + i, clock: 1, state: '{"user":"F"}' }));
+    flooder.sendAwareness(encodeAwarenessUpdate(many));
+    expect(flooder.socket.closed?.code).toBe(CloseCode.PolicyViolation);
+    expect(flooder.socket.closed?.reason).toMatch(/too many presence client ids/);
+    await harness.scheduler.settle();
+    expect(bob.presences.has(30)).toBe(false);
+    expect(bob.presences.has(31)).toBe(false);
+    expect(bob.presences.get(1)).toContain('Alice');
+    alice.type('still editing');
+    expect(bob.text).toBe('still editing');
+  });
+
   it('tells a reconnecting client it was marked gone, so it can announce itself again', async () => {
     const harness = createRoomHarness(new MemoryDocumentStore());
     const first = harness.connect('doc');

@@ -49,6 +49,8 @@ export class Room {
   private readonly awareness: AwarenessRegistry<RoomConnection>;
   /** Read-only connections already told that their edits are refused (told once, not per keystroke). */
   private readonly deniedWriters = new WeakSet<RoomConnection>();
+  /** Per connection waiting for "saved": the newest request id it sent. */
+  private readonly saveRequests = new Map<RoomConnection, number>();
   private readonly outgoing = new TurnBroadcast();
   private updateFlushScheduled = false;
   private presenceFlush: TimerHandle | null = null;
@@ -86,6 +88,7 @@ export class Room {
 
   leave(connection: RoomConnection): void {
     if (!this.connections.delete(connection)) return;
+    this.saveRequests.delete(connection);
     const removals = this.awareness.removeOwner(connection);
     if (removals.length > 0) {
       this.outgoing.addPresence(removals, null, null);
@@ -112,13 +115,9 @@ export class Room {
         connection.send(encodeAwarenessMessage(encodeAwarenessUpdate(presences)));
         return;
       }
-      case 'save-request': {
-        const { requestId } = message;
-        void this.storage.whenPersisted().then(() => {
-          if (this.connections.has(connection)) connection.send(encodeSaved(requestId));
-        });
+      case 'save-request':
+        this.requestSave(connection, message.requestId);
         return;
-      }
       case 'ping':
         return; // answered by the connection before it gets here
       case 'permission-denied':
@@ -139,6 +138,30 @@ export class Room {
     this.presenceFlush?.cancel();
     this.doc.off('update', this.handleDocUpdate);
     this.doc.destroy();
+  }
+
+  /**
+   * A newer save request covers everything an older one did, so a connection waits on storage at
+   * most once: requests arriving during the wait only move the id to answer, and the wait is
+   * renewed for what they cover. While the disk is failing, a client that keeps asking does not
+   * pile up waiters.
+   */
+  private requestSave(connection: RoomConnection, requestId: number): void {
+    const waiting = this.saveRequests.has(connection);
+    this.saveRequests.set(connection, requestId);
+    if (!waiting) this.answerWhenPersisted(connection);
+  }
+
+  private answerWhenPersisted(connection: RoomConnection): void {
+    const requestId = this.saveRequests.get(connection);
+    if (requestId === undefined) return;
+    void this.storage.whenPersisted().then(() => {
+      const latest = this.saveRequests.get(connection);
+      if (latest === undefined) return; // the connection left
+      if (latest !== requestId) return this.answerWhenPersisted(connection);
+      this.saveRequests.delete(connection);
+      connection.send(encodeSaved(requestId));
+    });
   }
 
   private applyClientUpdate(connection: RoomConnection, update: Uint8Array): void {

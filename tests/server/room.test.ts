@@ -311,6 +311,27 @@ describe('connection: liveness independent of storage', () => {
 });
 
 describe('room: save acknowledgements', () => {
+  it('holds one wait per connection however many save requests arrive while storage fails, and answers the newest', async () => {
+    const memory = new MemoryDocumentStore();
+    const store = new ControllableStore(memory);
+    const harness = createRoomHarness(store);
+    const client = harness.connect('doc');
+    client.sync();
+    await harness.scheduler.settle();
+    store.failWrites = true;
+    for (let id = 1; id <= 500; id++) {
+      client.type('x');
+      client.requestSave(id);
+    }
+    await harness.scheduler.settle();
+    store.failWrites = false;
+    harness.scheduler.advance(2000); // the retry timer
+    await settled(harness, () => client.wasSaved(500), { what: 'the newest request answered' });
+    const answered = client.received.filter((m) => m.type === 'saved');
+    expect(answered).toEqual([{ type: 'saved', requestId: 500 }]);
+    expect(await storedText(memory, 'doc')).toBe('x'.repeat(500));
+  });
+
   it('answers a save request only once the updates before it are on disk', async () => {
     const memory = new MemoryDocumentStore();
     const store = new ControllableStore(memory);

@@ -1,0 +1,21 @@
+/**
+ * The document's content schema, as TipTap extensions: what the editor edits and what the server
+ * reads, converts and writes. Everything that touches a document's content builds its schema
+ * from this one list, or content one side cannot represent is silently dropped by the other.
+ */
+import type { Extensions } from '@tiptap/core';
+import StarterKit from '@tiptap/starter-kit';
+
+export const CONTENT_FIELD = 'content';
+export const TITLE_FIELD = 'title';
+
+export function contentExtensions(): Extensions {
+  return [
+    // ProseMirror's own history would undo other people's edits; the editor's Collaboration
+    // extension brings a Yjs UndoManager that tracks only this client's transactions.
+    StarterKit.configure({
+      undoRedo: false,
+      link: { openOnClick: false, autolink: true, defaultProtocol: 'https' },
+    }),
+  ];
+}

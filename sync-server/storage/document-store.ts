@@ -15,6 +15,42 @@ export interface LogEntry {
   readonly update: Uint8Array;
 }
 
+/** What a version says about itself; stored apart from its bytes so a list never reads them. */
+export interface VersionMeta {
+  /** Milliseconds since the epoch. */
+  readonly createdAt: number;
+  /** `auto`: a checkpoint the server took; `named`: someone named it; the other two bracket a restore. */
+  readonly kind: 'auto' | 'named' | 'before-restore' | 'restore';
+  readonly name: string | null;
+  /** Who edited since the version before: the names and colours they had in presence. */
+  readonly authors: readonly VersionAuthor[];
+  /** For a restore: the version it brought back. */
+  readonly restoredFrom: number | null;
+  /** `full`: the update is the whole document; `delta`: only what changed since the version before. */
+  readonly encoding: 'full' | 'delta';
+}
+
+export interface VersionAuthor {
+  readonly name: string;
+  readonly color: string | null;
+}
+
+export interface VersionInfo {
+  /** Ascending per document. */
+  readonly id: number;
+  readonly meta: VersionMeta;
+}
+
+export interface StoredVersion extends VersionInfo {
+  readonly update: Uint8Array;
+}
+
+export interface VersionChange {
+  /** Versions to add, or to replace when the id exists. */
+  readonly put: readonly StoredVersion[];
+  readonly remove: readonly number[];
+}
+
 export interface DocumentStore {
   /** Everything stored for a document; an unknown document is `{ snapshot: null, log: [] }`. */
   load(docName: string): Promise<StoredDocument>;
@@ -26,7 +62,13 @@ export interface DocumentStore {
    * runs concurrently.
    */
   compact(docName: string, snapshot: Uint8Array): Promise<void>;
-  /** Removes a document entirely (used by tests and tooling). */
+  /** A document's versions, oldest first, without their bytes. */
+  listVersions(docName: string): Promise<VersionInfo[]>;
+  /** The versions with these ids, with their bytes, oldest first; unknown ids are left out. */
+  loadVersions(docName: string, ids: readonly number[]): Promise<StoredVersion[]>;
+  /** Adds, replaces and removes versions of a document in one atomic write. */
+  writeVersions(docName: string, change: VersionChange): Promise<void>;
+  /** Removes a document entirely, its versions too (used by tests and tooling). */
   delete(docName: string): Promise<void>;
   /** Names of all stored documents, sorted (used by ops tooling and tests; may be slow). */
   listDocuments(): Promise<string[]>;

@@ -3,6 +3,11 @@
  *
  *   doc/<encodeURIComponent(name)>/snapshot    → the compacted snapshot
  *   doc/<encodeURIComponent(name)>/log/<seq>   → one update; <seq> is 12 lowercase hex digits, zero-padded
+ *   version-meta/<encodeURIComponent(name)>/<id>   → a version's VersionMeta as JSON (UTF-8)
+ *   version-data/<encodeURIComponent(name)>/<id>   → its update bytes; <id> is 12 hex digits too
+ *
+ * Versions live outside `doc/`, so loading a document never reads its history, and their metadata
+ * apart from their bytes, so listing the history never reads the bytes.
  *
  * encodeURIComponent escapes '/', so a name's key prefix never contains another name's prefix ('a',
  * 'a/b' and 'a%2Fb' become 'doc/a/', 'doc/a%2Fb/' and 'doc/a%252Fb/'). A range over a prefix ending
@@ -14,7 +19,16 @@
  * loss; open with `{ sync: true }` to fsync every write as well.
  */
 import { ClassicLevel, type BatchOperation } from 'classic-level';
-import { StorageError, type DocumentStore, type LogEntry, type StoredDocument } from './document-store';
+import {
+  StorageError,
+  type DocumentStore,
+  type LogEntry,
+  type StoredDocument,
+  type StoredVersion,
+  type VersionChange,
+  type VersionInfo,
+  type VersionMeta,
+} from './document-store';
 
 export interface LevelDbStoreOptions {
   /** Fsync every write, trading write latency for surviving power loss. Defaults to false. */
@@ -29,6 +43,17 @@ const SNAPSHOT_SUFFIX = 'snapshot';
 const LOG_SUFFIX = 'log/';
 const SEQUENCE_DIGITS = 12;
 const MAX_SEQUENCE = 16 ** SEQUENCE_DIGITS - 1;
+
+const VERSION_META_PREFIX = 'version-meta/';
+const VERSION_DATA_PREFIX = 'version-data/';
+
+function versionMetaPrefix(docName: string): string {
+  return `${VERSION_META_PREFIX}${encodeURIComponent(docName)}/`;
+}
+
+function versionDataPrefix(docName: string): string {
+  return `${VERSION_DATA_PREFIX}${encodeURIComponent(docName)}/`;
+}
 
 function documentPrefix(docName: string): string {
   return `${DOCUMENTS_PREFIX}${encodeURIComponent(docName)}/`;
@@ -64,6 +89,14 @@ function parseSequence(logKey: string, prefix: string): number {
 /** classic-level hands out Buffers; callers get plain arrays that own their bytes. */
 function ownedCopy(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(bytes);
+}
+
+function encodeMeta(meta: VersionMeta): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(meta));
+}
+
+function decodeMeta(bytes: Uint8Array): VersionMeta {
+  return JSON.parse(new TextDecoder().decode(bytes)) as VersionMeta;
 }
 
 function describeDocuments(docNames: readonly string[]): string {
@@ -139,9 +172,62 @@ export class LevelDbDocumentStore implements DocumentStore {
     });
   }
 
+  listVersions(docName: string): Promise<VersionInfo[]> {
+    return this.run('listVersions', [docName], async () => {
+      const prefix = versionMetaPrefix(docName);
+      const entries = await this.db.iterator(prefixRange(prefix)).all();
+      return entries.map(([key, value]) => ({ id: parseSequence(key, prefix), meta: decodeMeta(value) }));
+    });
+  }
+
+  loadVersions(docName: string, ids: readonly number[]): Promise<StoredVersion[]> {
+    return this.run('loadVersions', [docName], async () => {
+      const sorted = [...new Set(ids)].sort((a, b) => a - b);
+      const suffixes = sorted.map(formatSequence);
+      // One LevelDB snapshot for both reads, so a concurrent rewrite cannot pair old bytes with new metadata.
+      const snapshot = this.db.snapshot();
+      try {
+        const [metas, updates] = await Promise.all([
+          this.db.getMany(suffixes.map((suffix) => `${versionMetaPrefix(docName)}${suffix}`), { snapshot }),
+          this.db.getMany(suffixes.map((suffix) => `${versionDataPrefix(docName)}${suffix}`), { snapshot }),
+        ]);
+        const versions: StoredVersion[] = [];
+        sorted.forEach((id, index) => {
+          const meta = metas[index];
+          const update = updates[index];
+          if (meta !== undefined && update !== undefined) versions.push({ id, meta: decodeMeta(meta), update: ownedCopy(update) });
+        });
+        return versions;
+      } finally {
+        await snapshot.close();
+      }
+    });
+  }
+
+  writeVersions(docName: string, change: VersionChange): Promise<void> {
+    return this.run('writeVersions', [docName], async () => {
+      const operations: Operation[] = [];
+      for (const id of change.remove) {
+        operations.push({ type: 'del', key: `${versionMetaPrefix(docName)}${formatSequence(id)}` });
+        operations.push({ type: 'del', key: `${versionDataPrefix(docName)}${formatSequence(id)}` });
+      }
+      for (const { id, meta, update } of change.put) {
+        operations.push({ type: 'put', key: `${versionMetaPrefix(docName)}${formatSequence(id)}`, value: encodeMeta(meta) });
+        operations.push({ type: 'put', key: `${versionDataPrefix(docName)}${formatSequence(id)}`, value: update });
+      }
+      if (operations.length > 0) await this.db.batch(operations, this.writeOptions);
+    });
+  }
+
   delete(docName: string): Promise<void> {
     return this.run('delete', [docName], async () => {
-      const keys = await this.db.keys(prefixRange(documentPrefix(docName))).all();
+      const keys = (
+        await Promise.all(
+          [documentPrefix(docName), versionMetaPrefix(docName), versionDataPrefix(docName)].map((prefix) =>
+            this.db.keys(prefixRange(prefix)).all(),
+          ),
+        )
+      ).flat();
       await this.db.batch(
         keys.map((key): Operation => ({ type: 'del', key })),
         this.writeOptions,

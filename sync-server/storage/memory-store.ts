@@ -2,7 +2,15 @@
  * DocumentStore kept in process memory, for tests and for running without persistence. Bytes are
  * copied on the way in and out, so neither the caller nor a later reader can change stored data.
  */
-import { StorageError, type DocumentStore, type LogEntry, type StoredDocument } from './document-store';
+import {
+  StorageError,
+  type DocumentStore,
+  type LogEntry,
+  type StoredDocument,
+  type StoredVersion,
+  type VersionChange,
+  type VersionInfo,
+} from './document-store';
 
 interface MemoryDocument {
   snapshot: Uint8Array | null;
@@ -15,6 +23,8 @@ function copyOf(bytes: Uint8Array): Uint8Array {
 
 export class MemoryDocumentStore implements DocumentStore {
   private readonly documents = new Map<string, MemoryDocument>();
+  /** Versions per document, by id. */
+  private readonly versions = new Map<string, Map<number, StoredVersion>>();
   private closed = false;
 
   async load(docName: string): Promise<StoredDocument> {
@@ -42,6 +52,32 @@ export class MemoryDocumentStore implements DocumentStore {
   async delete(docName: string): Promise<void> {
     this.assertOpen('delete', [docName]);
     this.documents.delete(docName);
+    this.versions.delete(docName);
+  }
+
+  async listVersions(docName: string): Promise<VersionInfo[]> {
+    this.assertOpen('listVersions', [docName]);
+    return this.sortedVersions(docName).map(({ id, meta }) => ({ id, meta }));
+  }
+
+  async loadVersions(docName: string, ids: readonly number[]): Promise<StoredVersion[]> {
+    this.assertOpen('loadVersions', [docName]);
+    const wanted = new Set(ids);
+    return this.sortedVersions(docName)
+      .filter((version) => wanted.has(version.id))
+      .map((version) => ({ ...version, update: copyOf(version.update) }));
+  }
+
+  async writeVersions(docName: string, change: VersionChange): Promise<void> {
+    this.assertOpen('writeVersions', [docName]);
+    const copies = change.put.map((version) => ({ id: version.id, meta: structuredClone(version.meta), update: copyOf(version.update) }));
+    let versions = this.versions.get(docName);
+    if (versions === undefined) {
+      versions = new Map();
+      this.versions.set(docName, versions);
+    }
+    for (const id of change.remove) versions.delete(id);
+    for (const version of copies) versions.set(version.id, version);
   }
 
   async listDocuments(): Promise<string[]> {
@@ -51,6 +87,10 @@ export class MemoryDocumentStore implements DocumentStore {
 
   async close(): Promise<void> {
     this.closed = true;
+  }
+
+  private sortedVersions(docName: string): StoredVersion[] {
+    return [...(this.versions.get(docName)?.values() ?? [])].sort((a, b) => a.id - b.id);
   }
 
   private documentFor(docName: string): MemoryDocument {

@@ -2,7 +2,14 @@
  * Wrappers around a real store that let a test hold a load back or make writes fail, to reach the
  * states (a slow cold load, a full or broken disk) that a healthy store never shows on demand.
  */
-import type { DocumentStore, LogEntry, StoredDocument } from '../../sync-server/storage/document-store';
+import type {
+  DocumentStore,
+  LogEntry,
+  StoredDocument,
+  StoredVersion,
+  VersionChange,
+  VersionInfo,
+} from '../../sync-server/storage/document-store';
 import { StorageError } from '../../sync-server/storage/document-store';
 
 export class ControllableStore implements DocumentStore {
@@ -32,6 +39,19 @@ export class ControllableStore implements DocumentStore {
     this.compactCalls++;
     if (this.failWrites) throw new StorageError('disk full (simulated)');
     return this.inner.compact(docName, snapshot);
+  }
+
+  listVersions(docName: string): Promise<VersionInfo[]> {
+    return this.inner.listVersions(docName);
+  }
+
+  loadVersions(docName: string, ids: readonly number[]): Promise<StoredVersion[]> {
+    return this.inner.loadVersions(docName, ids);
+  }
+
+  async writeVersions(docName: string, change: VersionChange): Promise<void> {
+    if (this.failWrites) throw new StorageError('disk full (simulated)');
+    return this.inner.writeVersions(docName, change);
   }
 
   delete(docName: string): Promise<void> {

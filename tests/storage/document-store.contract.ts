@@ -4,7 +4,13 @@
  */
 import { afterEach, beforeEach, describe, expect, it, type TestContext } from 'vitest';
 import * as Y from 'yjs';
-import { StorageError, type DocumentStore, type StoredDocument } from '../../sync-server/storage/document-store';
+import {
+  StorageError,
+  type DocumentStore,
+  type StoredDocument,
+  type StoredVersion,
+  type VersionMeta,
+} from '../../sync-server/storage/document-store';
 
 export interface OpenedDocumentStore {
   readonly store: DocumentStore;
@@ -57,6 +63,22 @@ function rebuild(stored: StoredDocument): Y.Doc {
   if (stored.snapshot !== null) Y.applyUpdate(doc, stored.snapshot);
   for (const update of stored.log) Y.applyUpdate(doc, update);
   return doc;
+}
+
+function meta(overrides: Partial<VersionMeta> = {}): VersionMeta {
+  return {
+    createdAt: 1_700_000_000_000,
+    kind: 'auto',
+    name: null,
+    authors: [{ name: 'Ada', color: '#d9480f' }],
+    restoredFrom: null,
+    encoding: 'full',
+    ...overrides,
+  };
+}
+
+function version(id: number, update: Uint8Array, overrides: Partial<VersionMeta> = {}): StoredVersion {
+  return { id, meta: meta(overrides), update };
 }
 
 /** Records every update a Y.Doc emits, as the sync server receives them from clients. */
@@ -295,6 +317,53 @@ export function runDocumentStoreContract(name: string, openStore: () => Promise<
       expect(Y.encodeStateVector(afterCompaction)).toEqual(Y.encodeStateVector(source));
     });
 
+    it('stores versions apart from the document: listed without bytes, loaded by id, in id order', async () => {
+      await store.append([{ docName: 'doc', update: bytes(1) }]);
+      await store.writeVersions('doc', { put: [version(2, bytes(20), { kind: 'named', name: 'Draft ✓' }), version(1, bytes(10))], remove: [] });
+      expect(await store.listVersions('doc')).toEqual([
+        { id: 1, meta: meta() },
+        { id: 2, meta: meta({ kind: 'named', name: 'Draft ✓' }) },
+      ]);
+      expect(await store.loadVersions('doc', [2, 1, 7])).toEqual([version(1, bytes(10)), version(2, bytes(20), { kind: 'named', name: 'Draft ✓' })]);
+      // Loading and compacting the document neither reads nor touches its versions.
+      expect(await store.load('doc')).toEqual({ snapshot: null, log: [bytes(1)] });
+      await store.compact('doc', bytes(5));
+      expect((await store.listVersions('doc')).map((v) => v.id)).toEqual([1, 2]);
+      expect(await store.listDocuments()).toEqual(['doc']);
+    });
+
+    it('adds, replaces and removes versions in one write, per document', async () => {
+      for (const docName of CONFUSABLE_NAMES.slice(0, 6)) {
+        await store.writeVersions(docName, { put: [version(1, text(docName)), version(2, bytes(2)), version(3, bytes(3))], remove: [] });
+      }
+      await store.writeVersions('a', { put: [version(3, bytes(33), { encoding: 'delta' }), version(4, bytes(4))], remove: [1, 2, 99] });
+      expect(await store.loadVersions('a', [1, 2, 3, 4])).toEqual([version(3, bytes(33), { encoding: 'delta' }), version(4, bytes(4))]);
+      for (const docName of CONFUSABLE_NAMES.slice(1, 6)) {
+        expect(await store.loadVersions(docName, [1]), docName).toEqual([version(1, text(docName))]);
+      }
+      expect(await store.listVersions('never-written')).toEqual([]);
+    });
+
+    it('copies version bytes in and out, and deleting a document deletes its versions', async () => {
+      const update = bytes(1, 2, 3);
+      await store.writeVersions('doc', { put: [version(1, update)], remove: [] });
+      update[0] = 9;
+      const [loaded] = await store.loadVersions('doc', [1]);
+      expect(loaded?.update).toEqual(bytes(1, 2, 3));
+      loaded!.update[1] = 9;
+      expect((await store.loadVersions('doc', [1]))[0]?.update).toEqual(bytes(1, 2, 3));
+      await store.writeVersions('other', { put: [version(1, bytes(7))], remove: [] });
+      await store.delete('doc');
+      expect(await store.listVersions('doc')).toEqual([]);
+      expect(await store.listVersions('other')).toHaveLength(1);
+    });
+
+    it('keeps versions across close and reopen', async (context) => {
+      await store.writeVersions('doc', { put: [version(1, bytes(1)), version(2, bytes(2), { kind: 'restore', restoredFrom: 1 })], remove: [] });
+      const reopened = await closeAndReopen(context);
+      expect(await reopened.loadVersions('doc', [1, 2])).toEqual([version(1, bytes(1)), version(2, bytes(2), { kind: 'restore', restoredFrom: 1 })]);
+    });
+
     it('rejects every operation after close with a StorageError', async () => {
       await store.append([{ docName: 'doc', update: bytes(1) }]);
       await store.close();
@@ -305,6 +374,9 @@ export function runDocumentStoreContract(name: string, openStore: () => Promise<
       await expect(store.compact('doc', bytes(3))).rejects.toBeInstanceOf(StorageError);
       await expect(store.delete('doc')).rejects.toBeInstanceOf(StorageError);
       await expect(store.listDocuments()).rejects.toBeInstanceOf(StorageError);
+      await expect(store.listVersions('doc')).rejects.toBeInstanceOf(StorageError);
+      await expect(store.loadVersions('doc', [1])).rejects.toBeInstanceOf(StorageError);
+      await expect(store.writeVersions('doc', { put: [], remove: [1] })).rejects.toBeInstanceOf(StorageError);
       await expect(store.close()).resolves.toBeUndefined();
     });
 

@@ -94,6 +94,16 @@ export class AwarenessRegistry<Owner> {
     return removals;
   }
 
+  /** The live states the owner introduced, as JSON text. */
+  statesOwnedBy(owner: Owner): string[] {
+    const states: string[] = [];
+    for (const clientId of this.claims.get(owner) ?? []) {
+      const presence = this.presences.get(clientId);
+      if (presence !== undefined && presence.owner === owner && presence.state !== REMOVED_STATE) states.push(presence.state);
+    }
+    return states;
+  }
+
   /** Every live state, as sent to a client that joins. */
   liveEntries(): AwarenessEntry[] {
     const entries: AwarenessEntry[] = [];

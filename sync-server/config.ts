@@ -5,6 +5,8 @@
  */
 import path from 'node:path';
 import { parseTrustProxy, TRUST_NONE, type TrustProxy } from './client-address';
+import type { HistoryOptions } from './history/document-history';
+import { DAY_MS, HOUR_MS } from './history/retention';
 
 export interface ServerConfig {
   readonly host: string;
@@ -24,6 +26,8 @@ export interface ServerConfig {
   readonly shutdownTimeoutMs: number;
   /** Which proxies' X-Forwarded-For is believed when limits look at a client's address. */
   readonly trustProxy: TrustProxy;
+  /** Version history, or null with HISTORY=off. */
+  readonly history: HistoryOptions | null;
 }
 
 export interface AuthConfig {
@@ -98,9 +102,23 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     storageRetryMaxMs: read.integer('STORAGE_RETRY_MAX_MS', 5_000, { min: 10 }),
     shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, { min: 100 }),
     trustProxy: read.parsed('TRUST_PROXY', parseTrustProxy, TRUST_NONE),
+    history: readHistory(read),
   };
   read.throwIfInvalid();
   return config;
+}
+
+function readHistory(read: EnvReader): HistoryOptions | null {
+  const on = read.oneOf('HISTORY', ['on', 'off'] as const, 'on') === 'on';
+  const options: HistoryOptions = {
+    idleMs: read.integer('HISTORY_IDLE_MS', 120_000, { min: 100 }),
+    maxIntervalMs: read.integer('HISTORY_MAX_INTERVAL_MS', 300_000, { min: 100 }),
+    retention: {
+      keepAllMs: read.integer('HISTORY_KEEP_ALL_HOURS', 24, { min: 1 }) * HOUR_MS,
+      hourlyForMs: read.integer('HISTORY_KEEP_HOURLY_DAYS', 30, { min: 1 }) * DAY_MS,
+    },
+  };
+  return on ? options : null;
 }
 
 /** Collects every invalid variable so one start reports all of them. */

@@ -1,11 +1,11 @@
 /**
  * One loaded document's way to storage, owned by its room: load it, queue what the room accepts,
- * learn when that is durable, flush and compact before unloading, release. Everything persistence
+ * learn when that is durable, flush and compact before unloading, release; and its versions. Everything persistence
  * knows about a document lives here; the PersistenceQueue only decides when to write (group
  * commit, retries) and writes for every document it has handles for at once.
  */
 import * as Y from 'yjs';
-import type { DocumentStore, StoredDocument } from './storage/document-store';
+import type { DocumentStore, StoredDocument, StoredVersion, VersionChange, VersionInfo } from './storage/document-store';
 
 /** What a handle needs of the queue that writes for it. */
 export interface WriteScheduler {
@@ -61,6 +61,19 @@ export class DocumentStorage {
     }
   }
 
+  /** The document's versions, oldest first (history/document-history.ts records them). */
+  listVersions(): Promise<VersionInfo[]> {
+    return this.store.listVersions(this.docName);
+  }
+
+  loadVersions(ids: readonly number[]): Promise<StoredVersion[]> {
+    return this.store.loadVersions(this.docName, ids);
+  }
+
+  writeVersions(change: VersionChange): Promise<void> {
+    return this.store.writeVersions(this.docName, change);
+  }
+
   enqueue(update: Uint8Array): void {
     if (this.doc === null) throw new Error(`document ${this.docName} is not attached`);
     this.pending.push(update);
@@ -76,7 +89,8 @@ export class DocumentStorage {
 
   /** Writes everything queued and compacts the log into one snapshot. */
   flushAndCompact(): Promise<void> {
-    if (this.logLength === 0 && this.pending.length === 0) return Promise.resolve();
+    // Nothing logged, queued or in flight (taken for a write that has not finished): nothing to compact.
+    if (this.logLength === 0 && this.pending.length === 0 && this.persisted >= this.queued) return Promise.resolve();
     this.compactRequested = true;
     const done = new Promise<void>((resolve) => this.waiters.push({ target: this.queued, compaction: true, resolve }));
     this.writer.scheduleWrite(0);

@@ -71,10 +71,46 @@ export class RoomRegistry {
     );
   }
 
+  /**
+   * The room of a document for the document API: loaded if needed and kept in memory until
+   * `release` is called, like a connection would keep it.
+   */
+  async acquire(docName: string): Promise<{ readonly room: Room; release(): void }> {
+    for (;;) {
+      const entry = this.rooms.get(docName);
+      if (entry === undefined) {
+        await this.load(docName, null);
+        continue;
+      }
+      if (entry.state === 'loading') {
+        await entry.loaded;
+        continue;
+      }
+      if (entry.state === 'ready' && entry.idleTimer !== null) {
+        entry.idleTimer.cancel();
+        entry.idleTimer = null;
+      }
+      const { room } = entry;
+      room.hold();
+      let released = false;
+      return {
+        room,
+        release: () => {
+          if (released) return;
+          released = true;
+          room.unhold();
+          if (!room.inUse) this.handleEmpty(room);
+        },
+      };
+    }
+  }
+
   /** Writes everything, then drops every room. Connections must be closed before. */
   async close(): Promise<void> {
     this.closing = true;
-    await this.persistence.flushAll();
+    const rooms = [...this.rooms.values()].filter((entry) => entry.state !== 'loading').map((entry) => entry.room);
+    // What was edited since the last version becomes one, alongside the last writes (best effort).
+    await Promise.all([...rooms.map((room) => room.history?.flush().catch(() => undefined)), this.persistence.flushAll()]);
     for (const [docName, entry] of this.rooms) {
       if (entry.state === 'loading') continue;
       if (entry.state === 'ready') entry.idleTimer?.cancel();
@@ -91,14 +127,14 @@ export class RoomRegistry {
     }
     if (connection.isClosed) {
       // The client left while its document loaded: the room may be empty now.
-      if (entry.room.connectionCount === 0) this.handleEmpty(entry.room);
+      if (!entry.room.inUse) this.handleEmpty(entry.room);
       return;
     }
     connection.attach(entry.room);
   }
 
-  private load(docName: string, first: Connection): Promise<Room> {
-    const waiting = new Set([first]);
+  private load(docName: string, first: Connection | null): Promise<Room> {
+    const waiting = new Set(first === null ? [] : [first]);
     const loaded = this.loadSlots.run(() => this.loadRoom(docName, waiting));
     this.rooms.set(docName, { state: 'loading', loaded, waiting });
     loaded.then(
@@ -201,16 +237,17 @@ export class RoomRegistry {
 
   private async unload(room: Room): Promise<void> {
     const entry = this.rooms.get(room.name);
-    if (entry?.state !== 'ready' || entry.room !== room || room.connectionCount > 0) return;
+    if (entry?.state !== 'ready' || entry.room !== room || room.inUse) return;
     this.rooms.set(room.name, { state: 'unloading', room });
+    await room.history?.flush().catch(() => undefined);
     // Waits through storage failures (retried): a room is never dropped with unwritten updates.
     await room.storage.flushAndCompact();
     if (this.closing) return;
-    if (room.connectionCount > 0 || !room.storage.isIdle) {
+    if (room.inUse || !room.storage.isIdle) {
       // Someone joined while the log was being compacted: keep the room.
       const ready: RoomEntry = { state: 'ready', room, idleTimer: null };
       this.rooms.set(room.name, ready);
-      if (room.connectionCount === 0) this.handleEmpty(room);
+      if (!room.inUse) this.handleEmpty(room);
       return;
     }
     room.dispose();

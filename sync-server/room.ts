@@ -20,6 +20,8 @@ import { AwarenessRegistry } from './awareness-registry';
 import type { Logger } from './logger';
 import type { ServerMetrics } from './metrics';
 import type { DocumentStorage } from './document-storage';
+import { DocumentHistory, RESTORE_ORIGIN, type Editor, type HistoryOptions } from './history/document-history';
+import type { VersionAuthor } from './storage/document-store';
 import type { Scheduler, TimerHandle } from './scheduler';
 import { answerSyncStep1 } from './sync-answer';
 import { TurnBroadcast } from './turn-broadcast';
@@ -42,6 +44,13 @@ export interface RoomOptions {
   readonly presenceRelayMs: number;
   /** Presence client ids one connection may introduce over its life. */
   readonly maxPresenceIdsPerConnection: number;
+  /** Version history, or null when it is off (HISTORY=off). */
+  readonly history: HistoryOptions | null;
+}
+
+/** An edit made through the document API, not over a connection: it is its own author. */
+export interface ApiEditor {
+  readonly author: VersionAuthor;
 }
 
 export class Room {
@@ -55,6 +64,9 @@ export class Room {
   private updateFlushScheduled = false;
   private presenceFlush: TimerHandle | null = null;
   private disposed = false;
+  /** Holders other than connections (the document API) keeping the room in memory. */
+  private holds = 0;
+  readonly history: DocumentHistory | null;
 
   constructor(
     readonly name: string,
@@ -70,7 +82,28 @@ export class Room {
     },
   ) {
     this.awareness = new AwarenessRegistry(options.maxPresenceIdsPerConnection);
+    this.history =
+      options.history === null
+        ? null
+        : new DocumentHistory(doc, storage, options.history, {
+            scheduler: deps.scheduler,
+            logger: deps.logger,
+            identityOf: (editor) => this.identityOf(editor),
+          });
     doc.on('update', this.handleDocUpdate);
+  }
+
+  /** Someone (a connection, or the document API while it works) needs the room in memory. */
+  get inUse(): boolean {
+    return this.connections.size > 0 || this.holds > 0;
+  }
+
+  hold(): void {
+    this.holds++;
+  }
+
+  unhold(): void {
+    this.holds = Math.max(0, this.holds - 1);
   }
 
   get connectionCount(): number {
@@ -89,12 +122,16 @@ export class Room {
   leave(connection: RoomConnection): void {
     if (!this.connections.delete(connection)) return;
     this.saveRequests.delete(connection);
+    this.history?.editorLeaving(connection);
     const removals = this.awareness.removeOwner(connection);
     if (removals.length > 0) {
       this.outgoing.addPresence(removals, null, null);
       this.schedulePresenceFlush();
     }
-    if (this.connections.size === 0) this.deps.onEmpty(this);
+    if (this.connections.size === 0) {
+      this.history?.lastEditorLeft();
+      if (!this.inUse) this.deps.onEmpty(this);
+    }
   }
 
   /** Handles one decoded message. Throws ProtocolError for a payload that must close the connection. */
@@ -134,6 +171,7 @@ export class Room {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.history?.dispose();
     this.storage.release();
     this.presenceFlush?.cancel();
     this.doc.off('update', this.handleDocUpdate);
@@ -162,6 +200,15 @@ export class Room {
       this.saveRequests.delete(connection);
       connection.send(encodeSaved(requestId));
     });
+  }
+
+  private identityOf(editor: Editor): VersionAuthor | null {
+    if ('author' in editor) return (editor as ApiEditor).author;
+    for (const state of this.awareness.statesOwnedBy(editor as RoomConnection)) {
+      const author = authorFromPresence(state);
+      if (author !== null) return author;
+    }
+    return null;
   }
 
   private applyClientUpdate(connection: RoomConnection, update: Uint8Array): void {
@@ -214,6 +261,7 @@ export class Room {
   private readonly handleDocUpdate = (update: Uint8Array, origin: unknown): void => {
     if (origin === STORAGE_ORIGIN) return;
     this.storage.enqueue(update);
+    if (origin !== RESTORE_ORIGIN && typeof origin === 'object' && origin !== null) this.history?.noteEdit(origin);
     this.outgoing.addUpdate(update, origin);
     this.scheduleUpdateFlush();
   };
@@ -247,6 +295,20 @@ export class Room {
     if (this.disposed) return;
     this.outgoing.flushPresences(this.connections);
   };
+}
+
+/** `{ user: { name, color } }`, as TipTap's caret extension and most Yjs apps put it in presence. */
+function authorFromPresence(state: string): VersionAuthor | null {
+  try {
+    const parsed: unknown = JSON.parse(state);
+    const user = typeof parsed === 'object' && parsed !== null ? (parsed as { user?: unknown }).user : undefined;
+    if (typeof user !== 'object' || user === null) return null;
+    const { name, color } = user as { name?: unknown; color?: unknown };
+    if (typeof name !== 'string' || name.trim() === '') return null;
+    return { name: name.slice(0, 100), color: typeof color === 'string' && /^#[0-9a-fA-F]{3,8}$/.test(color) ? color : null };
+  } catch {
+    return null;
+  }
 }
 
 /** An update with no structs and an empty delete set: what a client with nothing new sends. */

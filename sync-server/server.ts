@@ -96,6 +96,7 @@ export class SyncServer {
         maxConcurrentLoads: config.maxConcurrentLoads,
         maxAwarenessStateBytes: config.limits.maxAwarenessStateBytes,
         maxPresenceIdsPerConnection: config.limits.maxPresenceIdsPerConnection,
+        history: config.history,
         presenceRelayMs: config.presenceRelayMs,
       },
       shared,

@@ -27,6 +27,8 @@ export function parseContent(source: string, format: ImportFormat): JSONContent 
   } catch (error) {
     throw new ContentError(`the ${format} could not be parsed: ${error instanceof Error ? error.message : String(error)}`);
   }
+  // Nothing at all is still a document: one empty paragraph, as the editor shows it.
+  if (json.content === undefined || json.content.length === 0) json = { type: 'doc', content: [{ type: 'paragraph' }] };
   toNode(json); // refuses content the schema cannot hold
   return json;
 }

@@ -18,6 +18,7 @@ import type { ConnectionLimits } from '../../sync-server/config';
 import { Connection } from '../../sync-server/connection';
 import { ServerMetrics } from '../../sync-server/metrics';
 import { PersistenceQueue } from '../../sync-server/persistence-queue';
+import type { HistoryOptions } from '../../sync-server/history/document-history';
 import type { Permission } from '../../sync-server/room';
 import { RoomRegistry } from '../../sync-server/room-registry';
 import type { Socket } from '../../sync-server/socket';
@@ -42,6 +43,7 @@ export interface HarnessOptions {
   readonly compactAfterUpdates?: number;
   readonly unloadGraceMs?: number;
   readonly presenceRelayMs?: number;
+  readonly history?: HistoryOptions | null;
 }
 
 export function createRoomHarness(store: DocumentStore, options: HarnessOptions = {}) {
@@ -67,6 +69,7 @@ export function createRoomHarness(store: DocumentStore, options: HarnessOptions 
       maxConcurrentLoads: 4,
       maxAwarenessStateBytes: options.limits?.maxAwarenessStateBytes ?? testLimits.maxAwarenessStateBytes,
       maxPresenceIdsPerConnection: options.limits?.maxPresenceIdsPerConnection ?? testLimits.maxPresenceIdsPerConnection,
+      history: options.history ?? null,
       presenceRelayMs: options.presenceRelayMs ?? 0,
     },
     deps,

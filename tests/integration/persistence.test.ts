@@ -116,6 +116,10 @@ describe('persistence across restarts', () => {
     for (let i = 0; i < 500; i++) text.insert(text.length, 'x');
     text.insert(text.length, ' end');
     const expected = text.toString();
+    // Half a second after the server has the edits (it relayed them), not after we sent them: on a
+    // loaded machine the sending alone can take that long.
+    const witness = client(child.url, 'crash');
+    await waitFor(() => textOf(witness) === expected, { what: 'the server to relay the edits' });
     await new Promise((resolve) => setTimeout(resolve, 500));
     destroyAll(providers.splice(0));
     await child.kill('SIGKILL');

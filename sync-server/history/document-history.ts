@@ -1,0 +1,222 @@
+/**
+ * One loaded document's version history: the server records versions by itself (checkpoint-
+ * schedule.ts), people name versions, and a restore brings an old version back as a new change,
+ * bracketed by a version of what was there before it and one of the result. Stored history is
+ * never rewritten except by retention (retention.ts), which drops aged versions and keeps the
+ * rest rebuildable (version-encoding.ts).
+ *
+ * Versions are recorded one at a time per document, off the edit path: an edit only marks the
+ * document dirty and notes who made it.
+ */
+import type * as Y from 'yjs';
+import { readDocument } from '../../lib/editor/document-export';
+import { writeDocument } from '../../lib/editor/document-import';
+import type { DocumentStorage } from '../document-storage';
+import type { Logger } from '../logger';
+import type { Scheduler } from '../scheduler';
+import type { StoredVersion, VersionAuthor, VersionInfo, VersionMeta } from '../storage/document-store';
+import { CheckpointSchedule, type CheckpointTiming } from './checkpoint-schedule';
+import { versionsToThin, type RetentionPolicy } from './retention';
+import {
+  chainTo,
+  documentFromState,
+  encodeVersion,
+  positionAfter,
+  removalRange,
+  removalRewrite,
+  stateOfChain,
+  type ChainPosition,
+} from './version-encoding';
+
+export interface HistoryOptions extends CheckpointTiming {
+  readonly retention: RetentionPolicy;
+}
+
+/** Transaction origin of a restore: a change of the server's own, relayed to every connection. */
+export const RESTORE_ORIGIN = Symbol('restore');
+
+export class VersionNotFound extends Error {
+  override readonly name = 'VersionNotFound';
+}
+
+/** Whoever made an edit: a connection, or a named actor such as the document API. */
+export type Editor = object;
+
+export class DocumentHistory {
+  private readonly schedule: CheckpointSchedule;
+  /** Who edited since the newest version; an identity is filled in when its editor leaves. */
+  private readonly editors = new Map<Editor, VersionAuthor | null>();
+  /** Loaded on first use: the stored list, and where the chain of versions leaves off. */
+  private state: { versions: VersionInfo[]; position: ChainPosition | null } | null = null;
+  private tail: Promise<unknown> = Promise.resolve();
+  private disposed = false;
+
+  constructor(
+    private readonly doc: Y.Doc,
+    private readonly storage: DocumentStorage,
+    private readonly options: HistoryOptions,
+    private readonly deps: {
+      readonly scheduler: Scheduler;
+      readonly logger: Logger;
+      /** The name and colour an editor has in presence now, if any. */
+      identityOf(editor: Editor): VersionAuthor | null;
+    },
+  ) {
+    this.schedule = new CheckpointSchedule(options, deps.scheduler, () => void this.checkpoint().catch(() => undefined));
+  }
+
+  /** An update from `editor` was applied (the hot path: keep it cheap). */
+  noteEdit(editor: Editor): void {
+    if (!this.editors.has(editor)) this.editors.set(editor, null);
+    this.schedule.noteEdit();
+  }
+
+  /** An editor leaves: remember who it was before its presence goes. */
+  editorLeaving(editor: Editor): void {
+    if (this.editors.has(editor) && this.editors.get(editor) === null) this.editors.set(editor, this.deps.identityOf(editor));
+  }
+
+  /** The last editor left: what they did becomes a version now rather than after the pause. */
+  lastEditorLeft(): void {
+    if (this.schedule.dirty) void this.checkpoint().catch(() => undefined);
+  }
+
+  /** Newest version last. */
+  list(): Promise<VersionInfo[]> {
+    return this.serially(async () => [...(await this.loaded()).versions]);
+  }
+
+  /** Records the current state if anything changed since the newest version; resolves with it (or null). */
+  checkpoint(): Promise<VersionInfo | null> {
+    return this.serially(async () => (this.schedule.dirty ? this.record({ kind: 'auto', name: null, restoredFrom: null }) : null));
+  }
+
+  /** Records the current state under a name people chose. */
+  name(name: string, by: VersionAuthor): Promise<VersionInfo> {
+    return this.serially(() => this.record({ kind: 'named', name, restoredFrom: null }, [by]));
+  }
+
+  /** A version's content as a document of its own. */
+  async documentAt(id: number): Promise<Y.Doc> {
+    return this.serially(() => this.rebuild(id));
+  }
+
+  /**
+   * Makes the content equal to version `id` as a new change (relayed, stored and merged like any
+   * edit). The state before it becomes a version if no version holds it yet, and so does the result.
+   */
+  restore(id: number, by: VersionAuthor): Promise<{ readonly before: VersionInfo; readonly after: VersionInfo }> {
+    return this.serially(async () => {
+      const old = await this.rebuild(id);
+      const { versions } = await this.loaded();
+      const newest = versions.at(-1);
+      const before =
+        this.schedule.dirty || newest === undefined ? await this.record({ kind: 'before-restore', name: null, restoredFrom: null }) : newest;
+      try {
+        writeDocument(this.doc, readDocument(old), RESTORE_ORIGIN);
+      } finally {
+        old.destroy();
+      }
+      const after = await this.record({ kind: 'restore', name: null, restoredFrom: id }, [by]);
+      return { before, after };
+    });
+  }
+
+  /** Records what is not in a version yet (before an unload or a stop). */
+  flush(): Promise<void> {
+    return this.checkpoint().then(() => undefined);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.schedule.cancel();
+  }
+
+  private async record(
+    what: Pick<VersionMeta, 'kind' | 'name' | 'restoredFrom'>,
+    extraAuthors: readonly VersionAuthor[] = [],
+  ): Promise<VersionInfo> {
+    const state = await this.loaded();
+    if (state.position === null && state.versions.length > 0) state.position = await this.positionOf(state.versions);
+    // Everything below up to the write is synchronous: the version holds exactly the edits noted so far.
+    const captured = this.schedule.capture();
+    const encoded = encodeVersion(this.doc, state.position);
+    const authors = uniqueAuthors([...this.takeAuthors(), ...extraAuthors]);
+    const id = (state.versions.at(-1)?.id ?? 0) + 1;
+    const meta: VersionMeta = { createdAt: this.deps.scheduler.now(), ...what, authors, encoding: encoded.encoding };
+    const version: StoredVersion = { id, meta, update: encoded.update };
+    const remove = versionsToThin([...state.versions, version], meta.createdAt, this.options.retention);
+    let rewritten: StoredVersion[] = [];
+    try {
+      if (remove.length > 0) rewritten = await this.rewriteFor([...state.versions, version], remove, version);
+      const replaced = new Map(rewritten.map((v) => [v.id, v] as const));
+      await this.storage.writeVersions({ put: replaced.has(id) ? rewritten : [version, ...rewritten], remove });
+    } catch (error) {
+      // Not recorded: the edits stay marked, and so do their authors, for the next attempt.
+      for (const author of authors) this.editors.set({ author }, author);
+      throw error;
+    }
+    const removing = new Set(remove);
+    const replaced = new Map(rewritten.map((v) => [v.id, v.meta] as const));
+    state.versions = [...state.versions, { id, meta }]
+      .filter((v) => !removing.has(v.id))
+      .map((v) => ({ id: v.id, meta: replaced.get(v.id) ?? v.meta }));
+    // A rewrite may have turned the newest chain into another shape: learn it again when next needed.
+    state.position = rewritten.length === 0 ? encoded.next : null;
+    this.schedule.recorded(captured);
+    this.deps.logger.debug({ doc: this.storage.docName, version: id, kind: what.kind, bytes: encoded.update.byteLength, thinned: remove.length }, 'version recorded');
+    return { id, meta };
+  }
+
+  /** The versions that must change so that removing `remove` leaves every other one rebuildable. */
+  private async rewriteFor(versions: VersionInfo[], remove: number[], pending: StoredVersion): Promise<StoredVersion[]> {
+    const range = removalRange(versions, remove);
+    const stored = await this.storage.loadVersions(range.filter((id) => id !== pending.id));
+    const loaded = range.includes(pending.id) ? [...stored, pending] : stored;
+    return removalRewrite(loaded, new Set(remove));
+  }
+
+  private takeAuthors(): VersionAuthor[] {
+    const authors: VersionAuthor[] = [];
+    for (const [editor, identity] of this.editors) {
+      const author = identity ?? this.deps.identityOf(editor);
+      if (author !== null) authors.push(author);
+    }
+    this.editors.clear();
+    return authors;
+  }
+
+  private async rebuild(id: number): Promise<Y.Doc> {
+    const { versions } = await this.loaded();
+    const chain = chainTo(versions, id);
+    if (chain.length === 0) throw new VersionNotFound(`no version ${id}`);
+    return documentFromState(stateOfChain(await this.storage.loadVersions(chain)));
+  }
+
+  private async loaded(): Promise<{ versions: VersionInfo[]; position: ChainPosition | null }> {
+    if (this.state !== null) return this.state;
+    const versions = await this.storage.listVersions();
+    this.state = { versions, position: versions.length === 0 ? null : await this.positionOf(versions) };
+    return this.state;
+  }
+
+  private async positionOf(versions: readonly VersionInfo[]): Promise<ChainPosition> {
+    return positionAfter(await this.storage.loadVersions(chainTo(versions, versions.at(-1)!.id)));
+  }
+
+  /** One history operation at a time per document; a failed one does not stop the next. */
+  private serially<T>(work: () => Promise<T>): Promise<T> {
+    if (this.disposed) return Promise.reject(new Error('the document was unloaded'));
+    const run = this.tail.then(work);
+    this.tail = run.catch((error: unknown) => {
+      this.deps.logger.warn({ err: error, doc: this.storage.docName }, 'history operation failed');
+    });
+    return run;
+  }
+}
+
+function uniqueAuthors(authors: readonly VersionAuthor[]): VersionAuthor[] {
+  const seen = new Map<string, VersionAuthor>();
+  for (const author of authors) seen.set(`${author.name}\u0000${author.color ?? ''}`, author);
+  return [...seen.values()];
+}

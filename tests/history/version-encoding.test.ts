@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import {
+  chainTo,
+  encodeVersion,
+  positionAfter,
+  removalRange,
+  removalRewrite,
+  stateOfChain,
+  type ChainPosition,
+} from '../../sync-server/history/version-encoding';
+import type { StoredVersion } from '../../sync-server/storage/document-store';
+
+/** A document edited in steps, with a version recorded after each step. */
+function recordSteps(steps: number): { versions: StoredVersion[]; texts: string[] } {
+  const doc = new Y.Doc();
+  const text = doc.getText('t');
+  const versions: StoredVersion[] = [];
+  const texts: string[] = [];
+  let position: ChainPosition | null = null;
+  for (let step = 1; step <= steps; step++) {
+    text.insert(text.length, `step ${step}. `.repeat(3));
+    if (step % 3 === 0) text.delete(0, 4); // deletions too: the delete set must carry over
+    const encoded = encodeVersion(doc, position);
+    position = encoded.next;
+    versions.push({
+      id: step,
+      meta: { createdAt: step, kind: 'auto', name: null, authors: [], restoredFrom: null, encoding: encoded.encoding },
+      update: encoded.update,
+    });
+    texts.push(text.toString());
+  }
+  return { versions, texts };
+}
+
+function textOf(state: Uint8Array): string {
+  const doc = new Y.Doc();
+  Y.applyUpdate(doc, state);
+  return doc.getText('t').toString();
+}
+
+function rebuild(versions: readonly StoredVersion[], id: number): string {
+  const ids = new Set(chainTo(versions, id));
+  return textOf(stateOfChain(versions.filter((version) => ids.has(version.id))));
+}
+
+describe('version encoding', () => {
+  it('stores deltas with a keyframe now and then, and rebuilds every version exactly', () => {
+    const { versions, texts } = recordSteps(40);
+    const encodings = versions.map((version) => version.meta.encoding);
+    expect(encodings[0]).toBe('full');
+    expect(encodings.filter((encoding) => encoding === 'delta').length).toBeGreaterThan(20);
+    expect(encodings.filter((encoding) => encoding === 'full').length).toBeGreaterThan(1);
+    for (const version of versions) expect(rebuild(versions, version.id)).toBe(texts[version.id - 1]);
+    // The chain to rebuild a version never reads much more than two full states.
+    const last = versions.at(-1)!;
+    const chain = chainTo(versions, last.id).map((id) => versions[id - 1]!);
+    const fullNow = Y.encodeStateAsUpdate((() => { const d = new Y.Doc(); Y.applyUpdate(d, stateOfChain(chain)); return d; })()).byteLength;
+    expect(chain.reduce((sum, v) => sum + v.update.byteLength, 0)).toBeLessThan(2.5 * fullNow);
+  });
+
+  it('picks the chain up where the stored versions leave off', () => {
+    const { versions } = recordSteps(7);
+    const position = positionAfter(chainTo(versions, 7).map((id) => versions[id - 1]!));
+    const doc = new Y.Doc();
+    Y.applyUpdate(doc, stateOfChain(chainTo(versions, 7).map((id) => versions[id - 1]!)));
+    doc.getText('t').insert(0, 'later ');
+    const next = encodeVersion(doc, position);
+    expect(next.encoding).toBe('delta');
+    const all = [...versions, { id: 8, meta: { ...versions[0]!.meta, encoding: next.encoding }, update: next.update }];
+    expect(rebuild(all, 8)).toBe(doc.getText('t').toString());
+  });
+
+  it('removes versions and keeps every survivor rebuildable, keyframes included', () => {
+    const { versions, texts } = recordSteps(30);
+    const keyframes = versions.filter((version) => version.meta.encoding === 'full').map((version) => version.id);
+    const remove = [2, 3, 5, keyframes[1]!, keyframes[1]! + 1, 17, 18, 19].sort((a, b) => a - b);
+    const range = removalRange(versions, remove);
+    const loaded = versions.filter((version) => range.includes(version.id));
+    const rewritten = new Map(removalRewrite(loaded, new Set(remove)).map((version) => [version.id, version]));
+    const survivors = versions.filter((version) => !remove.includes(version.id)).map((version) => rewritten.get(version.id) ?? version);
+    for (const version of survivors) expect(rebuild(survivors, version.id), `version ${version.id}`).toBe(texts[version.id - 1]);
+  });
+});

@@ -54,6 +54,8 @@ export interface ConnectionLimits {
   readonly slowClientTimeoutMs: number;
   /** Frames that may queue while a document loads, before the connection counts as flooding. */
   readonly maxQueuedBytesWhileLoading: number;
+  /** Largest request body the document API reads (imported Markdown or HTML). */
+  readonly maxApiBodyBytes: number;
 }
 
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -92,6 +94,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       sendBufferLimitBytes: read.integer('SEND_BUFFER_LIMIT_BYTES', 16 * MiB, { min: 1024 }),
       slowClientTimeoutMs: read.integer('SLOW_CLIENT_TIMEOUT_MS', 10_000, { min: 0 }),
       maxQueuedBytesWhileLoading: maxMessageBytes,
+      maxApiBodyBytes: read.integer('MAX_API_BODY_BYTES', 2 * MiB, { min: 1024 }),
     },
     pingIntervalMs: read.integer('PING_INTERVAL_MS', 4_000, { min: 100 }),
     documentUnloadGraceMs: read.integer('DOC_UNLOAD_GRACE_MS', 30_000, { min: 0 }),

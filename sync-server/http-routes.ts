@@ -5,12 +5,14 @@
  *   POST /docs                 → 201 { id, editToken, viewToken }     rate-limited per client address
  *                                                                      (X-Forwarded-For per TRUST_PROXY)
  *   POST /docs/<id>/links      → 200 { id, editToken?, viewToken }    Authorization: Bearer <token>
+ *   /docs/<id>, /docs/<id>/content, /docs/<id>/versions[/<v>[/restore]]   the document API (document-api.ts)
  *   GET  /healthz              → 200 | 503 health report
  *   GET  /metrics              → Prometheus text
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AccessPolicy } from './auth/access-policy';
 import { clientAddress, type TrustProxy } from './client-address';
+import { serveDocumentApi, type DocumentApiDeps } from './document-api';
 import type { ServerMetrics } from './metrics';
 import type { StorageHealth } from './persistence-queue';
 import type { KeyedRateLimiter } from './rate-limiter';
@@ -29,6 +31,7 @@ export interface HttpRouteDeps {
   readonly access: AccessPolicy;
   readonly documentCreation: KeyedRateLimiter;
   readonly trustProxy: TrustProxy;
+  readonly documentApi: Omit<DocumentApiDeps, 'send' | 'sendText'>;
   health(): HealthReport;
 }
 
@@ -56,8 +59,11 @@ export function createHttpHandler(deps: HttpRouteDeps) {
     const links = /^\/docs\/([^/]+)\/links$/.exec(path);
     if (links !== null) {
       if (method !== 'POST') return sendJson(response, 405, { error: 'method not allowed' });
-      return postShareLinks(deps, decodeURIComponent(links[1]!), request, response);
+      const id = decodeSegment(links[1]!);
+      if (id === null) return sendJson(response, 400, { error: 'the document id is not a valid URL segment' });
+      return postShareLinks(deps, id, request, response);
     }
+    if (serveDocumentApi({ ...deps.documentApi, send: sendJson, sendText }, path, request, response)) return;
     if (method !== 'GET' && method !== 'HEAD') return sendJson(response, 405, { error: 'method not allowed' });
     switch (path) {
       case '/healthz': {
@@ -94,6 +100,24 @@ function postShareLinks(deps: HttpRouteDeps, id: string, request: IncomingMessag
   const links = deps.access.shareTokens(id, match[1]!);
   if (links === null) return sendJson(response, 403, { error: 'this link is not valid for this document' });
   sendJson(response, 200, links);
+}
+
+function decodeSegment(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
+}
+
+function sendText(response: ServerResponse, status: number, text: string, contentType: string): void {
+  response.writeHead(status, {
+    ...corsHeaders,
+    'Content-Type': contentType,
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+  });
+  response.end(text);
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

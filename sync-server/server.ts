@@ -113,6 +113,12 @@ export class SyncServer {
         access: this.access,
         documentCreation,
         trustProxy: config.trustProxy,
+        documentApi: {
+          access: this.access,
+          registry: this.registry,
+          logger: deps.logger,
+          maxBodyBytes: config.limits.maxApiBodyBytes,
+        },
         health: () => this.health(),
       }),
     );

@@ -36,6 +36,7 @@ export const testLimits: ConnectionLimits = {
   sendBufferLimitBytes: 64 * 1024,
   slowClientTimeoutMs: 1000,
   maxQueuedBytesWhileLoading: 1024 * 1024,
+  maxApiBodyBytes: 64 * 1024,
 };
 
 export interface HarnessOptions {

@@ -42,9 +42,6 @@ function problemMessage(snapshot: ProviderSnapshot, localCopy: string): Message 
   if (problem?.kind === 'forbidden') {
     return { kind: 'forbidden', tone: 'error', title: "You don't have access to this document.", detail: 'Ask its owner for a share link.' };
   }
-  if (problem?.kind === 'not-found') {
-    return { kind: 'not-found', tone: 'error', title: 'This document does not exist.', detail: 'Check the link, or create a new document from the home page.' };
-  }
   if (problem?.kind === 'read-only') {
     return { kind: 'read-only', tone: 'warning', title: 'Read-only.', detail: 'Your edits to this document are not accepted by the server.' };
   }

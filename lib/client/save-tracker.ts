@@ -16,10 +16,6 @@ export class SaveTracker {
     return needsSaveRequest(this.state);
   }
 
-  get hasPendingRequest(): boolean {
-    return this.state.pendingRequestId !== null;
-  }
-
   dispatch(event: SaveEvent): void {
     const before = this.status;
     this.state = reduceSaveState(this.state, event);

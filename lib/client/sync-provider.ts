@@ -35,7 +35,6 @@ export type ConnectionStatus = 'connecting' | 'connected' | 'offline';
 
 export type ProviderProblem =
   | { readonly kind: 'forbidden'; readonly code: number }
-  | { readonly kind: 'not-found' }
   | { readonly kind: 'read-only'; readonly reason: string };
 
 export interface ProviderSnapshot {
@@ -312,8 +311,7 @@ export class SyncProvider {
     if (code !== null && permanentCloseCodes.has(code)) {
       this.stopped = true;
       this.clearTimers();
-      const problem: ProviderProblem = code === CloseCode.NotFound ? { kind: 'not-found' } : { kind: 'forbidden', code };
-      this.update({ connection: 'offline', problem });
+      this.update({ connection: 'offline', problem: { kind: 'forbidden', code } });
       return;
     }
     this.update({ connection: 'offline', failedAttempts: this.snapshot.failedAttempts + 1 });

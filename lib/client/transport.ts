@@ -18,8 +18,6 @@ export type TransportState =
   /** close() was called. */
   | { readonly kind: 'closed' };
 
-export type TransportStateKind = TransportState['kind'];
-
 /** Why an open or opening link ended. */
 export type LinkLossCause = 'server-closed' | 'unresponsive' | 'device-offline' | 'connect-failed';
 

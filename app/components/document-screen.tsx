@@ -24,7 +24,7 @@ export function DocumentScreen({ docId, syncUrl, syncPort }: { docId: string; sy
   // A view link says so in its (unverified, display-only) claims; the server is what enforces it.
   const readOnly =
     snapshot.problem?.kind === 'read-only' || (session !== null && session.token !== null && parseToken(session.token)?.role === 'view');
-  const noAccess = snapshot.problem?.kind === 'forbidden' || snapshot.problem?.kind === 'not-found';
+  const noAccess = snapshot.problem?.kind === 'forbidden';
 
   return (
     <div className="doc-page">

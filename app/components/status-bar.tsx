@@ -3,7 +3,7 @@
 import type { ProviderSnapshot } from '@/lib/client/sync-provider';
 
 const connectionText = { connecting: 'Connecting…', connected: 'Connected', offline: 'Offline' } as const;
-const saveText = { saved: 'Saved', saving: 'Saving…', unsaved: 'Not saved yet' } as const;
+const saveText = { saved: 'Saved', saving: 'Saving…', paused: 'Saving paused', unsaved: 'Not saved yet' } as const;
 
 export function StatusBar({ snapshot }: { snapshot: ProviderSnapshot }) {
   return (
@@ -42,9 +42,6 @@ function problemMessage(snapshot: ProviderSnapshot, localCopy: string): Message 
   if (problem?.kind === 'forbidden') {
     return { kind: 'forbidden', tone: 'error', title: "You don't have access to this document.", detail: 'Ask its owner for a share link.' };
   }
-  if (problem?.kind === 'not-found') {
-    return { kind: 'not-found', tone: 'error', title: 'This document does not exist.', detail: 'Check the link, or create a new document from the home page.' };
-  }
   if (problem?.kind === 'read-only') {
     return { kind: 'read-only', tone: 'warning', title: 'Read-only.', detail: 'Your edits to this document are not accepted by the server.' };
   }
@@ -52,6 +49,19 @@ function problemMessage(snapshot: ProviderSnapshot, localCopy: string): Message 
     localCopy === 'unavailable'
       ? 'This browser cannot keep an offline copy, so keep this tab open until it reconnects.'
       : 'Your edits are kept in this browser and will sync when the connection returns.';
+  // Connected but not saving: the server has every edit in memory and retries its disk; say so
+  // rather than let "Saving…" spin, and rather than call a reachable server offline.
+  if (snapshot.connection === 'connected' && snapshot.storage === 'degraded') {
+    return {
+      kind: 'storage-degraded',
+      tone: 'warning',
+      title: 'The server cannot save right now.',
+      detail:
+        localCopy === 'unavailable'
+          ? 'Your edits reach the server and are kept in this tab; keep it open until saving resumes.'
+          : 'Your edits are kept here, in this browser, and will be saved as soon as the server can write again.',
+    };
+  }
   if (snapshot.connection === 'offline' && !snapshot.browserOnline) {
     return { kind: 'browser-offline', tone: 'info', title: 'You are offline.', detail: offlineCopy };
   }

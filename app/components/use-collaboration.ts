@@ -71,6 +71,7 @@ const subscribeNothing = () => () => {};
 const serverSnapshot: ProviderSnapshot = {
   connection: 'connecting',
   save: 'unsaved',
+  storage: 'ok',
   synced: false,
   browserOnline: true,
   failedAttempts: 0,

@@ -2,11 +2,20 @@
  * Holds the save state of one provider and tells listeners when the visible status changes.
  * The logic lives in save-state.ts; this is only the mutable shell around it.
  */
-import { initialSaveState, needsSaveRequest, reduceSaveState, saveStatus, type SaveEvent, type SaveState, type SaveStatus } from './save-state';
+import {
+  hasUnconfirmedChanges,
+  initialSaveState,
+  needsSaveRequest,
+  reduceSaveState,
+  saveStatus,
+  type SaveEvent,
+  type SaveState,
+  type SaveStatus,
+} from './save-state';
 
 export class SaveTracker {
   private state: SaveState = initialSaveState;
-  private readonly listeners = new Set<(status: SaveStatus) => void>();
+  private readonly listeners = new Set<() => void>();
 
   get status(): SaveStatus {
     return saveStatus(this.state);
@@ -16,18 +25,23 @@ export class SaveTracker {
     return needsSaveRequest(this.state);
   }
 
-  get hasPendingRequest(): boolean {
-    return this.state.pendingRequestId !== null;
+  get hasUnconfirmedChanges(): boolean {
+    return hasUnconfirmedChanges(this.state);
+  }
+
+  get storageOk(): boolean {
+    return this.state.storageOk;
   }
 
   dispatch(event: SaveEvent): void {
-    const before = this.status;
+    const before = { status: this.status, storageOk: this.storageOk };
     this.state = reduceSaveState(this.state, event);
-    const after = this.status;
-    if (after !== before) for (const listener of this.listeners) listener(after);
+    if (this.status === before.status && this.storageOk === before.storageOk) return;
+    for (const listener of this.listeners) listener();
   }
 
-  subscribe(listener: (status: SaveStatus) => void): () => void {
+  /** Called when the visible status or the storage state changes. */
+  subscribe(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }

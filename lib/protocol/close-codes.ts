@@ -1,6 +1,6 @@
 /**
  * WebSocket close codes the sync server uses, in one place so client and server agree on them.
- * 1xxx are the standard codes (RFC 6455); 44xx are Tandem's own, mirroring HTTP 401/403/404.
+ * 1xxx are the standard codes (RFC 6455); 44xx are Tandem's own, mirroring HTTP 401/403.
  */
 export const CloseCode = {
   Normal: 1000,
@@ -15,7 +15,6 @@ export const CloseCode = {
   TryAgainLater: 1013,
   Unauthorized: 4401,
   Forbidden: 4403,
-  NotFound: 4404,
 } as const;
 
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
@@ -24,5 +23,4 @@ export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 export const permanentCloseCodes: ReadonlySet<number> = new Set([
   CloseCode.Unauthorized,
   CloseCode.Forbidden,
-  CloseCode.NotFound,
 ]);

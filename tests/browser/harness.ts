@@ -69,6 +69,14 @@ async function waitForHttp(url: string, child: Child, what: string): Promise<voi
   );
 }
 
+export interface BrowserHarnessOptions {
+  /**
+   * The sync server's DATA_DIR, owned by the caller (e.g. a small filesystem a test fills up); it is
+   * left in place by close(). Without it the harness makes a temp folder and removes it.
+   */
+  readonly dataDir?: string;
+}
+
 export class BrowserHarness {
   private syncServer: Child | null = null;
   private readonly extraWebApps: Child[] = [];
@@ -81,10 +89,11 @@ export class BrowserHarness {
     private readonly tempDirs: string[],
   ) {}
 
-  static async start(): Promise<BrowserHarness> {
+  static async start(options: BrowserHarnessOptions = {}): Promise<BrowserHarness> {
     await mkdir(SCREENSHOT_DIR, { recursive: true });
     const [webPort, syncPort] = [await freePort(), await freePort()];
-    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'tandem-browser-data-'));
+    const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'tandem-browser-data-')));
+    const ownedDirs = options.dataDir === undefined ? [dataDir] : [];
     // No SYNC_URL: the page must find the sync server on its own host at SYNC_PORT, read at runtime.
     const web = startChild(path.join(ROOT, 'node_modules', '.bin', 'next'), ['start', '-p', String(webPort), '-H', '127.0.0.1'], {
       SYNC_PORT: String(syncPort),
@@ -93,7 +102,7 @@ export class BrowserHarness {
     let browser: Browser | null = null;
     try {
       browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-      const harness = new BrowserHarness(`http://127.0.0.1:${webPort}`, syncPort, dataDir, web, browser, [dataDir]);
+      const harness = new BrowserHarness(`http://127.0.0.1:${webPort}`, syncPort, dataDir, web, browser, ownedDirs);
       await harness.startSyncServer();
       await waitForHttp(`${harness.appUrl}/`, web, 'next start');
       return harness;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { initialSaveState, needsSaveRequest, reduceSaveState, saveStatus, type SaveEvent, type SaveState } from '../../lib/client/save-state';
+import { hasUnconfirmedChanges, initialSaveState, needsSaveRequest, reduceSaveState, saveStatus, type SaveEvent, type SaveState } from '../../lib/client/save-state';
 
 function run(events: SaveEvent[], from: SaveState = initialSaveState): SaveState {
   return events.reduce(reduceSaveState, from);
@@ -42,7 +42,7 @@ describe('save state', () => {
     expect(needsSaveRequest(state)).toBe(true);
   });
 
-  it('accepts an answer to a newer request (a heartbeat probe covers everything before it)', () => {
+  it('accepts an answer to a newer request (it covers everything sent before it)', () => {
     const state = run([{ type: 'local-change' }, { type: 'request-sent', requestId: 2 }, { type: 'saved', requestId: 5 }], connectedAndSaved);
     expect(saveStatus(state)).toBe('saved');
   });
@@ -63,6 +63,20 @@ describe('save state', () => {
     expect(saveStatus(back)).toBe('saving');
     expect(needsSaveRequest(back)).toBe(true);
     expect(saveStatus(run([{ type: 'request-sent', requestId: 3 }, { type: 'saved', requestId: 3 }], back))).toBe('saved');
+  });
+
+  it('is paused, not saving, while the server says it cannot write; saved stays saved', () => {
+    const degraded = run([{ type: 'storage-state', ok: false }], connectedAndSaved);
+    expect(saveStatus(degraded)).toBe('saved');
+    const edited = run([{ type: 'local-change' }, { type: 'request-sent', requestId: 2 }], degraded);
+    expect(saveStatus(edited)).toBe('paused');
+    expect(hasUnconfirmedChanges(edited)).toBe(true);
+    expect(needsSaveRequest(edited)).toBe(false);
+    expect(saveStatus(run([{ type: 'storage-state', ok: true }], edited))).toBe('saving');
+    // Offline wins over paused; a new connection starts without the old outage.
+    const dropped = run([{ type: 'disconnected' }], edited);
+    expect(saveStatus(dropped)).toBe('unsaved');
+    expect(saveStatus(run([{ type: 'connected' }], dropped))).toBe('saving');
   });
 
   it('ignores a request "sent" while disconnected', () => {

@@ -1,203 +1,250 @@
 /**
- * The provider's connection lifecycle against a scripted fake WebSocket and fake timers: what it
- * sends, when it retries and when it gives up. The real server and browser are in tests/browser.
+ * The whole client (provider = transport + session) against the real server logic: rooms,
+ * connections and persistence from createRoomHarness, over in-memory sockets, on the harness's
+ * manual clock. No network, no sleeps: time moves in steps and queued work is settled in between.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import {
-  decodeMessage,
-  encodeSaved,
-  encodeSyncStep1,
-  encodeSyncStep2,
-  type Message,
-} from '../../lib/protocol/messages';
-import { SyncProvider } from '../../lib/client/sync-provider';
-
-class FakeSocket {
-  static readonly CONNECTING = 0;
-  static readonly OPEN = 1;
-  static readonly CLOSING = 2;
-  static readonly CLOSED = 3;
-  static all: FakeSocket[] = [];
-
-  readyState = FakeSocket.CONNECTING;
-  binaryType = 'blob';
-  readonly sent: Message[] = [];
-  onopen: (() => void) | null = null;
-  onmessage: ((event: { data: ArrayBuffer }) => void) | null = null;
-  onclose: ((event: { code: number }) => void) | null = null;
-  onerror: (() => void) | null = null;
-
-  constructor(readonly url: string) {
-    FakeSocket.all.push(this);
-  }
-
-  send(frame: Uint8Array): void {
-    this.sent.push(decodeMessage(frame));
-  }
-
-  close(): void {
-    this.readyState = FakeSocket.CLOSED;
-  }
-
-  // The server's side of the script.
-  open(): void {
-    this.readyState = FakeSocket.OPEN;
-    this.onopen?.();
-  }
-
-  receive(frame: Uint8Array): void {
-    const copy = frame.slice();
-    this.onmessage?.({ data: copy.buffer });
-  }
-
-  serverClose(code: number): void {
-    this.readyState = FakeSocket.CLOSED;
-    this.onclose?.({ code });
-  }
-
-  /** Accepts the connection the way the sync server does: its step 1, then its step 2 answer. */
-  accept(serverDoc = new Y.Doc()): void {
-    this.open();
-    this.receive(encodeSyncStep1(Y.encodeStateVector(serverDoc)));
-    this.receive(encodeSyncStep2(Y.encodeStateAsUpdate(serverDoc)));
-  }
-}
-
-const windowEvents = new EventTarget();
-let online = true;
-
-beforeEach(() => {
-  vi.useFakeTimers();
-  FakeSocket.all = [];
-  online = true;
-  vi.stubGlobal('WebSocket', FakeSocket);
-  vi.stubGlobal('window', windowEvents);
-  vi.stubGlobal('navigator', {
-    get onLine() {
-      return online;
-    },
-  });
-});
+import { SyncProvider, type ProviderSnapshot } from '../../lib/client/sync-provider';
+import { MemoryDocumentStore } from '../../sync-server/storage/memory-store';
+import { FakePageEnvironment } from '../helpers/fake-page-environment';
+import { roomWebSockets, scriptedWebSockets, settle, type RoomLink } from '../helpers/memory-websocket';
+import { createRoomHarness } from '../helpers/room-harness';
+import { ControllableStore } from '../helpers/store-wrappers';
+import type { ManualScheduler } from '../helpers/manual-scheduler';
+import type { Permission } from '../../sync-server/room';
 
 const providers: SyncProvider[] = [];
 
 afterEach(() => {
-  // A failed test must not leave listeners on the shared window for the next one.
   for (const provider of providers.splice(0)) provider.destroy();
-  vi.restoreAllMocks();
-  vi.unstubAllGlobals();
-  vi.useRealTimers();
 });
 
-function latest(): FakeSocket {
-  const socket = FakeSocket.all.at(-1);
-  if (!socket) throw new Error('no socket was opened');
-  return socket;
+function roomSetUp() {
+  const store = new ControllableStore(new MemoryDocumentStore());
+  const harness = createRoomHarness(store);
+  const open = (permission: Permission = 'write') => {
+    const environment = new FakePageEnvironment();
+    const sockets = roomWebSockets(harness, permission);
+    const provider = new SyncProvider({
+      baseUrl: 'ws://sync.test:1234',
+      docName: 'notes',
+      doc: new Y.Doc(),
+      params: { token: 'abc' },
+      clock: harness.scheduler,
+      environment,
+      WebSocket: sockets.WebSocket,
+      random: () => 0.5,
+    });
+    providers.push(provider);
+    return { provider, environment, links: sockets.links };
+  };
+  return { store, harness, open };
 }
 
-function makeProvider(params: Record<string, string> = {}) {
-  const provider = new SyncProvider({ baseUrl: 'ws://sync.test:1234', docName: 'doc/1', doc: new Y.Doc(), params, saveDelayMs: 10 });
-  providers.push(provider);
-  return provider;
+/** Moves the manual clock in steps, letting frames and storage settle after each; calls `observe` after every step. */
+async function run(clock: ManualScheduler, ms: number, observe: () => void = () => {}, stepMs = 100): Promise<void> {
+  for (let elapsed = 0; elapsed < ms; elapsed += stepMs) {
+    clock.advance(stepMs);
+    await settle();
+    observe();
+  }
 }
 
-describe('SyncProvider', () => {
-  it('opens the document URL with its parameters and is connected only once the server accepts', () => {
-    const provider = makeProvider({ token: 'abc' });
-    expect(latest().url).toBe('ws://sync.test:1234/doc%2F1?token=abc');
-    expect(provider.getSnapshot().connection).toBe('connecting');
-    latest().open();
-    expect(provider.getSnapshot().connection).toBe('connecting');
-    latest().accept();
-    expect(provider.getSnapshot().connection).toBe('connected');
+/** Runs until `done()` holds, bounded; returns the manual time it took. */
+async function runUntil(clock: ManualScheduler, done: () => boolean, limitMs: number, stepMs = 50): Promise<number> {
+  let elapsed = 0;
+  await settle();
+  while (!done()) {
+    if (elapsed >= limitMs) throw new Error(`not done after ${limitMs} ms`);
+    clock.advance(stepMs);
+    elapsed += stepMs;
+    await settle();
+  }
+  return elapsed;
+}
+
+function type(provider: SyncProvider, text: string): void {
+  const t = provider.doc.getText('t');
+  t.insert(t.length, text);
+}
+
+function stored(store: ControllableStore, docName: string): Promise<string> {
+  return store.inner.load(docName).then(({ snapshot, log }) => {
+    const doc = new Y.Doc();
+    if (snapshot) Y.applyUpdate(doc, snapshot);
+    for (const update of log) Y.applyUpdate(doc, update);
+    return doc.getText('t').toString();
+  });
+}
+
+describe('SyncProvider with a real room', () => {
+  it('syncs two editors, saves, and is connected only once the server accepts', async () => {
+    const { harness, store, open } = roomSetUp();
+    const alice = open();
+    expect(alice.provider.getSnapshot().connection).toBe('connecting');
+    await runUntil(harness.scheduler, () => alice.provider.getSnapshot().save === 'saved', 2_000);
+    expect(alice.provider.getSnapshot()).toMatchObject({ connection: 'connected', synced: true, storage: 'ok', problem: null });
+    type(alice.provider, 'Hello');
+    const bob = open();
+    await runUntil(harness.scheduler, () => bob.provider.doc.getText('t').toString() === 'Hello', 2_000);
+    type(bob.provider, ' world');
+    await runUntil(
+      harness.scheduler,
+      () => [alice, bob].every(({ provider }) => provider.getSnapshot().save === 'saved' && provider.doc.getText('t').toString() === 'Hello world'),
+      2_000,
+    );
+    expect(await stored(store, 'notes')).toBe('Hello world');
+    expect(alice.links).toHaveLength(1);
   });
 
-  it('confirms saves only for the latest request and after local edits are sent', () => {
-    const provider = makeProvider();
-    const socket = latest();
-    socket.accept();
-    vi.advanceTimersByTime(0);
-    const first = socket.sent.find((m) => m.type === 'save-request');
-    expect(first).toBeDefined();
-    expect(provider.getSnapshot().save).toBe('saving');
-    provider.doc.getText('t').insert(0, 'hi');
-    expect(socket.sent.some((m) => m.type === 'sync-update')).toBe(true);
-    if (first?.type === 'save-request') socket.receive(encodeSaved(first.requestId));
-    expect(provider.getSnapshot().save).toBe('saving');
-    vi.advanceTimersByTime(10);
-    const requests = socket.sent.filter((m) => m.type === 'save-request');
-    const last = requests.at(-1);
-    if (last?.type === 'save-request') socket.receive(encodeSaved(last.requestId));
-    expect(provider.getSnapshot().save).toBe('saved');
+  it('stays connected while the disk fails, says so, and is saved again after recovery without reconnecting', async () => {
+    const { harness, store, open } = roomSetUp();
+    const { provider, links } = open();
+    await runUntil(harness.scheduler, () => provider.getSnapshot().save === 'saved', 2_000);
+
+    store.failWrites = true;
+    type(provider, 'typed while the disk is full');
+    const seen = new Set<string>();
+    const observe = () => {
+      const { connection, save, storage } = provider.getSnapshot();
+      seen.add(`${connection}/${save}/${storage}`);
+    };
+    // Thirty seconds of outage: far past any heartbeat deadline and several storage retries.
+    await run(harness.scheduler, 30_000, observe);
+    expect([...seen]).toEqual(['connected/paused/degraded']);
+    expect(links).toHaveLength(1);
+    // The link was probed all along, and every probe was answered although nothing could be saved.
+    expect(links[0]!.client.sentOfType('ping').length).toBeGreaterThan(20);
+    expect(store.appendCalls).toBeGreaterThan(3);
+    expect(harness.persistence.health().ok).toBe(false);
+    expect(await stored(store, 'notes')).toBe('');
+
+    store.failWrites = false;
+    const recoveredAfter = await runUntil(harness.scheduler, () => provider.getSnapshot().save === 'saved', 5_000);
+    expect(provider.getSnapshot()).toMatchObject({ connection: 'connected', storage: 'ok', save: 'saved' });
+    // The queue's retry delay is capped at 1 s in the harness; the answer follows the write.
+    expect(recoveredAfter).toBeLessThanOrEqual(1_500);
+    expect(links).toHaveLength(1);
+    expect(links[0]!.connection.isClosed).toBe(false);
+    expect(await stored(store, 'notes')).toBe('typed while the disk is full');
   });
 
-  it('never retries after a permanent close code, and explains why', () => {
-    const provider = makeProvider();
-    latest().open();
-    latest().serverClose(4401);
-    vi.advanceTimersByTime(120_000);
-    expect(FakeSocket.all).toHaveLength(1);
-    expect(provider.getSnapshot()).toMatchObject({ connection: 'offline', problem: { kind: 'forbidden', code: 4401 } });
+  it('hears of an outage that began before it connected', async () => {
+    const { harness, store, open } = roomSetUp();
+    const first = open();
+    await runUntil(harness.scheduler, () => first.provider.getSnapshot().save === 'saved', 2_000);
+    store.failWrites = true;
+    type(first.provider, 'x');
+    await runUntil(harness.scheduler, () => first.provider.getSnapshot().storage === 'degraded', 2_000);
+    const late = open();
+    await runUntil(harness.scheduler, () => late.provider.getSnapshot().storage === 'degraded', 3_000);
+    expect(late.provider.getSnapshot().connection).toBe('connected');
+    store.failWrites = false;
+    await runUntil(harness.scheduler, () => late.provider.getSnapshot().storage === 'ok' && first.provider.getSnapshot().save === 'saved', 3_000);
   });
 
-  it('retries with growing, capped, jittered delays and at once after a restart (1012)', () => {
-    vi.spyOn(Math, 'random').mockReturnValue(0.9999);
-    const provider = makeProvider();
-    const delays: number[] = [];
-    for (let i = 0; i < 7; i++) {
-      const before = FakeSocket.all.length;
-      latest().serverClose(1006);
-      let waited = 0;
-      while (FakeSocket.all.length === before) {
-        vi.advanceTimersByTime(10);
-        waited += 10;
-      }
-      delays.push(waited);
-    }
-    expect(delays).toEqual([500, 1_000, 2_000, 4_000, 8_000, 10_000, 10_000]);
-    latest().accept();
-    latest().serverClose(1012);
-    vi.advanceTimersByTime(300);
-    expect(latest().readyState).toBe(FakeSocket.CONNECTING);
-    expect(FakeSocket.all).toHaveLength(9);
+  it('notices a silent link within 3 s, reconnects, and the server gets what was typed meanwhile', async () => {
+    const { harness, store, open } = roomSetUp();
+    const { provider, links } = open();
+    await runUntil(harness.scheduler, () => provider.getSnapshot().save === 'saved', 2_000);
+    links[0]!.silence();
+    type(provider, 'in the tunnel');
+    const noticedAfter = await runUntil(harness.scheduler, () => provider.getSnapshot().connection === 'offline', 5_000);
+    expect(noticedAfter).toBeLessThanOrEqual(3_000);
+    expect(provider.getSnapshot().save).toBe('unsaved');
+    await runUntil(harness.scheduler, () => provider.getSnapshot().save === 'saved', 5_000);
+    expect(links).toHaveLength(2);
+    expect(await stored(store, 'notes')).toBe('in the tunnel');
   });
 
-  it('goes offline on the browser offline event and reconnects at once when back online', () => {
-    const provider = makeProvider();
-    latest().accept();
-    online = false;
-    windowEvents.dispatchEvent(new Event('offline'));
-    expect(provider.getSnapshot().connection).toBe('offline');
-    vi.advanceTimersByTime(60_000);
-    expect(FakeSocket.all).toHaveLength(1);
-    online = true;
-    windowEvents.dispatchEvent(new Event('online'));
-    expect(FakeSocket.all).toHaveLength(2);
-    latest().accept();
-    expect(provider.getSnapshot().connection).toBe('connected');
+  it('goes offline with the browser, keeps offline edits, and sends them when back online', async () => {
+    const { harness, store, open } = roomSetUp();
+    const { provider, environment, links } = open();
+    await runUntil(harness.scheduler, () => provider.getSnapshot().save === 'saved', 2_000);
+    environment.goOffline();
+    expect(provider.getSnapshot()).toMatchObject({ connection: 'offline', browserOnline: false });
+    type(provider, 'on the train');
+    await run(harness.scheduler, 60_000, () => {}, 1_000);
+    expect(links).toHaveLength(1);
+    expect(provider.getSnapshot().save).toBe('unsaved');
+    environment.goOnline();
+    await runUntil(harness.scheduler, () => provider.getSnapshot().save === 'saved', 2_000);
+    expect(provider.getSnapshot()).toMatchObject({ connection: 'connected', browserOnline: true, failedAttempts: 0 });
+    expect(await stored(store, 'notes')).toBe('on the train');
   });
 
-  it('declares a silent socket dead within 3 s by probing it with a save request', () => {
-    const provider = makeProvider();
-    const socket = latest();
-    socket.accept();
-    const acceptedAt = Date.now();
-    while (provider.getSnapshot().connection === 'connected') vi.advanceTimersByTime(50);
-    expect(Date.now() - acceptedAt).toBeLessThanOrEqual(3_000);
-    expect(socket.sent.filter((m) => m.type === 'save-request').length).toBeGreaterThanOrEqual(1);
+  it('opens a view-only link read-only: edits are refused and the problem says so', async () => {
+    const { harness, store, open } = roomSetUp();
+    const writer = open();
+    type(writer.provider, 'original');
+    await runUntil(harness.scheduler, () => writer.provider.getSnapshot().save === 'saved', 2_000);
+    const reader = open('read');
+    await runUntil(harness.scheduler, () => reader.provider.doc.getText('t').toString() === 'original', 2_000);
+    type(reader.provider, ' vandalism');
+    await runUntil(harness.scheduler, () => reader.provider.getSnapshot().problem?.kind === 'read-only', 2_000);
+    expect(reader.provider.getSnapshot().connection).toBe('connected');
+    await run(harness.scheduler, 500);
+    expect(writer.provider.doc.getText('t').toString()).toBe('original');
+    expect(await stored(store, 'notes')).toBe('original');
   });
 
-  it('keeps a socket that answers its probes', () => {
-    const provider = makeProvider();
-    const socket = latest();
-    socket.accept();
-    for (let t = 0; t < 20_000; t += 100) {
-      vi.advanceTimersByTime(100);
-      const probe = socket.sent.at(-1);
-      if (probe?.type === 'save-request') socket.receive(encodeSaved(probe.requestId));
-    }
-    expect(provider.getSnapshot().connection).toBe('connected');
-    expect(FakeSocket.all).toHaveLength(1);
+  it('removes its presence from the others at once when destroyed', async () => {
+    const { harness, open } = roomSetUp();
+    const alice = open();
+    const bob = open();
+    alice.provider.awareness.setLocalStateField('user', { name: 'Alice' });
+    await runUntil(harness.scheduler, () => bob.provider.awareness.getStates().has(alice.provider.doc.clientID), 2_000);
+    alice.provider.destroy();
+    await settle();
+    expect(bob.provider.awareness.getStates().has(alice.provider.doc.clientID)).toBe(false);
+  });
+});
+
+describe('SyncProvider snapshot', () => {
+  function scripted() {
+    const environment = new FakePageEnvironment();
+    const sockets = scriptedWebSockets();
+    const provider = new SyncProvider({
+      baseUrl: 'ws://sync.test:1234',
+      docName: 'doc/1',
+      doc: new Y.Doc(),
+      params: { token: 'abc' },
+      clock: createRoomHarness(new MemoryDocumentStore()).scheduler,
+      environment,
+      WebSocket: sockets.WebSocket,
+    });
+    providers.push(provider);
+    return { provider, environment, sockets };
+  }
+
+  it('opens the document URL with its parameters', () => {
+    const { sockets } = scripted();
+    expect(sockets.latest().url).toBe('ws://sync.test:1234/doc%2F1?token=abc');
+  });
+
+  it('explains a refusal and stops', () => {
+    const { provider, sockets } = scripted();
+    sockets.latest().open();
+    sockets.latest().serverClose(4403);
+    expect(provider.getSnapshot()).toMatchObject<Partial<ProviderSnapshot>>({ connection: 'offline', problem: { kind: 'forbidden', code: 4403 } });
+  });
+
+  it('counts failed attempts and keeps saying offline (not connecting) while it retries', () => {
+    const { provider, sockets } = scripted();
+    sockets.latest().serverClose(1006);
+    expect(provider.getSnapshot()).toMatchObject({ connection: 'offline', failedAttempts: 1, browserOnline: true });
+  });
+
+  it('returns the same snapshot object until something changes', () => {
+    const { provider, environment } = scripted();
+    const before = provider.getSnapshot();
+    expect(provider.getSnapshot()).toBe(before);
+    let notified = 0;
+    provider.subscribe(() => notified++);
+    environment.goOffline();
+    expect(notified).toBeGreaterThan(0);
+    expect(provider.getSnapshot()).not.toBe(before);
+    expect(provider.getSnapshot()).toMatchObject({ connection: 'offline', browserOnline: false });
   });
 });

@@ -1,0 +1,304 @@
+/**
+ * The transport over one WebSocket at a time: connects, notices a dead link, and reconnects with
+ * jittered backoff until closed. Its states are one union (see `Link`); every timer and every
+ * outside source (clock, WebSocket constructor, online/offline events) is injected.
+ *
+ * Why not y-websocket's provider: it notices a dead socket only after 30 s, retries without jitter,
+ * ignores the browser's offline event and cannot tell a refused link from a failed one.
+ */
+import { CloseCode, permanentCloseCodes } from '../protocol/close-codes';
+import { MessageType, decodeMessage, encodePing } from '../protocol/messages';
+import { backoffDelay, defaultBackoff, type BackoffOptions } from './backoff';
+import { systemClock, type Clock, type TimerHandle } from './clock';
+import { LIVENESS_TICK_MS, checkLiveness, defaultLiveness, type LivenessOptions } from './liveness';
+import { browserEnvironment, type PageEnvironment } from './page-environment';
+import type { LinkLoss, Transport, TransportListener, TransportState } from './transport';
+
+/** The part of the DOM WebSocket this transport uses; tests hand in an in-memory one. */
+export interface WebSocketLike {
+  binaryType: BinaryType;
+  addEventListener(type: 'open' | 'error', listener: () => void): void;
+  addEventListener(type: 'message', listener: (event: { readonly data: unknown }) => void): void;
+  addEventListener(type: 'close', listener: (event: { readonly code: number }) => void): void;
+  send(data: Uint8Array<ArrayBuffer>): void;
+  close(code?: number, reason?: string): void;
+}
+
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+export interface WebSocketTransportOptions {
+  readonly url: string;
+  readonly clock?: Clock;
+  readonly WebSocket?: WebSocketConstructor;
+  readonly environment?: PageEnvironment;
+  readonly backoff?: BackoffOptions;
+  readonly liveness?: LivenessOptions;
+  /**
+   * A link not open and answered by the server after this long is abandoned and retried. The
+   * server answers the first ping at once, but a server busy decoding a large document answers
+   * late, so the short liveness deadline only applies once the link has been answered.
+   */
+  readonly connectTimeoutMs?: number;
+  /** The jitter source; injectable so that tests are deterministic. */
+  readonly random?: () => number;
+}
+
+type Link =
+  | { readonly kind: 'idle' }
+  | { readonly kind: 'connecting'; readonly socket: WebSocketLike; readonly startedAt: number }
+  | {
+      readonly kind: 'open';
+      readonly socket: WebSocketLike;
+      readonly openedAt: number;
+      /** The last frame from the server, or null before its first. */
+      lastHeardAt: number | null;
+      probeSentAt: number | null;
+    }
+  | { readonly kind: 'waiting'; readonly retryInMs: number; readonly timer: TimerHandle }
+  | { readonly kind: 'offline' }
+  | { readonly kind: 'refused'; readonly code: number }
+  | { readonly kind: 'closed' };
+
+// After a graceful restart (1012) every client retries; a short jittered window keeps that from
+// arriving as one burst while still feeling immediate.
+const RESTART_RETRY_WINDOW_MS = 300;
+const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+export class WebSocketTransport implements Transport {
+  private readonly url: string;
+  private readonly clock: Clock;
+  private readonly WebSocketClass: WebSocketConstructor;
+  private readonly environment: PageEnvironment;
+  private readonly backoff: BackoffOptions;
+  private readonly liveness: LivenessOptions;
+  private readonly connectTimeoutMs: number;
+  private readonly random: () => number;
+  private readonly listeners = new Set<TransportListener>();
+  private link: Link = { kind: 'idle' };
+  /** Failed attempts since the last established link: the backoff exponent. */
+  private failures = 0;
+  private nextPingId = 1;
+  private ticker: TimerHandle | null = null;
+
+  constructor(options: WebSocketTransportOptions) {
+    this.url = options.url;
+    this.clock = options.clock ?? systemClock;
+    this.WebSocketClass = options.WebSocket ?? WebSocket;
+    this.environment = options.environment ?? browserEnvironment();
+    this.backoff = options.backoff ?? defaultBackoff;
+    this.liveness = options.liveness ?? defaultLiveness;
+    this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    this.random = options.random ?? Math.random;
+  }
+
+  get state(): TransportState {
+    const link = this.link;
+    switch (link.kind) {
+      case 'connecting':
+        return { kind: 'connecting' };
+      case 'open':
+        return { kind: 'open' };
+      case 'waiting':
+        return { kind: 'waiting', retryInMs: link.retryInMs };
+      case 'refused':
+        return { kind: 'refused', code: link.code };
+      default:
+        return { kind: link.kind };
+    }
+  }
+
+  listen(listener: TransportListener): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  open(): void {
+    if (this.link.kind !== 'idle') return;
+    this.environment.events.addEventListener('online', this.handleOnline);
+    this.environment.events.addEventListener('offline', this.handleOffline);
+    this.ticker = this.clock.setInterval(this.tick, LIVENESS_TICK_MS);
+    if (this.environment.isOnline()) this.connect();
+    else this.setLink({ kind: 'offline' });
+  }
+
+  close(): void {
+    if (this.link.kind === 'closed') return;
+    const previous = this.link;
+    this.stopListening();
+    this.setLink({ kind: 'closed' });
+    this.release(previous, 'client closed');
+  }
+
+  send(frame: Uint8Array): boolean {
+    if (this.link.kind !== 'open') return false;
+    try {
+      // lib0's encoders allocate plain ArrayBuffers; the DOM typing just cannot know that.
+      this.link.socket.send(frame as Uint8Array<ArrayBuffer>);
+      return true;
+    } catch {
+      // A socket that died under us; its close event follows and starts the retry.
+      return false;
+    }
+  }
+
+  markEstablished(): void {
+    this.failures = 0;
+  }
+
+  private connect(): void {
+    let socket: WebSocketLike;
+    try {
+      socket = new this.WebSocketClass(this.url);
+    } catch {
+      // A malformed URL never becomes valid by waiting, but retrying keeps the page honest (offline).
+      this.lose({ cause: 'connect-failed', code: null });
+      return;
+    }
+    socket.binaryType = 'arraybuffer';
+    // Every handler first checks that the socket is still the current one: an abandoned socket
+    // may still report its end, and must not end its successor.
+    socket.addEventListener('open', () => {
+      if (this.currentSocket() !== socket) return;
+      const now = this.clock.now();
+      this.setLink({ kind: 'open', socket, openedAt: now, lastHeardAt: null, probeSentAt: null });
+      // A ping at once: its pong proves the link, and it tells the server we speak the extension,
+      // so that an outage of its storage is reported to us from the start.
+      this.probe();
+      this.emit((listener) => listener.onOpen?.());
+    });
+    socket.addEventListener('message', (event) => {
+      if (this.link.kind === 'open' && this.link.socket === socket) this.handleMessage(this.link, event.data);
+    });
+    socket.addEventListener('close', (event) => {
+      if (this.currentSocket() === socket) this.lose({ cause: 'server-closed', code: event.code });
+    });
+    // An error is always followed by close; handling it there keeps one path.
+    this.setLink({ kind: 'connecting', socket, startedAt: this.clock.now() });
+  }
+
+  private handleMessage(link: Extract<Link, { kind: 'open' }>, data: unknown): void {
+    link.lastHeardAt = this.clock.now();
+    link.probeSentAt = null;
+    // The protocol has no text frames; the server never sends one.
+    if (!(data instanceof ArrayBuffer)) return;
+    const frame = new Uint8Array(data);
+    // A pong has done its job by arriving; the session never needs to see it.
+    if (isPong(frame)) return;
+    this.emit((listener) => listener.onFrame?.(frame));
+  }
+
+  private readonly tick = (): void => {
+    const link = this.link;
+    const now = this.clock.now();
+    if (link.kind === 'connecting') {
+      if (now - link.startedAt > this.connectTimeoutMs) this.lose({ cause: 'connect-failed', code: null });
+      return;
+    }
+    if (link.kind !== 'open') return;
+    if (link.lastHeardAt === null) {
+      if (now - link.openedAt > this.connectTimeoutMs) this.lose({ cause: 'unresponsive', code: null });
+      return;
+    }
+    switch (checkLiveness({ lastHeardAt: link.lastHeardAt, probeSentAt: link.probeSentAt }, now, this.liveness)) {
+      case 'probe':
+        this.probe();
+        return;
+      case 'dead':
+        this.lose({ cause: 'unresponsive', code: null });
+        return;
+      case 'alive':
+        return;
+    }
+  };
+
+  private probe(): void {
+    if (this.link.kind !== 'open') return;
+    this.link.probeSentAt = this.clock.now();
+    this.send(encodePing(this.nextPingId++));
+  }
+
+  /** The current link (or attempt) is gone: decide what comes next, then tell the listeners. */
+  private lose(loss: LinkLoss): void {
+    const previous = this.link;
+    if (loss.code !== null && permanentCloseCodes.has(loss.code)) {
+      this.stopListening();
+      this.setLink({ kind: 'refused', code: loss.code });
+    } else if (loss.cause === 'device-offline' || !this.environment.isOnline()) {
+      this.setLink({ kind: 'offline' });
+    } else {
+      const retryInMs =
+        loss.code === CloseCode.ServiceRestart
+          ? Math.floor(this.random() * RESTART_RETRY_WINDOW_MS)
+          : backoffDelay(this.failures++, this.backoff, this.random);
+      const timer = this.clock.setTimeout(() => {
+        if (this.link.kind === 'waiting' && this.link.timer === timer) this.connect();
+      }, retryInMs);
+      this.setLink({ kind: 'waiting', retryInMs, timer });
+    }
+    this.release(previous, 'reconnecting');
+    this.emit((listener) => listener.onLinkLost?.(loss));
+  }
+
+  private readonly handleOnline = (): void => {
+    const link = this.link;
+    if (link.kind !== 'offline' && link.kind !== 'waiting') return;
+    // The network is back: the outage was not the server's fault, so start the backoff afresh.
+    this.failures = 0;
+    this.release(link, 'online');
+    this.connect();
+  };
+
+  private readonly handleOffline = (): void => {
+    const link = this.link;
+    if (link.kind === 'connecting' || link.kind === 'open') {
+      // Chromium may keep the socket open while offline; edits must not pretend to travel over it.
+      this.lose({ cause: 'device-offline', code: null });
+    } else if (link.kind === 'waiting') {
+      this.setLink({ kind: 'offline' });
+      this.release(link, 'offline');
+    }
+  };
+
+  /** Frees what a link that is no longer current holds: its socket or its retry timer. */
+  private release(link: Link, reason: string): void {
+    if (link.kind === 'waiting') link.timer.cancel();
+    if (link.kind !== 'connecting' && link.kind !== 'open') return;
+    try {
+      link.socket.close(CloseCode.Normal, reason);
+    } catch {
+      // Closing an already-failed socket can throw; it is gone either way.
+    }
+  }
+
+  private stopListening(): void {
+    this.ticker?.cancel();
+    this.ticker = null;
+    this.environment.events.removeEventListener('online', this.handleOnline);
+    this.environment.events.removeEventListener('offline', this.handleOffline);
+  }
+
+  private currentSocket(): WebSocketLike | null {
+    return this.link.kind === 'connecting' || this.link.kind === 'open' ? this.link.socket : null;
+  }
+
+  private setLink(next: Link): void {
+    this.link = next;
+    const state = this.state;
+    this.emit((listener) => listener.onStateChange?.(state));
+  }
+
+  private emit(call: (listener: TransportListener) => void): void {
+    for (const listener of [...this.listeners]) call(listener);
+  }
+}
+
+function isPong(frame: Uint8Array): boolean {
+  if (frame[0] !== MessageType.Tandem) return false;
+  try {
+    return decodeMessage(frame).type === 'pong';
+  } catch {
+    return false;
+  }
+}

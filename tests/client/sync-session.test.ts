@@ -1,0 +1,172 @@
+/**
+ * The Yjs session over a hand-driven transport and a manual clock: the handshake, presence, save
+ * requests and acknowledgements, storage state and permission. Nothing here knows sockets.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
+import { decodeAwarenessUpdate } from '../../lib/protocol/awareness';
+import {
+  encodeAwarenessMessage,
+  encodePermissionDenied,
+  encodeSaved,
+  encodeStorageState,
+  encodeSyncStep1,
+  encodeSyncStep2,
+  encodeSyncUpdate,
+} from '../../lib/protocol/messages';
+import { SyncSession } from '../../lib/client/sync-session';
+import { FakePageEnvironment } from '../helpers/fake-page-environment';
+import { FakeTransport } from '../helpers/fake-transport';
+import { ManualScheduler } from '../helpers/manual-scheduler';
+
+const sessions: SyncSession[] = [];
+
+afterEach(() => {
+  for (const session of sessions.splice(0)) session.destroy();
+});
+
+function setUp() {
+  const clock = new ManualScheduler();
+  const transport = new FakeTransport();
+  const page = new FakePageEnvironment();
+  const session = new SyncSession({ doc: new Y.Doc(), transport, clock, saveDelayMs: 10, pageEvents: page.events });
+  sessions.push(session);
+  return { clock, transport, page, session };
+}
+
+/** The server's side of an accepted handshake: its step 1, then its step 2 answer. */
+function accept(transport: FakeTransport, serverDoc = new Y.Doc()): void {
+  transport.linkUp();
+  transport.deliver(encodeSyncStep1(Y.encodeStateVector(serverDoc)));
+  transport.deliver(encodeSyncStep2(Y.encodeStateAsUpdate(serverDoc)));
+}
+
+function lastSaveRequestId(transport: FakeTransport): number {
+  const request = transport.sentOfType('save-request').at(-1);
+  if (!request) throw new Error('no save request was sent');
+  return request.requestId;
+}
+
+describe('SyncSession', () => {
+  it('starts each link with its state vector and presence, and is accepted by the server’s step 1', () => {
+    const { transport, session } = setUp();
+    session.awareness.setLocalStateField('user', { name: 'Ada' });
+    transport.linkUp();
+    expect(transport.sent.map((m) => m.type)).toEqual(['sync-step-1', 'awareness']);
+    expect(session.view.phase).toBe('handshaking');
+    const serverDoc = new Y.Doc();
+    serverDoc.getText('t').insert(0, 'from the server');
+    transport.deliver(encodeSyncStep1(Y.encodeStateVector(serverDoc)));
+    expect(session.view.phase).toBe('accepted');
+    expect(transport.sentOfType('sync-step-2')).toHaveLength(1);
+    transport.deliver(encodeSyncStep2(Y.encodeStateAsUpdate(serverDoc)));
+    expect(session.view).toMatchObject({ phase: 'synced', everSynced: true });
+    expect(session.doc.getText('t').toString()).toBe('from the server');
+    expect(transport.established).toBe(1);
+  });
+
+  it('confirms saves only for the latest request and after local edits are sent', () => {
+    const { clock, transport, session } = setUp();
+    accept(transport);
+    clock.advance(0);
+    const first = lastSaveRequestId(transport);
+    expect(session.view.save).toBe('saving');
+    session.doc.getText('t').insert(0, 'hi');
+    expect(transport.sentOfType('sync-update')).toHaveLength(1);
+    transport.deliver(encodeSaved(first));
+    expect(session.view.save).toBe('saving');
+    clock.advance(10);
+    const second = lastSaveRequestId(transport);
+    expect(second).toBeGreaterThan(first);
+    transport.deliver(encodeSaved(second));
+    expect(session.view.save).toBe('saved');
+  });
+
+  it('says saving is paused while the server cannot write, and asks afresh when it can again', () => {
+    const { clock, transport, session } = setUp();
+    accept(transport);
+    clock.advance(0);
+    transport.deliver(encodeSaved(lastSaveRequestId(transport)));
+    expect(session.view).toMatchObject({ save: 'saved', storage: 'ok' });
+
+    transport.deliver(encodeStorageState(false));
+    // Everything this client has is stored: the outage does not make it less saved.
+    expect(session.view).toMatchObject({ save: 'saved', storage: 'degraded' });
+    session.doc.getText('t').insert(0, 'typed during the outage');
+    clock.advance(10);
+    const duringOutage = lastSaveRequestId(transport);
+    expect(session.view.save).toBe('paused');
+
+    transport.deliver(encodeStorageState(true));
+    const fresh = lastSaveRequestId(transport);
+    expect(fresh).toBeGreaterThan(duringOutage);
+    expect(session.view).toMatchObject({ save: 'saving', storage: 'ok' });
+    transport.deliver(encodeSaved(fresh));
+    expect(session.view.save).toBe('saved');
+  });
+
+  it('learns of an outage announced before its handshake, and forgets it with the link', () => {
+    const { transport, session } = setUp();
+    transport.linkUp();
+    transport.deliver(encodeStorageState(false));
+    transport.deliver(encodeSyncStep1(Y.encodeStateVector(new Y.Doc())));
+    expect(session.view).toMatchObject({ phase: 'accepted', storage: 'degraded', save: 'paused' });
+    transport.linkDown();
+    expect(session.view).toMatchObject({ phase: 'no-link', storage: 'ok', save: 'unsaved' });
+  });
+
+  it('applies remote updates without echoing them, and drops remote presence when the link goes', () => {
+    const { transport, session } = setUp();
+    accept(transport);
+    const other = new Y.Doc();
+    other.getText('t').insert(0, 'remote');
+    const sentBefore = transport.sent.length;
+    transport.deliver(encodeSyncUpdate(Y.encodeStateAsUpdate(other)));
+    expect(session.doc.getText('t').toString()).toBe('remote');
+    const remote = new Awareness(other);
+    remote.setLocalStateField('user', { name: 'Bob' });
+    transport.deliver(encodeAwarenessMessage(encodeAwarenessUpdate(remote, [other.clientID])));
+    expect(session.awareness.getStates().has(other.clientID)).toBe(true);
+    expect(transport.sent.length).toBe(sentBefore);
+
+    transport.linkDown();
+    expect(session.awareness.getStates().has(other.clientID)).toBe(false);
+    expect(session.view.save).toBe('unsaved');
+    remote.destroy();
+  });
+
+  it('reads a permission-denied after acceptance as a view-only link, and before it as nothing', () => {
+    const { transport, session } = setUp();
+    transport.linkUp();
+    transport.deliver(encodePermissionDenied('no token'));
+    expect(session.view.readOnlyReason).toBeNull();
+    transport.deliver(encodeSyncStep1(Y.encodeStateVector(new Y.Doc())));
+    transport.deliver(encodePermissionDenied('read-only link'));
+    expect(session.view.readOnlyReason).toBe('read-only link');
+    transport.linkDown();
+    expect(session.view.readOnlyReason).toBe('read-only link');
+  });
+
+  it('withdraws its presence on pagehide, restores it from the back-forward cache, and on destroy', () => {
+    const { transport, page, session } = setUp();
+    accept(transport);
+    session.awareness.setLocalStateField('user', { name: 'Ada' });
+    const states = () =>
+      transport.sentOfType('awareness').map((m) => decodeAwarenessUpdate(m.update, Infinity).find((e) => e.clientId === session.doc.clientID)?.state);
+    page.hidePage();
+    expect(states().at(-1)).toBe('null');
+    page.showPage(true);
+    expect(states().at(-1)).toContain('Ada');
+    session.destroy();
+    expect(states().at(-1)).toBe('null');
+
+    // A page shown afresh (not from the cache) is a new visit: the old presence stays gone.
+    const fresh = setUp();
+    accept(fresh.transport);
+    fresh.session.awareness.setLocalStateField('user', { name: 'Ada' });
+    fresh.page.hidePage();
+    fresh.page.showPage(false);
+    expect(fresh.session.awareness.getLocalState()).toBeNull();
+  });
+});

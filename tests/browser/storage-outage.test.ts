@@ -4,12 +4,11 @@
  * and that the edits are kept, lose nothing, and show "Saved" again once space is freed, on the same
  * connection. DATA_DIR is a real 16 MB tmpfs, filled with a filler file until ENOSPC.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, open, rm, rmdir } from 'node:fs/promises';
-import os from 'node:os';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
+import { fillDisk, mountSmallDisk, type SmallDisk } from '../helpers/small-disk';
 import { BrowserHarness, waitUntil } from './harness';
 import { actAs, connectionState, editor, openDocument, saveState, screenshot, waitForState, waitForText } from './page-helpers';
 
@@ -18,27 +17,19 @@ const carol = { name: 'Carol', color: '#2b8a3e' };
 
 let harness: BrowserHarness | null = null;
 let dataDir: string | null = null;
-let mounted = false;
+let disk: SmallDisk | null = null;
 const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
-  const uid = process.getuid?.();
-  if (uid !== 0) {
-    throw new Error(`tests/browser/storage-outage.test.ts mounts a small tmpfs as the server's disk and must run as root (running as uid ${uid})`);
-  }
-  dataDir = await mkdtemp(path.join(os.tmpdir(), 'tandem-small-disk-'));
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16m', 'tmpfs', dataDir]);
-  mounted = true;
+  disk = await mountSmallDisk(16, 'tests/browser/storage-outage.test.ts');
+  dataDir = disk.dir;
   harness = await BrowserHarness.start({ dataDir });
 }, 360_000);
 
 afterAll(async () => {
   for (const context of contexts) await context.close().catch(() => undefined);
   await harness?.close();
-  if (dataDir !== null) {
-    if (mounted) execFileSync('umount', [dataDir]);
-    await rmdir(dataDir).catch(() => undefined);
-  }
+  await disk?.unmount();
 }, 60_000);
 
 async function personPage(person: { name: string; color: string }): Promise<Page> {
@@ -49,30 +40,6 @@ async function personPage(person: { name: string; color: string }): Promise<Page
   return context.newPage();
 }
 
-/** Writes `file` until the filesystem has no room left; returns the bytes written. */
-async function fillDisk(file: string): Promise<number> {
-  const handle = await open(file, 'w');
-  let written = 0;
-  try {
-    // 16 MB in 64 KB chunks, then single pages for the last scraps; bounded either way.
-    for (const chunkSize of [64 * 1024, 4096, 512]) {
-      const chunk = Buffer.alloc(chunkSize, 0x61);
-      for (let i = 0; i < 1_000; i++) {
-        try {
-          const { bytesWritten } = await handle.write(chunk);
-          written += bytesWritten;
-          if (bytesWritten < chunkSize) break;
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code === 'ENOSPC') break;
-          throw error;
-        }
-      }
-    }
-  } finally {
-    await handle.close();
-  }
-  return written;
-}
 
 async function connectionCloses(syncPort: number): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${syncPort}/metrics`)).text();

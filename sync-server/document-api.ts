@@ -12,9 +12,9 @@
  *   POST /docs/<id>/versions/<v>/restore     makes the content equal to version <v>, as a new change
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { exportContentTypes, exportFormats, readDocument, renderDocument, type ExportFormat } from '../lib/editor/document-export';
-import { ContentError, appendedContent, parseContent, writeDocument, type ImportFormat } from '../lib/editor/document-import';
+import { ContentError, exportContentTypes, exportFormats, type ExportFormat, type ImportFormat } from '../lib/editor/content-formats';
 import type { AccessPolicy } from './auth/access-policy';
+import { contentConversions, type ContentConversions } from './content-conversions';
 import { VersionNotFound } from './history/document-history';
 import type { Logger } from './logger';
 import type { ApiEditor, Room } from './room';
@@ -113,13 +113,15 @@ async function serve(deps: DocumentApiDeps, route: Route, request: IncomingMessa
   const format = route.kind === 'content' || route.kind === 'version' ? exportFormatOf(query.get('format'), request.headers.accept) : 'json';
   const body = writes ? await readBody(request, deps.maxBodyBytes) : '';
 
+  const conversions = await contentConversions();
+  const { readDocument, renderDocument } = conversions;
   const { room, release } = await deps.registry.acquire(route.docId);
   try {
     switch (route.kind) {
       case 'content':
         return deps.sendText(response, 200, renderDocument(readDocument(room.doc), format), exportContentTypes[format]);
       case 'write':
-        return writeContent(deps, room, request, query, body, response);
+        return writeContent(deps, conversions, room, request, query, body, response);
       case 'versions': {
         const history = historyOf(room);
         if (method === 'POST') {
@@ -146,7 +148,15 @@ async function serve(deps: DocumentApiDeps, route: Route, request: IncomingMessa
   }
 }
 
-function writeContent(deps: DocumentApiDeps, room: Room, request: IncomingMessage, query: URLSearchParams, body: string, response: ServerResponse): void {
+function writeContent(
+  deps: DocumentApiDeps,
+  { parseContent, readDocument, appendedContent, writeDocument }: ContentConversions,
+  room: Room,
+  request: IncomingMessage,
+  query: URLSearchParams,
+  body: string,
+  response: ServerResponse,
+): void {
   const mode = query.get('mode') ?? 'append';
   if (mode !== 'append' && mode !== 'replace') throw new HttpError(400, 'mode is append or replace');
   const format = importFormatOf(request.headers['content-type']);

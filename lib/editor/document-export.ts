@@ -9,17 +9,10 @@ import type { Schema } from '@tiptap/pm/model';
 import { renderToHTMLString } from '@tiptap/static-renderer';
 import { yXmlFragmentToProseMirrorRootNode } from '@tiptap/y-tiptap';
 import type * as Y from 'yjs';
+import type { ExportFormat } from './content-formats';
 import { CONTENT_FIELD, TITLE_FIELD, contentExtensions } from './schema';
 
-export const exportFormats = ['json', 'html', 'markdown', 'text'] as const;
-export type ExportFormat = (typeof exportFormats)[number];
-
-export const exportContentTypes: Record<ExportFormat, string> = {
-  json: 'application/json; charset=utf-8',
-  html: 'text/html; charset=utf-8',
-  markdown: 'text/markdown; charset=utf-8',
-  text: 'text/plain; charset=utf-8',
-};
+export { exportContentTypes, exportFormats, type ExportFormat } from './content-formats';
 
 /** A document apart from its CRDT: the title and the body as ProseMirror JSON. */
 export interface PortableDocument {

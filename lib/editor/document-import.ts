@@ -11,14 +11,10 @@ import { initProseMirrorDoc, updateYFragment } from '@tiptap/y-tiptap';
 import * as Y from 'yjs';
 import { diffToSplice } from '../client/text-diff';
 import { contentTools, type PortableDocument } from './document-export';
+import { ContentError, type ImportFormat } from './content-formats';
 import { CONTENT_FIELD, TITLE_FIELD, contentExtensions } from './schema';
 
-export const importFormats = ['markdown', 'html'] as const;
-export type ImportFormat = (typeof importFormats)[number];
-
-export class ContentError extends Error {
-  override readonly name = 'ContentError';
-}
+export { ContentError, importFormats, type ImportFormat } from './content-formats';
 
 export function parseContent(source: string, format: ImportFormat): JSONContent {
   let json: JSONContent;

@@ -9,8 +9,7 @@
  * document dirty and notes who made it.
  */
 import type * as Y from 'yjs';
-import { readDocument } from '../../lib/editor/document-export';
-import { writeDocument } from '../../lib/editor/document-import';
+import { contentConversions } from '../content-conversions';
 import type { DocumentStorage } from '../document-storage';
 import type { Logger } from '../logger';
 import type { Scheduler } from '../scheduler';
@@ -108,6 +107,7 @@ export class DocumentHistory {
   restore(id: number, by: VersionAuthor): Promise<{ readonly before: VersionInfo; readonly after: VersionInfo }> {
     return this.serially(async () => {
       const old = await this.rebuild(id);
+      const { readDocument, writeDocument } = await contentConversions();
       const { versions } = await this.loaded();
       const newest = versions.at(-1);
       const before =

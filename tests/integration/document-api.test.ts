@@ -10,7 +10,7 @@ import type { WebsocketProvider } from 'y-websocket';
 import { readDocument, renderDocument } from '../../lib/editor/document-export';
 import { parseContent, writeDocument } from '../../lib/editor/document-import';
 import { waitFor } from '../helpers/poll';
-import { connectClient, destroyAll, makeTempDir, removeDir, startServer, waitForSync, type InProcessServer } from '../helpers/server-harness';
+import { connectClient, destroyAll, freePort, makeTempDir, removeDir, spawnServer, startServer, waitForSync, type InProcessServer } from '../helpers/server-harness';
 
 interface Created {
   id: string;
@@ -255,5 +255,38 @@ describe('document API: streamed bodies', () => {
       req.end();
     });
     expect(status).toBe(413);
+  });
+});
+
+describe('version history across kill -9', () => {
+  it('leaves every listed version readable when the server dies while recording them', async () => {
+    // The real entry point as a child process, recording a version every 100 ms while a client types.
+    server = await startServer(dataDir); // the in-process server the afterEach stops; unused here
+    const port = await freePort();
+    const child = await spawnServer(dataDir + '-child', port, { HISTORY_IDLE_MS: '100', HISTORY_MAX_INTERVAL_MS: '100', LOG_LEVEL: 'fatal' });
+    const writer = connectClient(child.url, 'busy');
+    providers.push(writer);
+    await waitForSync(writer);
+    for (let round = 0; round < 30; round++) {
+      write(writer, `paragraph ${round}\n\n`.repeat(20));
+      await new Promise((resolve) => setTimeout(resolve, 40));
+    }
+    await child.kill('SIGKILL');
+    destroyAll(providers.splice(0));
+
+    const restarted = await spawnServer(dataDir + '-child', port, { LOG_LEVEL: 'fatal' });
+    try {
+      const versions = ((await (await fetch(`http://127.0.0.1:${port}/docs/busy/versions`)).json()) as { versions: Array<{ id: number }> })
+        .versions;
+      expect(versions.length).toBeGreaterThan(3);
+      for (const { id } of versions) {
+        const response = await fetch(`http://127.0.0.1:${port}/docs/busy/versions/${id}?format=text`);
+        expect(response.status, `version ${id}`).toBe(200);
+        expect(await response.text()).toMatch(/paragraph \d+/);
+      }
+    } finally {
+      await restarted.kill('SIGKILL');
+      await removeDir(dataDir + '-child');
+    }
   });
 });

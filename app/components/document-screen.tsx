@@ -8,12 +8,15 @@ import type { SyncProvider } from '@/lib/client/sync-provider';
 import type { Identity } from '@/lib/client/identity';
 import { TITLE_FIELD } from '@/lib/editor/extensions';
 import { CollaborativeEditor } from './collaborative-editor';
+import { DownloadMenu } from './download-menu';
+import { HistoryButton } from './history-button';
 import { IdentityEditor } from './identity-editor';
 import { PresenceList } from './presence-list';
 import { ShareButton } from './share-dialog';
 import { ProblemBanner, StatusBar } from './status-bar';
 import { TitleField } from './title-field';
 import { useCollaboration, useProviderSnapshot, type LocalCopyState } from './use-collaboration';
+import { useHeaderHeight } from './use-header-height';
 import { useIdentity } from './use-identity';
 import { usePresence } from './use-presence';
 
@@ -25,10 +28,12 @@ export function DocumentScreen({ docId, syncUrl, syncPort }: { docId: string; sy
   const readOnly =
     snapshot.problem?.kind === 'read-only' || (session !== null && session.token !== null && parseToken(session.token)?.role === 'view');
   const noAccess = snapshot.problem?.kind === 'forbidden';
+  const header = useRef<HTMLElement>(null);
+  useHeaderHeight(header);
 
   return (
     <div className="doc-page">
-      <header className="doc-header">
+      <header ref={header} className="doc-header">
         <Link href="/" className="brand brand--small">
           Tandem
         </Link>
@@ -38,6 +43,10 @@ export function DocumentScreen({ docId, syncUrl, syncPort }: { docId: string; sy
               View only
             </span>
           ) : null}
+          {session && !noAccess && !readOnly ? (
+            <HistoryButton docId={docId} token={session.token} syncUrl={syncUrl} syncPort={syncPort} doc={session.doc} provider={session.provider} />
+          ) : null}
+          {session && !noAccess ? <DownloadMenu doc={session.doc} /> : null}
           {session && !noAccess ? <ShareButton docId={docId} token={session.token} syncUrl={syncUrl} syncPort={syncPort} admitted={snapshot.synced} /> : null}
           <StatusBar snapshot={snapshot} />
         </div>

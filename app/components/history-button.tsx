@@ -1,0 +1,48 @@
+'use client';
+
+import dynamic from 'next/dynamic';
+import { useMemo, useState } from 'react';
+import { createPortal } from 'react-dom';
+import type * as Y from 'yjs';
+import { VersionHistoryClient } from '@/lib/client/version-history-api';
+import { httpBaseFromSocketBase, resolveSyncBaseUrl } from '@/lib/client/sync-url';
+import type { SnapshotSource } from '@/lib/client/when-saved';
+
+// The panel brings the diff and the document conversions: loaded on the first opening, not with the page.
+const HistoryPanel = dynamic(() => import('./history-panel'), {
+  ssr: false,
+  loading: () => (
+    <aside className="history-panel" aria-busy="true">
+      <p className="muted history-panel__hint">Opening the history…</p>
+    </aside>
+  ),
+});
+
+const PANEL_ID = 'history-panel';
+
+/** The header's History button for people with an edit link, and the panel it opens and closes. */
+export function HistoryButton(props: { docId: string; token: string | null; syncUrl: string | null; syncPort: number; doc: Y.Doc; provider: SnapshotSource }) {
+  const { docId, token, syncUrl, syncPort, doc, provider } = props;
+  const [open, setOpen] = useState(false);
+  const client = useMemo(
+    () => new VersionHistoryClient({ httpBase: httpBaseFromSocketBase(resolveSyncBaseUrl(syncUrl, syncPort, window.location)), docId, token }),
+    [docId, token, syncUrl, syncPort],
+  );
+
+  return (
+    <>
+      <button
+        type="button"
+        className={`button button--small${open ? ' button--pressed' : ''}`}
+        data-testid="history-button"
+        aria-expanded={open}
+        aria-controls={open ? PANEL_ID : undefined}
+        onClick={() => setOpen((was) => !was)}
+      >
+        History
+      </button>
+      {/* In a portal: the header's backdrop filter would make it the panel's containing block. */}
+      {open ? createPortal(<HistoryPanel id={PANEL_ID} client={client} doc={doc} provider={provider} onClose={() => setOpen(false)} />, document.body) : null}
+    </>
+  );
+}

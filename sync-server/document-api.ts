@@ -7,9 +7,14 @@
  *   GET  /docs/<id>                          content: ?format=json|html|markdown|text, or Accept
  *   POST /docs/<id>/content?mode=append|replace   body: Markdown (text/markdown) or HTML (text/html)
  *   GET  /docs/<id>/versions                 the version list, newest first
- *   POST /docs/<id>/versions                 names the current state: body {"name": "..."}
+ *   POST /docs/<id>/versions                 names the current state: body {"name": "...", "author"?}
  *   GET  /docs/<id>/versions/<v>             a version's content, in the same formats
- *   POST /docs/<id>/versions/<v>/restore     makes the content equal to version <v>, as a new change
+ *   POST /docs/<id>/versions/<v>/restore     makes the content equal to version <v>, as a new change;
+ *                                            body empty or {"author"?}
+ *
+ * `author` is {"name", "color"?}: who the version credits, as the editor shows it in presence (no
+ * more verified than presence is). Without it, the API itself is credited. A 404 says which kind it
+ * is in `code`: "history_off" or "version_not_found".
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ContentError, exportContentTypes, exportFormats, type ExportFormat, type ImportFormat } from '../lib/editor/content-formats';
@@ -40,6 +45,8 @@ class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** A stable name for the kind of error, where a client needs to tell two of one status apart. */
+    readonly code?: string,
   ) {
     super(message);
   }
@@ -92,9 +99,9 @@ async function handleDocumentApi(deps: DocumentApiDeps, route: Route, request: I
       response.on('finish', () => request.destroy());
       return deps.send(response, 413, { error: error.message }, { Connection: 'close' });
     }
-    if (error instanceof HttpError) return deps.send(response, error.status, { error: error.message });
+    if (error instanceof HttpError) return deps.send(response, error.status, { error: error.message, ...(error.code ? { code: error.code } : {}) });
     if (error instanceof ContentError) return deps.send(response, 422, { error: error.message });
-    if (error instanceof VersionNotFound) return deps.send(response, 404, { error: error.message });
+    if (error instanceof VersionNotFound) return deps.send(response, 404, { error: error.message, code: 'version_not_found' });
     deps.logger.error({ err: error, route: route.kind }, 'document API request failed');
     deps.send(response, 500, { error: 'internal error' });
   }
@@ -125,8 +132,8 @@ async function serve(deps: DocumentApiDeps, route: Route, request: IncomingMessa
       case 'versions': {
         const history = historyOf(room);
         if (method === 'POST') {
-          const name = versionName(body);
-          return deps.send(response, 201, describeVersion(await history.name(name, API_AUTHOR)));
+          const request = jsonBody(body, 'send {"name": "..."} as JSON');
+          return deps.send(response, 201, describeVersion(await history.name(versionName(request), authorOf(request))));
         }
         return deps.send(response, 200, { versions: (await history.list()).reverse().map(describeVersion) });
       }
@@ -139,7 +146,8 @@ async function serve(deps: DocumentApiDeps, route: Route, request: IncomingMessa
         }
       }
       case 'restore': {
-        const { before, after } = await historyOf(room).restore(route.versionId, API_AUTHOR);
+        const author = body.trim() === '' ? API_AUTHOR : authorOf(jsonBody(body, 'send nothing, or {"author": {...}} as JSON'));
+        const { before, after } = await historyOf(room).restore(route.versionId, author);
         return deps.send(response, 200, { before: describeVersion(before), restored: describeVersion(after) });
       }
     }
@@ -177,7 +185,7 @@ function authorize(deps: DocumentApiDeps, docId: string, request: IncomingMessag
 }
 
 function historyOf(room: Room) {
-  if (room.history === null) throw new HttpError(404, 'version history is off on this server (HISTORY=off)');
+  if (room.history === null) throw new HttpError(404, 'version history is off on this server (HISTORY=off)', 'history_off');
   return room.history;
 }
 
@@ -201,17 +209,34 @@ function importFormatOf(contentType: string | undefined): ImportFormat {
   throw new HttpError(415, 'send Markdown (Content-Type: text/markdown) or HTML (Content-Type: text/html)');
 }
 
-function versionName(body: string): string {
+function jsonBody(body: string, hint: string): Record<string, unknown> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
   } catch {
-    throw new HttpError(400, 'send {"name": "..."} as JSON');
+    throw new HttpError(400, hint);
   }
-  const name = typeof parsed === 'object' && parsed !== null ? (parsed as { name?: unknown }).name : undefined;
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new HttpError(400, hint);
+  return parsed as Record<string, unknown>;
+}
+
+function versionName(request: Record<string, unknown>): string {
+  const { name } = request;
   if (typeof name !== 'string' || name.trim() === '') throw new HttpError(400, 'a version needs a name');
   if (name.length > MAX_VERSION_NAME_LENGTH) throw new HttpError(400, `a version name has at most ${MAX_VERSION_NAME_LENGTH} characters`);
   return name.trim();
+}
+
+/** Who a request says it is; the API itself when it does not say. */
+function authorOf(request: Record<string, unknown>): VersionAuthor {
+  const { author } = request;
+  if (author === undefined) return API_AUTHOR;
+  const { name, color } = (typeof author === 'object' && author !== null ? author : {}) as { name?: unknown; color?: unknown };
+  if (typeof name !== 'string' || name.trim() === '' || name.length > 100) throw new HttpError(400, 'author.name is 1 to 100 characters');
+  if (color !== undefined && color !== null && (typeof color !== 'string' || !/^#[0-9a-fA-F]{3,8}$/.test(color))) {
+    throw new HttpError(400, 'author.color is a hex colour such as #d9480f');
+  }
+  return { name: name.trim(), color: typeof color === 'string' ? color : null };
 }
 
 function describeVersion({ id, meta }: VersionInfo) {

@@ -1,7 +1,7 @@
 /**
  * Process entry point: configuration from the environment, LevelDB in DATA_DIR, signal handling.
- * A first SIGTERM/SIGINT stops gracefully (every received update written); the same signal again
- * within a second is the same stop (see stop-signals.ts), a later one exits now.
+ * A first SIGTERM/SIGINT stops gracefully (every received update written); a repeated SIGTERM is the
+ * same stop, and only a second Ctrl+C (SIGINT) a second later exits now (see stop-signals.ts).
  */
 import { mkdir } from 'node:fs/promises';
 import { loadOrCreateSecret } from './auth/secret';

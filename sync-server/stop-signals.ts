@@ -1,14 +1,15 @@
 /**
- * How a process reads stop signals. One stop often arrives twice within milliseconds: a supervisor
- * or a terminal signals the whole process group, and npm or the launcher forwards the same signal
- * to its child. Only a signal that comes well after the first is somebody insisting, and that one
- * means "exit now".
+ * How a process reads stop signals. One stop often arrives more than once: a supervisor or a
+ * terminal signals the whole process group, and npm or the launcher forwards the same stop to its
+ * child, possibly much later on a loaded machine. So a repeated SIGTERM is always the same stop
+ * (supervisors escalate with SIGKILL, not with a second SIGTERM); only a person pressing Ctrl+C
+ * again, a SIGINT well after the first signal, means "exit now, without flushing".
  */
 export type StopSignal = 'SIGTERM' | 'SIGINT';
 
 export type StopDecision = 'stop' | 'ignore' | 'force';
 
-/** Signals closer together than this are one stop delivered by two paths. */
+/** SIGINTs closer together than this are one Ctrl+C delivered by two paths. */
 export const REPEAT_WINDOW_MS = 1_000;
 
 export class StopSignalPolicy {
@@ -16,12 +17,13 @@ export class StopSignalPolicy {
 
   constructor(private readonly repeatWindowMs = REPEAT_WINDOW_MS) {}
 
-  /** What a signal received at `at` (ms) asks for. */
-  receive(at: number): StopDecision {
+  /** What `signal`, received at `at` (ms), asks for. */
+  receive(signal: StopSignal, at: number): StopDecision {
     if (this.firstAt === null) {
       this.firstAt = at;
       return 'stop';
     }
+    if (signal === 'SIGTERM') return 'ignore';
     return at - this.firstAt < this.repeatWindowMs ? 'ignore' : 'force';
   }
 }
@@ -30,6 +32,6 @@ export class StopSignalPolicy {
 export function onStopSignals(onSignal: (decision: StopDecision, signal: StopSignal) => void): void {
   const policy = new StopSignalPolicy();
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.on(signal, () => onSignal(policy.receive(Date.now()), signal));
+    process.on(signal, () => onSignal(policy.receive(signal, Date.now()), signal));
   }
 }

@@ -44,7 +44,15 @@ export function DocumentScreen({ docId, syncUrl, syncPort }: { docId: string; sy
             </span>
           ) : null}
           {session && !noAccess && !readOnly ? (
-            <HistoryButton docId={docId} token={session.token} syncUrl={syncUrl} syncPort={syncPort} doc={session.doc} provider={session.provider} />
+            <HistoryButton
+              docId={docId}
+              token={session.token}
+              syncUrl={syncUrl}
+              syncPort={syncPort}
+              doc={session.doc}
+              provider={session.provider}
+              author={identity ? { name: identity.name, color: identity.color } : null}
+            />
           ) : null}
           {session && !noAccess ? <DownloadMenu doc={session.doc} /> : null}
           {session && !noAccess ? <ShareButton docId={docId} token={session.token} syncUrl={syncUrl} syncPort={syncPort} admitted={snapshot.synced} /> : null}

@@ -21,12 +21,29 @@ const HistoryPanel = dynamic(() => import('./history-panel'), {
 const PANEL_ID = 'history-panel';
 
 /** The header's History button for people with an edit link, and the panel it opens and closes. */
-export function HistoryButton(props: { docId: string; token: string | null; syncUrl: string | null; syncPort: number; doc: Y.Doc; provider: SnapshotSource }) {
-  const { docId, token, syncUrl, syncPort, doc, provider } = props;
+export function HistoryButton(props: {
+  docId: string;
+  token: string | null;
+  syncUrl: string | null;
+  syncPort: number;
+  doc: Y.Doc;
+  provider: SnapshotSource;
+  /** Who names and restores versions from this page: they are credited as they appear in presence. */
+  author: { name: string; color: string } | null;
+}) {
+  const { docId, token, syncUrl, syncPort, doc, provider, author } = props;
   const [open, setOpen] = useState(false);
+  const authorName = author?.name;
+  const authorColor = author?.color;
   const client = useMemo(
-    () => new VersionHistoryClient({ httpBase: httpBaseFromSocketBase(resolveSyncBaseUrl(syncUrl, syncPort, window.location)), docId, token }),
-    [docId, token, syncUrl, syncPort],
+    () =>
+      new VersionHistoryClient({
+        httpBase: httpBaseFromSocketBase(resolveSyncBaseUrl(syncUrl, syncPort, window.location)),
+        docId,
+        token,
+        author: authorName !== undefined && authorColor !== undefined ? { name: authorName, color: authorColor } : null,
+      }),
+    [docId, token, syncUrl, syncPort, authorName, authorColor],
   );
 
   return (

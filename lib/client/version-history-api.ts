@@ -53,6 +53,8 @@ export interface VersionHistoryClientOptions {
   readonly docId: string;
   /** The share token; null in open mode (AUTH=off), where no Authorization header is needed. */
   readonly token: string | null;
+  /** Who names and restores, as this person appears in presence: versions credit them. */
+  readonly author?: { readonly name: string; readonly color: string } | null;
   readonly fetchImpl?: Fetch;
   readonly timeoutMs?: number;
 }
@@ -83,13 +85,18 @@ export class VersionHistoryClient {
   }
 
   async name(name: string): Promise<VersionSummary> {
-    return parseVersion(await this.request('POST', '/versions', 'the version list', JSON.stringify({ name })));
+    return parseVersion(await this.request('POST', '/versions', 'the version list', JSON.stringify({ name, ...this.authorField() })));
   }
 
   async restore(versionId: number): Promise<RestoreResult> {
-    const body = await this.request('POST', `/versions/${versionId}/restore`, `version ${versionId}`);
+    const body = await this.request('POST', `/versions/${versionId}/restore`, `version ${versionId}`, JSON.stringify(this.authorField()));
     if (!isRecord(body)) throw malformed();
     return { before: parseVersion(body['before']), restored: parseVersion(body['restored']) };
+  }
+
+  private authorField(): { author?: { name: string; color: string } } {
+    const author = this.options.author;
+    return author ? { author: { name: author.name, color: author.color } } : {};
   }
 
   private async request(method: 'GET' | 'POST', path: string, what: string, body?: string): Promise<unknown> {
@@ -126,17 +133,18 @@ export class VersionHistoryClient {
 }
 
 async function refusal(response: Response, what: string): Promise<VersionHistoryError> {
-  const reason = await response
-    .json()
-    .then((body: unknown) => (isRecord(body) && typeof body['error'] === 'string' ? body['error'] : null))
-    .catch(() => null);
+  const body: unknown = await response.json().catch(() => null);
+  const reason = isRecord(body) && typeof body['error'] === 'string' ? body['error'] : null;
+  const code = isRecord(body) && typeof body['code'] === 'string' ? body['code'] : null;
   switch (response.status) {
     case 401:
     case 403:
       return new VersionHistoryError('forbidden', 'Version history needs an edit link; this link does not allow it.');
     case 404:
-      // The server says 404 both for a version retention has folded away and for HISTORY=off.
-      return new VersionHistoryError('not-found', reason?.includes('HISTORY=off') ? 'Version history is turned off on this server.' : `The server no longer has ${what}.`);
+      return new VersionHistoryError(
+        'not-found',
+        code === 'history_off' ? 'Version history is turned off on this server.' : `The server no longer has ${what}.`,
+      );
     default:
       return response.status >= 500
         ? new VersionHistoryError('server', `The sync server could not do that (${response.status}).`)

@@ -152,6 +152,9 @@ describe('document API: content', () => {
       [`/docs/${created.id}/versions/99`, { token }, 404, /no version 99/],
       [`/docs/${created.id}/versions`, { method: 'POST', token, body: '{"name": ""}' }, 400, /needs a name/],
       [`/docs/${created.id}/versions`, { method: 'POST', token, body: 'not json' }, 400, /JSON/],
+      [`/docs/${created.id}/versions`, { method: 'POST', token, body: '{"name":"x","author":{"name":""}}' }, 400, /author.name/],
+      [`/docs/${created.id}/versions`, { method: 'POST', token, body: '{"name":"x","author":{"name":"A","color":"red;"}}' }, 400, /author.color/],
+      [`/docs/${created.id}/versions/1/restore`, { method: 'POST', token, body: '[1]' }, 400, /author/],
       [`/docs/%E0%A4%A/content`, { method: 'POST', token, body: 'x' }, 400, /URL segment/],
     ];
     for (const [target, init, status, message] of cases) {
@@ -179,10 +182,17 @@ describe('document API: versions', () => {
     await waitFor(async () => (await list()).length === 1, { what: 'an automatic version after the pause' });
     expect((await list())[0]!.authors).toEqual([{ name: 'Ada', color: '#d9480f' }]);
 
-    const named = await api(versionsPath, { method: 'POST', token: created.editToken, body: JSON.stringify({ name: 'Good' }) });
+    const named = await api(versionsPath, {
+      method: 'POST',
+      token: created.editToken,
+      body: JSON.stringify({ name: 'Good', author: { name: 'Ada', color: '#d9480f' } }),
+    });
     expect(named.status).toBe(201);
-    const good = (await named.json()) as { id: number; name: string };
+    const good = (await named.json()) as { id: number; name: string; authors: unknown[] };
     expect(good.name).toBe('Good');
+    expect(good.authors).toEqual([{ name: 'Ada', color: '#d9480f' }]);
+    const missing = await api(`${versionsPath}/999`, { token: created.editToken });
+    expect(await missing.json()).toMatchObject({ code: 'version_not_found' });
 
     write(ada, ''); // everything deleted
     await waitFor(async () => (await (await api(`/docs/${created.id}?format=text`, { token: created.editToken })).text()) === '\n');
@@ -191,8 +201,13 @@ describe('document API: versions', () => {
 
     const old = await api(`${versionsPath}/${good.id}?format=markdown`, { token: created.editToken });
     expect(await old.text()).toBe('the good text');
-    const restored = await api(`${versionsPath}/${good.id}/restore`, { method: 'POST', token: created.editToken });
+    const restored = await api(`${versionsPath}/${good.id}/restore`, {
+      method: 'POST',
+      token: created.editToken,
+      body: JSON.stringify({ author: { name: 'Bob', color: '#1971c2' } }),
+    });
     expect(restored.status).toBe(200);
+    expect(((await restored.json()) as { restored: { authors: unknown[] } }).restored.authors).toContainEqual({ name: 'Bob', color: '#1971c2' });
     await waitFor(() => markdownOf(ada.doc) === 'the good text', { what: 'the editor to see the restore' });
     const kinds = (await list()).map((version) => version.kind);
     expect(kinds.slice(0, 2)).toEqual(['restore', 'before-restore']);
@@ -227,7 +242,7 @@ describe('document API: versions', () => {
     const created = await newDocument();
     const response = await api(`/docs/${created.id}/versions`, { token: created.editToken });
     expect(response.status).toBe(404);
-    expect(((await response.json()) as { error: string }).error).toMatch(/HISTORY=off/);
+    expect(await response.json()).toMatchObject({ code: 'history_off', error: expect.stringMatching(/HISTORY=off/) });
   });
 });
 

@@ -2,12 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { StopSignalPolicy } from '../../sync-server/stop-signals';
 
 describe('stop signals', () => {
-  it('the first signal stops; the same stop arriving a second way is ignored; a later one forces', () => {
+  it('the first signal stops; a repeated SIGTERM is the same stop however late it comes', () => {
     const policy = new StopSignalPolicy(1_000);
-    expect(policy.receive(5_000)).toBe('stop');
-    expect(policy.receive(5_001)).toBe('ignore'); // npm forwarding the group's signal
-    expect(policy.receive(5_999)).toBe('ignore');
-    expect(policy.receive(6_000)).toBe('force');
-    expect(policy.receive(9_000)).toBe('force');
+    expect(policy.receive('SIGTERM', 5_000)).toBe('stop');
+    expect(policy.receive('SIGTERM', 5_001)).toBe('ignore'); // npm forwarding the group's signal
+    expect(policy.receive('SIGTERM', 9_000)).toBe('ignore'); // the launcher forwarding it, on a busy machine
+  });
+
+  it('Ctrl+C twice forces, but not one Ctrl+C arriving by two paths', () => {
+    const policy = new StopSignalPolicy(1_000);
+    expect(policy.receive('SIGINT', 5_000)).toBe('stop');
+    expect(policy.receive('SIGTERM', 5_002)).toBe('ignore'); // the launcher's forward of the Ctrl+C
+    expect(policy.receive('SIGINT', 5_999)).toBe('ignore');
+    expect(policy.receive('SIGINT', 6_000)).toBe('force');
   });
 });

@@ -14,7 +14,7 @@ import type { Connection } from './connection';
 import type { Logger } from './logger';
 import type { ServerMetrics } from './metrics';
 import type { PersistenceQueue } from './persistence-queue';
-import { Room, STORAGE_ORIGIN, type RoomOptions } from './room';
+import { isEmptyStateVector, Room, STORAGE_ORIGIN, type RoomOptions } from './room';
 import type { Scheduler, TimerHandle } from './scheduler';
 import { StorageError, type DocumentStore, type StoredDocument } from './storage/document-store';
 
@@ -238,11 +238,6 @@ const ANSWER_WRITE_WAIT_MS = 500;
 function wholeStoredState(stored: StoredDocument): Uint8Array {
   const parts = stored.snapshot === null ? [...stored.log] : [stored.snapshot, ...stored.log];
   return parts.length === 1 ? parts[0]! : Y.mergeUpdates(parts);
-}
-
-/** What a client with an empty document sends: zero entries. */
-function isEmptyStateVector(stateVector: Uint8Array): boolean {
-  return stateVector.length === 1 && stateVector[0] === 0;
 }
 
 /** Bounds how many documents load at once, so a connection storm cannot exhaust memory or I/O. */

@@ -51,6 +51,14 @@ export class Room {
   private updateFlushScheduled = false;
   private presenceFlush: TimerHandle | null = null;
   private disposed = false;
+  /**
+   * The sync messages that are the same for every client until the document changes: the server's
+   * state vector (sent on join) and the whole state (the answer to an empty state vector, what a new
+   * client sends). When a storm brings all clients of a document back at once they are encoded once
+   * per document rather than once per client. The whole state is compact next to the Y.Doc itself.
+   */
+  private stateVectorMessage: Uint8Array | null = null;
+  private wholeStateMessage: Uint8Array | null = null;
 
   constructor(
     readonly name: string,
@@ -75,7 +83,8 @@ export class Room {
     if (this.disposed) throw new Error(`room ${this.name} is disposed`);
     this.connections.add(connection);
     // The server's state vector: the client answers with everything the server lacks.
-    connection.send(encodeSyncStep1(Y.encodeStateVector(this.doc)));
+    this.stateVectorMessage ??= encodeSyncStep1(Y.encodeStateVector(this.doc));
+    connection.send(this.stateVectorMessage);
     const presences = this.awareness.liveEntries();
     if (presences.length > 0) connection.send(encodeAwarenessMessage(encodeAwarenessUpdate(presences)));
   }
@@ -95,7 +104,7 @@ export class Room {
     switch (message.type) {
       case 'sync-step-1':
         assertValidStateVector(message.stateVector);
-        connection.send(encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, message.stateVector)));
+        connection.send(this.answerStateVector(message.stateVector));
         return;
       case 'sync-step-2':
       case 'sync-update':
@@ -131,6 +140,12 @@ export class Room {
     this.presenceFlush?.cancel();
     this.doc.off('update', this.handleDocUpdate);
     this.doc.destroy();
+  }
+
+  private answerStateVector(stateVector: Uint8Array): Uint8Array {
+    if (!isEmptyStateVector(stateVector)) return encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, stateVector));
+    this.wholeStateMessage ??= encodeSyncStep2(Y.encodeStateAsUpdate(this.doc));
+    return this.wholeStateMessage;
   }
 
   private applyClientUpdate(connection: RoomConnection, update: Uint8Array): void {
@@ -181,6 +196,8 @@ export class Room {
   }
 
   private readonly handleDocUpdate = (update: Uint8Array, origin: unknown): void => {
+    this.stateVectorMessage = null;
+    this.wholeStateMessage = null;
     if (origin === STORAGE_ORIGIN) return;
     this.persistence.enqueue(this.name, update);
     this.outgoing.addUpdate(update, origin);
@@ -216,6 +233,11 @@ export class Room {
     if (this.disposed) return;
     this.outgoing.flushPresences(this.connections);
   };
+}
+
+/** What a client with an empty document sends: zero entries. */
+export function isEmptyStateVector(stateVector: Uint8Array): boolean {
+  return stateVector.length === 1 && stateVector[0] === 0;
 }
 
 /** An update with no structs and an empty delete set: what a client with nothing new sends. */

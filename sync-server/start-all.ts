@@ -7,6 +7,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { SYNC_SERVER_NODE_FLAGS } from './node-flags';
 
 const root = process.cwd();
 const nextBin = path.join(root, 'node_modules', '.bin', 'next');
@@ -41,7 +42,7 @@ function run(): void {
   buildIfNeeded();
   const webPort = process.env.PORT ?? '3000';
   const children: ChildProcess[] = [
-    spawn(process.execPath, ['--enable-source-maps', path.join('sync-server', 'dist', 'main.js')], {
+    spawn(process.execPath, [...SYNC_SERVER_NODE_FLAGS, '--enable-source-maps', path.join('sync-server', 'dist', 'main.js')], {
       stdio: 'inherit',
       env: process.env,
     }),

@@ -15,10 +15,10 @@ import { ProtocolError } from '../lib/protocol/protocol-error';
 import type { ConnectionLimits } from './config';
 import type { Logger } from './logger';
 import type { ServerMetrics } from './metrics';
-import { TokenBucket } from './rate-limiter';
+import { FrameBudget } from './rate-limiter';
 import type { Permission, Room, RoomConnection } from './room';
 import type { Scheduler, TimerHandle } from './scheduler';
-import type { Socket } from './socket';
+import type { Socket, SocketEvents } from './socket';
 import { answerSyncStep1, type DocumentContent } from './sync-answer';
 
 type ConnectionState =
@@ -52,20 +52,27 @@ const transportErrorReasons: Partial<Record<string, CloseReason>> = {
   WS_ERR_INVALID_UTF8: 'invalid_payload',
 };
 
+/** What a connection uses of the server; one object shared by every connection. */
 export interface ConnectionDeps {
   readonly logger: Logger;
   readonly metrics: ServerMetrics;
   readonly scheduler: Scheduler;
   /** Whether storage is writing normally now. */
   storageHealthy(): boolean;
+  /** Called once the socket is gone (after the connection recorded it), e.g. to stop tracking it. */
+  readonly onSocketClosed?: (connection: Connection) => void;
 }
 
-export class Connection implements RoomConnection {
+/**
+ * One exists per client and a restart brings every client back in the same second, so a connection
+ * is kept small: no closures of its own, and it is the transport's event handler itself.
+ */
+export class Connection implements RoomConnection, SocketEvents {
   private state: ConnectionState = { kind: 'waiting-for-room', queue: [], queuedBytes: 0 };
-  private readonly messageBudget: TokenBucket;
-  private readonly byteBudget: TokenBucket;
+  private readonly budget: FrameBudget;
   private slowClientTimer: TimerHandle | null = null;
-  private firstFrameWaiters: Array<() => void> = [];
+  /** Created by the first whenFirstFrame: only the clients of a big loading document have any. */
+  private firstFrameWaiters: Array<() => void> | null = null;
   /** The client has sent an extension message: it understands them, so it may be sent them. */
   speaksExtension = false;
   /** Created on the first log line: most connections never write one, and a child logger per connection costs memory. */
@@ -79,10 +86,7 @@ export class Connection implements RoomConnection {
     private readonly limits: ConnectionLimits,
     private readonly deps: ConnectionDeps,
   ) {
-    const now = () => deps.scheduler.now();
-    this.messageBudget = new TokenBucket(limits.messagesPerSecond, limits.messageBurst, now);
-    // The burst admits one largest-possible message (a first sync of a big document) at any time.
-    this.byteBudget = new TokenBucket(limits.bytesPerSecond, limits.bytesPerSecond + limits.maxMessageBytes, now);
+    this.budget = new FrameBudget(limits, deps.scheduler);
     deps.metrics.connections.inc();
   }
 
@@ -108,7 +112,7 @@ export class Connection implements RoomConnection {
   whenFirstFrame(): Promise<void> {
     const state = this.state;
     if (state.kind !== 'waiting-for-room' || state.queue.length > 0) return Promise.resolve();
-    return new Promise((resolve) => this.firstFrameWaiters.push(resolve));
+    return new Promise((resolve) => (this.firstFrameWaiters ??= []).push(resolve));
   }
 
   /**
@@ -144,7 +148,7 @@ export class Connection implements RoomConnection {
       this.close(CloseCode.UnsupportedData, 'text frames are not part of the protocol');
       return;
     }
-    if (!this.messageBudget.take(1) || !this.byteBudget.take(frame.byteLength)) {
+    if (!this.budget.take(frame.byteLength)) {
       this.close(CloseCode.PolicyViolation, 'rate limit exceeded', 'rate_limited');
       return;
     }
@@ -239,9 +243,29 @@ export class Connection implements RoomConnection {
     this.finish('client_closed');
   }
 
+  // SocketEvents: what the transport reports about this connection's socket.
+
+  onFrame(frame: Uint8Array, isBinary: boolean): void {
+    this.receive(frame, isBinary);
+  }
+
+  onTransportError(error: Error & { code?: string }): void {
+    this.handleTransportError(error);
+  }
+
+  onPingTimeout(): void {
+    this.terminate('no answer to ping', 'ping_timeout');
+  }
+
+  onClose(code: number): void {
+    this.handleSocketClosed(code);
+    this.deps.onSocketClosed?.(this);
+  }
+
   private releaseFirstFrameWaiters(): void {
     const waiters = this.firstFrameWaiters;
-    this.firstFrameWaiters = [];
+    if (waiters === null) return;
+    this.firstFrameWaiters = null;
     for (const resolve of waiters) resolve();
   }
 

@@ -27,6 +27,57 @@ export class TokenBucket {
   }
 }
 
+/** What a connection may send: messages per second with a burst, and bytes per second. */
+export interface FrameLimits {
+  readonly messagesPerSecond: number;
+  readonly messageBurst: number;
+  readonly bytesPerSecond: number;
+  /** The byte burst is a second's worth plus this: one largest-possible message (a first sync of a big document) fits at any time. */
+  readonly maxMessageBytes: number;
+}
+
+/**
+ * A connection's two token buckets, messages and bytes, in one object refilled from one clock
+ * reading per frame. One exists per connection, so it holds the shared limits and clock rather
+ * than copies or a closure of its own.
+ */
+export class FrameBudget {
+  private messages: number;
+  private bytes: number;
+  private updatedAt: number;
+
+  constructor(
+    private readonly limits: FrameLimits,
+    private readonly clock: { now(): number },
+  ) {
+    this.messages = limits.messageBurst;
+    this.bytes = byteBurst(limits);
+    this.updatedAt = clock.now();
+  }
+
+  /**
+   * Takes one message and `bytes` bytes if there are enough of both; returns false otherwise
+   * (taking nothing when messages ran out, only the message when bytes did).
+   */
+  take(bytes: number): boolean {
+    const { limits } = this;
+    const now = this.clock.now();
+    const elapsedSeconds = Math.max(0, now - this.updatedAt) / 1000;
+    this.updatedAt = now;
+    this.messages = Math.min(limits.messageBurst, this.messages + elapsedSeconds * limits.messagesPerSecond);
+    this.bytes = Math.min(byteBurst(limits), this.bytes + elapsedSeconds * limits.bytesPerSecond);
+    if (this.messages < 1) return false;
+    this.messages -= 1;
+    if (this.bytes < bytes) return false;
+    this.bytes -= bytes;
+    return true;
+  }
+}
+
+function byteBurst(limits: FrameLimits): number {
+  return limits.bytesPerSecond + limits.maxMessageBytes;
+}
+
 /**
  * One token bucket per key (a client address), with the number of keys bounded: when the map is
  * full, keys whose buckets have refilled completely are forgotten, since forgetting them changes

@@ -12,6 +12,7 @@ import {
   encodePermissionDenied,
   encodeSaved,
   encodeSyncStep1,
+  encodeSyncStep2,
   type Message,
 } from '../lib/protocol/messages';
 import { ProtocolError } from '../lib/protocol/protocol-error';
@@ -23,7 +24,7 @@ import type { DocumentStorage } from './document-storage';
 import { DocumentHistory, RESTORE_ORIGIN, type Editor, type HistoryOptions } from './history/document-history';
 import type { VersionAuthor } from './storage/document-store';
 import type { Scheduler, TimerHandle } from './scheduler';
-import { answerSyncStep1 } from './sync-answer';
+import { answerSyncStep1, type DocumentContent } from './sync-answer';
 import { TurnBroadcast } from './turn-broadcast';
 
 export type Permission = 'read' | 'write';
@@ -67,6 +68,16 @@ export class Room {
   /** Holders other than connections (the document API) keeping the room in memory. */
   private holds = 0;
   readonly history: DocumentHistory | null;
+  /**
+   * The sync messages that are the same for every client until the document changes: the server's
+   * state vector (sent on join) and the whole state (the answer to an empty state vector, what a new
+   * client sends). When a storm brings all clients of a document back at once they are encoded once
+   * per document rather than once per client. The whole state is compact next to the Y.Doc itself.
+   */
+  private stateVectorMessage: Uint8Array | null = null;
+  private wholeStateMessage: Uint8Array | null = null;
+  /** What sync step 1 is answered from (sync-answer.ts). */
+  private readonly content: DocumentContent;
 
   constructor(
     readonly name: string,
@@ -82,6 +93,11 @@ export class Room {
     },
   ) {
     this.awareness = new AwarenessRegistry(options.maxPresenceIdsPerConnection);
+    this.content = {
+      kind: 'loaded',
+      doc,
+      wholeStateMessage: () => (this.wholeStateMessage ??= encodeSyncStep2(Y.encodeStateAsUpdate(this.doc))),
+    };
     this.history =
       options.history === null
         ? null
@@ -114,7 +130,8 @@ export class Room {
     if (this.disposed) throw new Error(`room ${this.name} is disposed`);
     this.connections.add(connection);
     // The server's state vector: the client answers with everything the server lacks.
-    connection.send(encodeSyncStep1(Y.encodeStateVector(this.doc)));
+    this.stateVectorMessage ??= encodeSyncStep1(Y.encodeStateVector(this.doc));
+    connection.send(this.stateVectorMessage);
     const presences = this.awareness.liveEntries();
     if (presences.length > 0) connection.send(encodeAwarenessMessage(encodeAwarenessUpdate(presences)));
   }
@@ -138,7 +155,7 @@ export class Room {
   handleMessage(connection: RoomConnection, message: Message): void {
     switch (message.type) {
       case 'sync-step-1':
-        connection.send(answerSyncStep1(message.stateVector, { kind: 'loaded', doc: this.doc }));
+        connection.send(answerSyncStep1(message.stateVector, this.content));
         return;
       case 'sync-step-2':
       case 'sync-update':
@@ -259,6 +276,8 @@ export class Room {
   }
 
   private readonly handleDocUpdate = (update: Uint8Array, origin: unknown): void => {
+    this.stateVectorMessage = null;
+    this.wholeStateMessage = null;
     if (origin === STORAGE_ORIGIN) return;
     this.storage.enqueue(update);
     if (origin !== RESTORE_ORIGIN && typeof origin === 'object' && origin !== null) this.history?.noteEdit(origin);

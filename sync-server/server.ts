@@ -13,7 +13,7 @@ import { encodePermissionDenied } from '../lib/protocol/messages';
 import { AccessPolicy, type AccessDecision } from './auth/access-policy';
 import { TokenSigner } from './auth/token-signer';
 import type { ServerConfig } from './config';
-import { Connection } from './connection';
+import { Connection, type ConnectionDeps } from './connection';
 import { createHttpHandler, type HealthReport } from './http-routes';
 import type { Logger } from './logger';
 import { ServerMetrics } from './metrics';
@@ -22,8 +22,8 @@ import { KeyedRateLimiter } from './rate-limiter';
 import { RoomRegistry } from './room-registry';
 import { createSystemScheduler, type Scheduler } from './scheduler';
 import type { DocumentStore } from './storage/document-store';
-import type { Socket } from './socket';
-import { WebSocketTransport, type SocketEvents, type UpgradeDecision } from './transport';
+import { ignoredSocketEvents, type Socket, type SocketEvents } from './socket';
+import { WebSocketTransport, type UpgradeDecision } from './transport';
 
 /**
  * After a restart every client reconnects at once. With Node's default backlog (511) the kernel drops
@@ -68,11 +68,11 @@ export class SyncServer {
     this.scheduler = deps.scheduler ?? createSystemScheduler();
     this.metrics = deps.metrics ?? new ServerMetrics();
     this.startedAt = this.scheduler.now();
-    const shared = {
-      logger: deps.logger,
-      metrics: this.metrics,
-      scheduler: this.scheduler,
+    const shared = { logger: deps.logger, metrics: this.metrics, scheduler: this.scheduler };
+    const connectionDeps: ConnectionDeps = {
+      ...shared,
       storageHealthy: () => this.persistence.health().ok,
+      onSocketClosed: (connection) => this.connections.delete(connection),
     };
     this.persistence = new PersistenceQueue(
       deps.store,
@@ -135,19 +135,11 @@ export class SyncServer {
           context.access.permission,
           socket,
           config.limits,
-          shared,
+          connectionDeps,
         );
         this.connections.add(connection);
         this.registry.connect(connection);
-        return {
-          onFrame: (frame, isBinary) => connection.receive(frame, isBinary),
-          onTransportError: (error) => connection.handleTransportError(error),
-          onPingTimeout: () => connection.terminate('no answer to ping', 'ping_timeout'),
-          onClose: (code) => {
-            connection.handleSocketClosed(code);
-            this.connections.delete(connection);
-          },
-        };
+        return connection;
       },
     });
   }
@@ -232,7 +224,6 @@ export class SyncServer {
     this.metrics.closes.inc({ reason: access.closeCode === CloseCode.Unauthorized ? 'unauthorized' : 'forbidden' });
     socket.send(encodePermissionDenied(access.reason));
     socket.close(access.closeCode, access.reason);
-    const ignore = () => undefined;
-    return { onFrame: ignore, onTransportError: ignore, onPingTimeout: ignore, onClose: ignore };
+    return ignoredSocketEvents;
   }
 }

@@ -12,3 +12,21 @@ export interface Socket {
   /** Bytes handed to send() that have not reached the operating system yet. */
   readonly bufferedAmount: number;
 }
+
+/** What the transport reports about one socket. */
+export interface SocketEvents {
+  onFrame(frame: Uint8Array, isBinary: boolean): void;
+  /** A transport-level failure the `ws` library detected (oversized frame, bad framing). */
+  onTransportError(error: Error & { code?: string }): void;
+  onPingTimeout(): void;
+  onClose(code: number): void;
+}
+
+const ignore = (): void => undefined;
+/** The events of a socket nobody listens to (yet): a refused connection only waits to be closed. */
+export const ignoredSocketEvents: SocketEvents = {
+  onFrame: ignore,
+  onTransportError: ignore,
+  onPingTimeout: ignore,
+  onClose: ignore,
+};

@@ -10,6 +10,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { SYNC_SERVER_NODE_FLAGS } from './node-flags';
 import { onStopSignals, type StopSignal } from './stop-signals';
 import { isWebBuildStale } from './web-build';
 
@@ -62,7 +63,7 @@ async function run(): Promise<void> {
   await buildIfNeeded();
   const webPort = process.env.PORT ?? '3000';
   const children = [
-    start(process.execPath, ['--enable-source-maps', path.join('sync-server', 'dist', 'main.js')]),
+    start(process.execPath, [...SYNC_SERVER_NODE_FLAGS, '--enable-source-maps', path.join('sync-server', 'dist', 'main.js')]),
     start(nextBin, ['start', '-p', webPort]),
   ];
   process.stdout.write(`Tandem: web app on http://localhost:${webPort}, sync server on port ${process.env.SYNC_PORT ?? '1234'}\n`);

@@ -2,25 +2,23 @@
  * The only module that knows the `ws` library: accepts WebSocket upgrades on the HTTP server, turns
  * each socket into the small Socket interface, forwards frames and closes, and pings every socket so
  * that peers which vanished without a close (lost network, sleeping laptop) are dropped in seconds.
+ *
+ * Everything here exists once per socket and thousands of sockets can arrive in the same second
+ * (a restart, a connection storm), so a socket costs one adapter object and no closures: the event
+ * listeners are shared functions that find their adapter on the WebSocket.
  */
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { WebSocket, WebSocketServer, type RawData, type Server as WsServer } from 'ws';
 import type { Scheduler, TimerHandle } from './scheduler';
-import type { Socket } from './socket';
+import { ignoredSocketEvents, type Socket, type SocketEvents } from './socket';
+
+export type { SocketEvents } from './socket';
 
 /** What the server wants done with an upgrade request, decided before any WebSocket exists. */
 export type UpgradeDecision<Context> =
   | { readonly accept: true; readonly context: Context }
   | { readonly accept: false; readonly status: number; readonly message: string };
-
-export interface SocketEvents {
-  onFrame(frame: Uint8Array, isBinary: boolean): void;
-  /** A transport-level failure the `ws` library detected (oversized frame, bad framing). */
-  onTransportError(error: Error & { code?: string }): void;
-  onPingTimeout(): void;
-  onClose(code: number): void;
-}
 
 export interface TransportOptions<Context> {
   readonly maxPayload: number;
@@ -31,18 +29,102 @@ export interface TransportOptions<Context> {
   accept(socket: Socket, context: Context): SocketEvents;
 }
 
+/** The `ws` WebSocket with a slot for its adapter, so shared listeners need no lookup. */
+class PeerWebSocket extends WebSocket {
+  peer: Peer | null = null;
+}
+
+const binaryFrame = { binary: true } as const;
+
+/** One accepted socket as the Socket interface, and what the transport tracks about it. */
+class Peer implements Socket {
+  /** Set right after `accept` returns; frames cannot arrive before (they are read on a later turn). */
+  events: SocketEvents = ignoredSocketEvents;
+  /** Whether it answered the last ping. */
+  alive = true;
+  /** Whether its TCP socket holds this turn's frames (see PeerGroup). */
+  corked = false;
+
+  constructor(
+    readonly ws: PeerWebSocket,
+    readonly tcp: Duplex,
+    readonly group: PeerGroup,
+  ) {}
+
+  send(data: Uint8Array, onWritten?: () => void): void {
+    if (!this.corked) this.group.hold(this);
+    this.ws.send(data, binaryFrame, onWritten === undefined ? undefined : () => onWritten());
+  }
+
+  close(code: number, reason: string): void {
+    this.ws.close(code, reason);
+    // The close frame must not wait for the end of the turn: a shutdown may drop the socket first.
+    this.group.release(this);
+  }
+
+  terminate(): void {
+    this.ws.terminate();
+  }
+
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+}
+
+/**
+ * The open sockets of a transport. Frames sent to one socket during a turn are held (corked) and
+ * leave in one write at its end; one end-of-turn task releases every socket corked in the turn.
+ */
+class PeerGroup {
+  readonly open = new Set<Peer>();
+  private held: Peer[] = [];
+  private releaseScheduled = false;
+
+  constructor(private readonly scheduler: Scheduler) {}
+
+  hold(peer: Peer): void {
+    peer.corked = true;
+    peer.tcp.cork();
+    this.held.push(peer);
+    if (this.releaseScheduled) return;
+    this.releaseScheduled = true;
+    this.scheduler.atEndOfTurn(this.releaseAll);
+  }
+
+  release(peer: Peer): void {
+    if (!peer.corked) return;
+    peer.corked = false;
+    peer.tcp.uncork();
+  }
+
+  private readonly releaseAll = (): void => {
+    this.releaseScheduled = false;
+    const held = this.held;
+    this.held = [];
+    // A peer released early (closed) or corked again later in the turn is skipped or released once.
+    for (const peer of held) this.release(peer);
+  };
+}
+
 export class WebSocketTransport<Context> {
-  private readonly wss: WebSocketServer;
-  /** Per socket: its event handlers and whether it answered the last ping. */
-  private readonly peers = new Map<WebSocket, { events: SocketEvents; alive: boolean }>();
+  private readonly wss: WsServer<typeof PeerWebSocket>;
+  private readonly peers: PeerGroup;
   private readonly pingTimer: TimerHandle;
 
   constructor(
     private readonly httpServer: HttpServer,
     private readonly options: TransportOptions<Context>,
   ) {
-    // Compression is off: Yjs updates are small binary deltas, and deflate costs CPU on every frame.
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload, perMessageDeflate: false });
+    this.peers = new PeerGroup(options.scheduler);
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: options.maxPayload,
+      // Compression is off: Yjs updates are small binary deltas, and deflate costs CPU on every frame.
+      perMessageDeflate: false,
+      // `peers` tracks the sockets; the library's own set would add a listener closure per socket.
+      clientTracking: false,
+      WebSocket: PeerWebSocket,
+    });
     httpServer.on('upgrade', this.handleUpgrade);
     this.pingTimer = options.scheduler.setInterval(() => this.pingAll(), options.pingIntervalMs);
   }
@@ -56,7 +138,7 @@ export class WebSocketTransport<Context> {
   /** Stops pinging and closes the WebSocket server (sockets must have been closed by their owners). */
   close(): void {
     this.pingTimer.cancel();
-    for (const ws of this.wss.clients) ws.terminate();
+    for (const peer of this.peers.open) peer.ws.terminate();
     this.wss.close();
   }
 
@@ -75,57 +157,54 @@ export class WebSocketTransport<Context> {
     this.wss.handleUpgrade(request, tcp, head, (ws) => this.adopt(ws, tcp, context));
   };
 
-  private adopt(ws: WebSocket, tcp: Duplex, context: Context): void {
-    // Frames sent to one socket during a turn are held (corked) and leave in one write at its end.
-    let corked = false;
-    const uncork = () => {
-      corked = false;
-      tcp.uncork();
-    };
-    const socket: Socket = {
-      send: (data, onWritten) => {
-        if (!corked) {
-          corked = true;
-          tcp.cork();
-          this.options.scheduler.atEndOfTurn(uncork);
-        }
-        ws.send(data, { binary: true }, onWritten === undefined ? undefined : () => onWritten());
-      },
-      close: (code, reason) => {
-        ws.close(code, reason);
-        // The close frame must not wait for the end of the turn: a shutdown may drop the socket first.
-        if (corked) uncork();
-      },
-      terminate: () => ws.terminate(),
-      get bufferedAmount() {
-        return ws.bufferedAmount;
-      },
-    };
-    const events = this.options.accept(socket, context);
-    const peer = { events, alive: true };
-    this.peers.set(ws, peer);
-    ws.on('pong', () => {
-      peer.alive = true;
-    });
-    ws.on('message', (data: RawData, isBinary: boolean) => events.onFrame(toUint8Array(data), isBinary));
-    ws.on('error', (error: Error & { code?: string }) => events.onTransportError(error));
-    ws.on('close', (code: number) => {
-      this.peers.delete(ws);
-      events.onClose(code);
-    });
+  private adopt(ws: PeerWebSocket, tcp: Duplex, context: Context): void {
+    const peer = new Peer(ws, tcp, this.peers);
+    peer.events = this.options.accept(peer, context);
+    ws.peer = peer;
+    this.peers.open.add(peer);
+    ws.on('pong', onPong);
+    ws.on('message', onMessage);
+    ws.on('error', onError);
+    ws.on('close', onClose);
   }
 
   private pingAll(): void {
-    for (const [ws, peer] of this.peers) {
+    for (const peer of this.peers.open) {
       if (!peer.alive) {
         peer.events.onPingTimeout();
-        ws.terminate();
+        peer.ws.terminate();
         continue;
       }
       peer.alive = false;
-      ws.ping();
+      peer.ws.ping();
     }
   }
+}
+
+// The listeners of every socket; `this` is the WebSocket that emitted the event.
+
+function peerOf(ws: WebSocket): Peer | null {
+  return ws instanceof PeerWebSocket ? ws.peer : null;
+}
+
+function onPong(this: WebSocket): void {
+  const peer = peerOf(this);
+  if (peer !== null) peer.alive = true;
+}
+
+function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+  peerOf(this)?.events.onFrame(toUint8Array(data), isBinary);
+}
+
+function onError(this: WebSocket, error: Error & { code?: string }): void {
+  peerOf(this)?.events.onTransportError(error);
+}
+
+function onClose(this: WebSocket, code: number): void {
+  const peer = peerOf(this);
+  if (peer === null) return;
+  peer.group.open.delete(peer);
+  peer.events.onClose(code);
 }
 
 function toUint8Array(data: RawData): Uint8Array {

@@ -12,6 +12,7 @@ import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import { loadOrCreateSecret } from '../../sync-server/auth/secret';
 import { loadConfig } from '../../sync-server/config';
+import { SYNC_SERVER_NODE_FLAGS } from '../../sync-server/node-flags';
 import { SyncServer } from '../../sync-server/server';
 import { LevelDbDocumentStore } from '../../sync-server/storage/leveldb-store';
 import { waitFor } from './poll';
@@ -70,7 +71,7 @@ export interface ChildServer {
 export async function spawnServer(dataDir: string, port: number, env: Record<string, string> = {}): Promise<ChildServer> {
   // The production bundle (built by `npm test` before vitest starts), run by node itself so that
   // signals reach the server process directly.
-  const child = spawn(process.execPath, ['--enable-source-maps', 'sync-server/dist/main.js'], {
+  const child = spawn(process.execPath, [...SYNC_SERVER_NODE_FLAGS, '--enable-source-maps', 'sync-server/dist/main.js'], {
     env: {
       ...process.env,
       SYNC_HOST: '127.0.0.1',

@@ -139,6 +139,29 @@ describe('room: sync between clients', () => {
     await settled(harness, async () => (await storedText(store, 'doc')) === 'hello', { what: 'stored' });
   });
 
+  it('greets and answers joiners with the current document after every edit (nothing stale)', async () => {
+    const harness = createRoomHarness(new MemoryDocumentStore());
+    const alice = harness.connect('doc');
+    await settled(harness, () => alice.received.length > 0);
+    alice.sync();
+    const joinAndSync = async (expected: string) => {
+      const client = harness.connect('doc');
+      await settled(harness, () => client.received.length > 0);
+      client.sync();
+      await settled(harness, () => client.text === expected, { what: `a joiner to see ${JSON.stringify(expected)}` });
+      const greeting = client.received.find((m) => m.type === 'sync-step-1');
+      if (greeting?.type !== 'sync-step-1') throw new Error('no step 1');
+      expect(greeting.stateVector).toEqual(Y.encodeStateVector(client.doc));
+    };
+    await joinAndSync('');
+    await joinAndSync('');
+    alice.type('a');
+    await joinAndSync('a');
+    await joinAndSync('a');
+    alice.type('b');
+    await joinAndSync('ab');
+  });
+
   it('keeps documents isolated', async () => {
     const harness = createRoomHarness(new MemoryDocumentStore());
     const a = harness.connect('a');

@@ -1,0 +1,58 @@
+/**
+ * The PostgreSQL store's tables, created on open when missing. Names are `text COLLATE "C"`: any
+ * string PostgreSQL can hold (everything but U+0000) keeps its exact code points, and "C" compares
+ * bytes, so two names are equal only when they are the same string, whatever the database's locale.
+ *
+ *   tandem_documents      one row per document: its snapshot (null until the first compaction) and
+ *                         next_seq, the next log sequence number. Appends and compactions lock this
+ *                         row, which orders them per document across every process using the database.
+ *   tandem_log            one row per appended update: (doc, seq) → bytes, in seq order.
+ *   tandem_versions       a version's metadata as JSON, so listing history never reads version bytes.
+ *                         `json`, not `jsonb`: jsonb refuses the escape \u0000, which an author's name
+ *                         (typed by a person into presence) may hold.
+ *   tandem_version_bytes  its bytes.
+ */
+import type pg from 'pg';
+
+/**
+ * Two cluster nodes starting against an empty database would otherwise race each other's
+ * CREATE TABLE IF NOT EXISTS into a unique violation in the catalog; this lock makes them take turns.
+ */
+const SCHEMA_LOCK_KEY = 0x74616e64656d; // 'tandem' in ASCII
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS tandem_documents (
+  name     text COLLATE "C" PRIMARY KEY,
+  snapshot bytea,
+  next_seq bigint NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS tandem_log (
+  doc   text COLLATE "C" NOT NULL,
+  seq   bigint NOT NULL,
+  bytes bytea NOT NULL,
+  PRIMARY KEY (doc, seq)
+);
+CREATE TABLE IF NOT EXISTS tandem_versions (
+  doc  text COLLATE "C" NOT NULL,
+  id   bigint NOT NULL,
+  meta json NOT NULL,
+  PRIMARY KEY (doc, id)
+);
+CREATE TABLE IF NOT EXISTS tandem_version_bytes (
+  doc   text COLLATE "C" NOT NULL,
+  id    bigint NOT NULL,
+  bytes bytea NOT NULL,
+  PRIMARY KEY (doc, id)
+);
+`;
+
+/** Creates whatever tables are missing; run inside a transaction so a failed open leaves none half-made. */
+export async function createSchema(client: pg.ClientBase): Promise<void> {
+  await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK_KEY]);
+  await client.query(SCHEMA);
+}
+
+/** Names must be text, and a text value cannot contain U+0000 (PostgreSQL rejects the whole statement). */
+export function isStorableName(name: string): boolean {
+  return !name.includes('\u0000');
+}

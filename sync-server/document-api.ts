@@ -18,6 +18,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ContentError, exportContentTypes, exportFormats, type ExportFormat, type ImportFormat } from '../lib/editor/content-formats';
+import { documentNameFromUrl } from '../lib/protocol/document-path';
 import type { AccessPolicy } from './auth/access-policy';
 import { contentConversions, type ContentConversions } from './content-conversions';
 import { VersionNotFound } from './history/document-history';
@@ -278,9 +279,8 @@ function readBody(request: IncomingMessage, limit: number): Promise<string> {
 }
 
 function decodeSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    throw new HttpError(400, 'the document id is not a valid URL segment');
-  }
+  // The same rule as for the socket's path: what a socket cannot open, the API does not either.
+  const name = documentNameFromUrl(`/${segment}`);
+  if (name === null) throw new HttpError(400, 'the document id is not a valid URL segment');
+  return name;
 }

@@ -10,6 +10,7 @@
  *   GET  /metrics              → Prometheus text
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { documentNameFromUrl } from '../lib/protocol/document-path';
 import type { AccessPolicy } from './auth/access-policy';
 import { clientAddress, type TrustProxy } from './client-address';
 import { serveDocumentApi, type DocumentApiDeps } from './document-api';
@@ -103,11 +104,7 @@ function postShareLinks(deps: HttpRouteDeps, id: string, request: IncomingMessag
 }
 
 function decodeSegment(segment: string): string | null {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return null;
-  }
+  return documentNameFromUrl(`/${segment}`);
 }
 
 function sendText(response: ServerResponse, status: number, text: string, contentType: string): void {

@@ -16,6 +16,9 @@ export function documentNameFromUrl(url: string): string | null {
     return null;
   }
   if (name.length === 0 || name.length > MAX_DOCUMENT_NAME_LENGTH) return null;
+  // Control characters are no part of a name a person or a link makes, and U+0000 is one that
+  // PostgreSQL text cannot hold: refused at the door rather than failing every storage batch later.
+  if (/[\u0000-\u001f\u007f]/.test(name)) return null;
   return name;
 }
 

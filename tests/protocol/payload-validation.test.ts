@@ -68,4 +68,11 @@ describe('document path', () => {
     expect(documentNameFromUrl(`/${'a'.repeat(513)}`)).toBeNull();
     expect(documentNameFromUrl('relative')).toBeNull();
   });
+
+  it('rejects names with control characters (U+0000 cannot be stored in PostgreSQL text)', () => {
+    expect(documentNameFromUrl('/a%00b')).toBeNull();
+    expect(documentNameFromUrl('/line%0Abreak')).toBeNull();
+    expect(documentNameFromUrl('/del%7F')).toBeNull();
+    expect(documentNameFromUrl('/tab%09')).toBeNull();
+  });
 });

@@ -12,6 +12,8 @@ export interface ServerConfig {
   readonly host: string;
   readonly port: number;
   readonly dataDir: string;
+  /** PostgreSQL instead of LevelDB as the store, or null for the embedded default. Never logged. */
+  readonly databaseUrl: string | null;
   readonly logLevel: LogLevel;
   readonly storageSync: boolean;
   readonly auth: AuthConfig;
@@ -76,6 +78,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     host: read.string('SYNC_HOST', '0.0.0.0'),
     port: read.integer('SYNC_PORT', 1234, { min: 0, max: 65535 }),
     dataDir: path.resolve(cwd, read.string('DATA_DIR', './data')),
+    databaseUrl: read.url('DATABASE_URL', ['postgres:', 'postgresql:']),
     logLevel: read.oneOf('LOG_LEVEL', logLevels, 'info'),
     storageSync: read.boolean('STORAGE_SYNC', false),
     auth: {
@@ -148,6 +151,23 @@ class EnvReader {
       return fallback;
     }
     return value;
+  }
+
+  /** A URL with one of `protocols`, or null when unset; never echoed back (it may hold a password). */
+  url(name: string, protocols: readonly string[]): string | null {
+    const raw = this.raw(name);
+    if (raw === undefined) return null;
+    let protocol: string | null = null;
+    try {
+      protocol = new URL(raw).protocol;
+    } catch {
+      // reported below
+    }
+    if (protocol === null || !protocols.includes(protocol)) {
+      this.problems.push(`${name} must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+      return null;
+    }
+    return raw;
   }
 
   /** A secret is never echoed back in an error message. */

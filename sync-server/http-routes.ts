@@ -16,6 +16,7 @@ import { clientAddress, type TrustProxy } from './client-address';
 import { serveDocumentApi, type DocumentApiDeps } from './document-api';
 import type { ServerMetrics } from './metrics';
 import type { StorageHealth } from './persistence-queue';
+import type { DocumentStore } from './storage/document-store';
 import type { KeyedRateLimiter } from './rate-limiter';
 
 export interface HealthReport {
@@ -23,7 +24,7 @@ export interface HealthReport {
   readonly auth: 'on' | 'off';
   readonly documentsLoaded: number;
   readonly connections: number;
-  readonly storage: StorageHealth;
+  readonly storage: StorageHealth & { readonly backend: DocumentStore['kind'] };
   readonly uptimeSeconds: number;
 }
 

@@ -9,6 +9,7 @@ import { ConfigError, loadConfig, type ServerConfig } from './config';
 import { createLogger } from './logger';
 import { ServerMetrics } from './metrics';
 import { SyncServer } from './server';
+import type { DocumentStore } from './storage/document-store';
 import { LevelDbDocumentStore } from './storage/leveldb-store';
 import { onStopSignals } from './stop-signals';
 
@@ -26,12 +27,12 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   await mkdir(config.dataDir, { recursive: true });
   const { secret, source } = await loadOrCreateSecret(config.dataDir, config.auth.secret);
-  const store = await LevelDbDocumentStore.open(`${config.dataDir}/documents`, { sync: config.storageSync });
+  const store = await openStore(config);
   const metrics = new ServerMetrics({ collectProcessMetrics: true });
   const server = new SyncServer(config, { store, secret, logger, metrics });
   const port = await server.listen();
   logger.info(
-    { host: config.host, port, dataDir: config.dataDir, auth: config.auth.mode, secretSource: source },
+    { host: config.host, port, dataDir: config.dataDir, storage: storageName(config), auth: config.auth.mode, secretSource: source },
     config.auth.mode === 'on'
       ? 'sync server listening; share-link tokens required'
       : 'sync server listening in OPEN mode (AUTH=off): anyone can read and edit any document',
@@ -63,6 +64,20 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (reason) => {
     logger.fatal({ err: reason }, 'unhandled promise rejection');
   });
+}
+
+/** LevelDB in DATA_DIR by default; PostgreSQL when DATABASE_URL is set (the cluster store). */
+async function openStore(config: ServerConfig): Promise<DocumentStore> {
+  if (config.databaseUrl !== null) {
+    // Imported only then: the default single-machine server never loads the PostgreSQL driver.
+    const { PostgresDocumentStore } = await import('./storage/postgres-store');
+    return PostgresDocumentStore.open({ connectionString: config.databaseUrl });
+  }
+  return LevelDbDocumentStore.open(`${config.dataDir}/documents`, { sync: config.storageSync });
+}
+
+function storageName(config: ServerConfig): 'postgresql' | 'leveldb' {
+  return config.databaseUrl === null ? 'leveldb' : 'postgresql';
 }
 
 void main();

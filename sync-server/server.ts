@@ -32,7 +32,7 @@ import { WebSocketTransport, type UpgradeDecision } from './transport';
  */
 const LISTEN_BACKLOG = 4096;
 
-export type SyncServerConfig = Omit<ServerConfig, 'dataDir' | 'logLevel' | 'storageSync'>;
+export type SyncServerConfig = Omit<ServerConfig, 'dataDir' | 'databaseUrl' | 'logLevel' | 'storageSync'>;
 
 export interface SyncServerDeps {
   readonly store: DocumentStore;
@@ -166,7 +166,7 @@ export class SyncServer {
       auth: this.access.mode,
       documentsLoaded: this.registry.loadedCount,
       connections: this.connections.size,
-      storage,
+      storage: { ...storage, backend: this.deps.store.kind },
       uptimeSeconds: Math.round((this.scheduler.now() - this.startedAt) / 1000),
     };
   }

@@ -52,6 +52,8 @@ export interface VersionChange {
 }
 
 export interface DocumentStore {
+  /** Which engine holds the data, as /healthz reports it. */
+  readonly kind: 'leveldb' | 'postgresql' | 'memory';
   /** Everything stored for a document; an unknown document is `{ snapshot: null, log: [] }`. */
   load(docName: string): Promise<StoredDocument>;
   /** Appends updates, possibly to several documents' logs, in one atomic write. Order is kept per document. */

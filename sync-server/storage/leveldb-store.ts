@@ -124,6 +124,7 @@ function describeDocuments(docNames: readonly string[]): string {
 }
 
 export class LevelDbDocumentStore implements DocumentStore {
+  readonly kind = 'leveldb';
   /** Next log sequence per document with a non-empty log; learned from disk on its first append. */
   private readonly nextSequence = new Map<string, number>();
   /** Sequence reservations run one at a time, in call order, so concurrent appends keep call order. */

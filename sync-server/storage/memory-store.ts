@@ -22,6 +22,7 @@ function copyOf(bytes: Uint8Array): Uint8Array {
 }
 
 export class MemoryDocumentStore implements DocumentStore {
+  readonly kind = 'memory';
   private readonly documents = new Map<string, MemoryDocument>();
   /** Versions per document, by id. */
   private readonly versions = new Map<string, Map<number, StoredVersion>>();

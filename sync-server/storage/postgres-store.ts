@@ -97,6 +97,7 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 }
 
 export class PostgresDocumentStore implements DocumentStore {
+  readonly kind = 'postgresql';
   /** Resolves once the latest append holds its document locks; the next append waits for it. */
   private lastReservation: Promise<void> = Promise.resolve();
   private closing: Promise<void> | null = null;

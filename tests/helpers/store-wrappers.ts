@@ -23,6 +23,10 @@ export class ControllableStore implements DocumentStore {
 
   constructor(readonly inner: DocumentStore) {}
 
+  get kind(): DocumentStore['kind'] {
+    return this.inner.kind;
+  }
+
   async load(docName: string): Promise<StoredDocument> {
     this.loadCalls++;
     if (this.loadGate !== null) await this.loadGate;

@@ -26,6 +26,17 @@ describe('configuration from the environment', () => {
     expect(config.limits.maxMessageBytes).toBe(2048);
   });
 
+  it('takes a PostgreSQL URL and never repeats a bad one (it may hold a password)', () => {
+    expect(loadConfig({}).databaseUrl).toBeNull();
+    expect(loadConfig({ DATABASE_URL: 'postgresql://tandem:pw@127.0.0.1:5432/tandem' }).databaseUrl).toBe('postgresql://tandem:pw@127.0.0.1:5432/tandem');
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://root:hunter2@db/x' })).toThrow(/DATABASE_URL must be a URL starting with postgres:\/\/ or postgresql:\/\//);
+    try {
+      loadConfig({ DATABASE_URL: 'mysql://root:hunter2@db/x' });
+    } catch (error) {
+      expect((error as Error).message).not.toContain('hunter2');
+    }
+  });
+
   it('reports every invalid variable at once, by name', () => {
     let error: unknown;
     try {

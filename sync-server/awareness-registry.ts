@@ -49,7 +49,7 @@ export class AwarenessRegistry<Owner> {
    * Applies a connection's entries. Throws ProtocolError (1008), changing nothing, when the ones it
    * would accept take the connection past its number of ids.
    */
-  apply(owner: Owner, entries: readonly AwarenessEntry[]): AwarenessApplyResult {
+  apply(owner: Owner, entries: readonly AwarenessEntry[], { capped = true }: { capped?: boolean } = {}): AwarenessApplyResult {
     const accepted: AwarenessEntry[] = [];
     const correction: AwarenessEntry[] = [];
     let rejected = 0;
@@ -71,7 +71,7 @@ export class AwarenessRegistry<Owner> {
         decided.set(entry.clientId, { clock: entry.clock, state: entry.state, owner: removal ? null : owner });
       } else if (current.owner === null) correction.push({ clientId: entry.clientId, clock: current.clock, state: current.state });
     }
-    this.assertWithinClaims(owner, accepted);
+    if (capped) this.assertWithinClaims(owner, accepted);
     for (const entry of accepted) {
       const removal = entry.state === REMOVED_STATE;
       this.presences.set(entry.clientId, { clock: entry.clock, state: entry.state, owner: removal ? null : owner });

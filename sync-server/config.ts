@@ -14,6 +14,8 @@ export interface ServerConfig {
   readonly dataDir: string;
   /** PostgreSQL instead of LevelDB as the store, or null for the embedded default. Never logged. */
   readonly databaseUrl: string | null;
+  /** Cluster mode: Redis distributes documents between nodes (needs DATABASE_URL). Never logged. */
+  readonly redisUrl: string | null;
   readonly logLevel: LogLevel;
   readonly storageSync: boolean;
   readonly auth: AuthConfig;
@@ -79,6 +81,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     port: read.integer('SYNC_PORT', 1234, { min: 0, max: 65535 }),
     dataDir: path.resolve(cwd, read.string('DATA_DIR', './data')),
     databaseUrl: read.url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    redisUrl: read.url('REDIS_URL', ['redis:', 'rediss:']),
     logLevel: read.oneOf('LOG_LEVEL', logLevels, 'info'),
     storageSync: read.boolean('STORAGE_SYNC', false),
     auth: {
@@ -110,6 +113,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     trustProxy: read.parsed('TRUST_PROXY', parseTrustProxy, TRUST_NONE),
     history: readHistory(read),
   };
+  if (config.redisUrl !== null && config.databaseUrl === null) {
+    read.problem('REDIS_URL (cluster mode) needs DATABASE_URL: every node must store into the same PostgreSQL');
+  }
   read.throwIfInvalid();
   return config;
 }
@@ -208,6 +214,10 @@ class EnvReader {
       return fallback;
     }
     return value;
+  }
+
+  problem(message: string): void {
+    this.problems.push(message);
   }
 
   throwIfInvalid(): void {

@@ -10,6 +10,8 @@ import type { DocumentStore, StoredDocument, StoredVersion, VersionChange, Versi
 /** What a handle needs of the queue that writes for it. */
 export interface WriteScheduler {
   readonly compactAfterUpdates: number;
+  /** False when compaction is off (cluster mode): flushAndCompact only flushes. */
+  readonly compacts: boolean;
   /** The handle has a document now: its updates are to be written. */
   attach(storage: DocumentStorage): void;
   release(storage: DocumentStorage): void;
@@ -89,6 +91,7 @@ export class DocumentStorage {
 
   /** Writes everything queued and compacts the log into one snapshot. */
   flushAndCompact(): Promise<void> {
+    if (!this.writer.compacts) return this.whenPersisted();
     // Nothing logged, queued or in flight (taken for a write that has not finished): nothing to compact.
     if (this.logLength === 0 && this.pending.length === 0 && this.persisted >= this.queued) return Promise.resolve();
     this.compactRequested = true;

@@ -15,6 +15,7 @@ import type { AccessPolicy } from './auth/access-policy';
 import { clientAddress, type TrustProxy } from './client-address';
 import { serveDocumentApi, type DocumentApiDeps } from './document-api';
 import type { ServerMetrics } from './metrics';
+import type { RelayHealth } from './cluster/stream-relay';
 import type { StorageHealth } from './persistence-queue';
 import type { DocumentStore } from './storage/document-store';
 import type { KeyedRateLimiter } from './rate-limiter';
@@ -25,6 +26,8 @@ export interface HealthReport {
   readonly documentsLoaded: number;
   readonly connections: number;
   readonly storage: StorageHealth & { readonly backend: DocumentStore['kind'] };
+  /** Cluster mode only: this node's id and its link to Redis. */
+  readonly cluster?: { readonly node: string; readonly redis: RelayHealth };
   readonly uptimeSeconds: number;
 }
 

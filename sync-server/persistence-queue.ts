@@ -19,6 +19,11 @@ import type { DocumentStore, LogEntry } from './storage/document-store';
 
 export interface PersistenceOptions {
   readonly compactAfterUpdates: number;
+  /**
+   * False in cluster mode: a node's Y.Doc may lack updates another node has already stored, so a
+   * snapshot from it could delete log entries it does not hold. The log is kept whole there.
+   */
+  readonly compaction?: boolean;
   readonly retryMaxMs: number;
   /** How long a write waits for more updates to join its batch; 0 = the end of this turn. */
   readonly batchWindowMs: number;
@@ -57,7 +62,8 @@ export class PersistenceQueue {
     private readonly deps: PersistenceDeps,
   ) {
     this.writer = {
-      compactAfterUpdates: options.compactAfterUpdates,
+      compactAfterUpdates: options.compaction === false ? Number.POSITIVE_INFINITY : options.compactAfterUpdates,
+      compacts: options.compaction !== false,
       attach: (storage) => this.attached.add(storage),
       release: (storage) => this.attached.delete(storage),
       scheduleWrite: (queued) => {

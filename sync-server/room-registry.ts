@@ -10,6 +10,7 @@
  */
 import * as Y from 'yjs';
 import { CloseCode } from '../lib/protocol/close-codes';
+import type { StreamRelay } from './cluster/stream-relay';
 import type { Connection } from './connection';
 import type { Logger } from './logger';
 import type { ServerMetrics } from './metrics';
@@ -37,7 +38,13 @@ export class RoomRegistry {
   constructor(
     private readonly persistence: PersistenceQueue,
     private readonly options: RoomRegistryOptions,
-    private readonly deps: { logger: Logger; metrics: ServerMetrics; scheduler: Scheduler },
+    private readonly deps: {
+      logger: Logger;
+      metrics: ServerMetrics;
+      scheduler: Scheduler;
+      /** Cluster mode: shares every loaded document with the other nodes. */
+      relay?: Pick<StreamRelay, 'open'> | null;
+    },
   ) {
     this.loadSlots = new LoadSlots(options.maxConcurrentLoads);
   }
@@ -174,6 +181,8 @@ export class RoomRegistry {
       scheduler: this.deps.scheduler,
       onEmpty: (emptyRoom) => this.handleEmpty(emptyRoom),
     });
+    const relay = this.deps.relay;
+    if (relay) room.relayThrough((document) => relay.open(docName, document));
     stopTimer();
     this.deps.logger.debug({ doc: docName, logLength: stored.log.length }, 'document loaded');
     return room;

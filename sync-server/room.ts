@@ -16,10 +16,11 @@ import {
   type Message,
 } from '../lib/protocol/messages';
 import { ProtocolError } from '../lib/protocol/protocol-error';
-import { assertValidUpdate } from '../lib/protocol/validate-payload';
+import { assertValidStateVector, assertValidUpdate } from '../lib/protocol/validate-payload';
 import { AwarenessRegistry } from './awareness-registry';
 import type { Logger } from './logger';
 import type { ServerMetrics } from './metrics';
+import type { DocumentChannel, RelayedDocument } from './cluster/stream-relay';
 import type { DocumentStorage } from './document-storage';
 import { DocumentHistory, RESTORE_ORIGIN, type Editor, type HistoryOptions } from './history/document-history';
 import type { VersionAuthor } from './storage/document-store';
@@ -38,6 +39,8 @@ export interface RoomConnection {
 
 /** Transaction origin of updates replayed from storage: they are already on disk. */
 export const STORAGE_ORIGIN = Symbol('storage');
+/** Transaction origin of updates another node relayed: that node stores them. */
+export const REMOTE_ORIGIN = Symbol('remote');
 
 export interface RoomOptions {
   readonly maxAwarenessStateBytes: number;
@@ -54,7 +57,7 @@ export interface ApiEditor {
   readonly author: VersionAuthor;
 }
 
-export class Room {
+export class Room implements RelayedDocument {
   private readonly connections = new Set<RoomConnection>();
   private readonly awareness: AwarenessRegistry<RoomConnection>;
   /** Read-only connections already told that their edits are refused (told once, not per keystroke). */
@@ -67,6 +70,9 @@ export class Room {
   private disposed = false;
   /** Holders other than connections (the document API) keeping the room in memory. */
   private holds = 0;
+  /** Cluster mode: this document's stream, and one presence owner per other node. */
+  private channel: DocumentChannel | null = null;
+  private readonly remoteOwners = new Map<string, RoomConnection>();
   readonly history: DocumentHistory | null;
   /**
    * The sync messages that are the same for every client until the document changes: the server's
@@ -144,6 +150,7 @@ export class Room {
     if (removals.length > 0) {
       this.outgoing.addPresence(removals, null, null);
       this.schedulePresenceFlush();
+      this.channel?.publishPresence(encodeAwarenessUpdate(removals));
     }
     if (this.connections.size === 0) {
       this.history?.lastEditorLeft();
@@ -188,6 +195,7 @@ export class Room {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.channel?.close();
     this.history?.dispose();
     this.storage.release();
     this.presenceFlush?.cancel();
@@ -269,6 +277,7 @@ export class Room {
       const received = skipped === 0 && accepted.length === entries.length ? update : null;
       this.outgoing.addPresence(accepted, received, connection);
       this.schedulePresenceFlush();
+      this.channel?.publishPresence(received ?? encodeAwarenessUpdate(accepted));
     }
     if (correction.length > 0) {
       connection.send(encodeAwarenessMessage(encodeAwarenessUpdate(correction)));
@@ -279,11 +288,54 @@ export class Room {
     this.stateVectorMessage = null;
     this.wholeStateMessage = null;
     if (origin === STORAGE_ORIGIN) return;
-    this.storage.enqueue(update);
-    if (origin !== RESTORE_ORIGIN && typeof origin === 'object' && origin !== null) this.history?.noteEdit(origin);
+    // Another node's client sent it: that node stores and publishes it; here it is only relayed.
+    if (origin !== REMOTE_ORIGIN) {
+      this.storage.enqueue(update);
+      this.channel?.publishUpdate(update);
+      if (origin !== RESTORE_ORIGIN && typeof origin === 'object' && origin !== null) this.history?.noteEdit(origin);
+    }
     this.outgoing.addUpdate(update, origin);
     this.scheduleUpdateFlush();
   };
+
+  // Cluster mode (cluster/stream-relay.ts): what other nodes relay to this one.
+
+  /** Starts sharing this document with the other nodes. */
+  relayThrough(open: (document: RelayedDocument) => DocumentChannel): void {
+    this.channel = open(this);
+  }
+
+  applyRemoteUpdate(update: Uint8Array): void {
+    if (this.disposed) return;
+    assertValidUpdate(update); // another node validated it too, but nothing unvalidated is applied
+    Y.applyUpdate(this.doc, update, REMOTE_ORIGIN);
+  }
+
+  applyRemotePresence(nodeId: string, update: Uint8Array): void {
+    if (this.disposed) return;
+    let owner = this.remoteOwners.get(nodeId);
+    if (owner === undefined) {
+      owner = { id: -1, permission: 'read', send: () => undefined };
+      this.remoteOwners.set(nodeId, owner);
+    }
+    const entries = decodeAwarenessUpdate(update, this.options.maxAwarenessStateBytes);
+    // A node speaks for all its clients: the per-connection cap on ids does not apply to it.
+    const { accepted } = this.awareness.apply(owner, entries, { capped: false });
+    if (accepted.length === 0) return;
+    this.outgoing.addPresence(accepted, null, owner);
+    this.schedulePresenceFlush();
+  }
+
+  diffFor(stateVector: Uint8Array): Uint8Array | null {
+    if (this.disposed) return null;
+    assertValidStateVector(stateVector);
+    const diff = Y.encodeStateAsUpdate(this.doc, stateVector);
+    return isEmptyUpdate(diff) ? null : diff;
+  }
+
+  stateVector(): Uint8Array {
+    return Y.encodeStateVector(this.doc);
+  }
 
   /** The first update of a turn schedules the turn's flush. */
   private scheduleUpdateFlush(): void {

@@ -21,6 +21,7 @@ import { PersistenceQueue } from './persistence-queue';
 import { KeyedRateLimiter } from './rate-limiter';
 import { RoomRegistry } from './room-registry';
 import { createSystemScheduler, type Scheduler } from './scheduler';
+import type { StreamRelay } from './cluster/stream-relay';
 import type { DocumentStore } from './storage/document-store';
 import { ignoredSocketEvents, type Socket, type SocketEvents } from './socket';
 import { WebSocketTransport, type UpgradeDecision } from './transport';
@@ -32,7 +33,7 @@ import { WebSocketTransport, type UpgradeDecision } from './transport';
  */
 const LISTEN_BACKLOG = 4096;
 
-export type SyncServerConfig = Omit<ServerConfig, 'dataDir' | 'databaseUrl' | 'logLevel' | 'storageSync'>;
+export type SyncServerConfig = Omit<ServerConfig, 'dataDir' | 'databaseUrl' | 'redisUrl' | 'logLevel' | 'storageSync'>;
 
 export interface SyncServerDeps {
   readonly store: DocumentStore;
@@ -41,6 +42,8 @@ export interface SyncServerDeps {
   readonly logger: Logger;
   readonly scheduler?: Scheduler;
   readonly metrics?: ServerMetrics;
+  /** Cluster mode: the Redis relay to the other nodes (started by the caller). */
+  readonly relay?: StreamRelay | null;
 }
 
 interface ConnectionContext {
@@ -78,6 +81,7 @@ export class SyncServer {
       deps.store,
       {
         compactAfterUpdates: config.compactAfterUpdates,
+        compaction: deps.relay == null,
         retryMaxMs: config.storageRetryMaxMs,
         batchWindowMs: config.storageBatchWindowMs,
       },
@@ -96,10 +100,11 @@ export class SyncServer {
         maxConcurrentLoads: config.maxConcurrentLoads,
         maxAwarenessStateBytes: config.limits.maxAwarenessStateBytes,
         maxPresenceIdsPerConnection: config.limits.maxPresenceIdsPerConnection,
-        history: config.history,
+        // Versions need one recorder per document, which cluster mode does not elect yet.
+        history: deps.relay == null ? config.history : null,
         presenceRelayMs: config.presenceRelayMs,
       },
-      shared,
+      { ...shared, relay: deps.relay ?? null },
     );
     this.access = new AccessPolicy(config.auth.mode, new TokenSigner(deps.secret), this.scheduler);
     const documentCreation = new KeyedRateLimiter(
@@ -161,12 +166,15 @@ export class SyncServer {
 
   health(): HealthReport {
     const storage = this.persistence.health();
+    const relay = this.deps.relay?.health() ?? null;
+    const healthy = storage.ok && (relay === null || relay.connected);
     return {
-      status: this.stopping !== null ? 'stopping' : storage.ok ? 'ok' : 'degraded',
+      status: this.stopping !== null ? 'stopping' : healthy ? 'ok' : 'degraded',
       auth: this.access.mode,
       documentsLoaded: this.registry.loadedCount,
       connections: this.connections.size,
       storage: { ...storage, backend: this.deps.store.kind },
+      ...(relay === null ? {} : { cluster: { node: this.deps.relay!.nodeId, redis: relay } }),
       uptimeSeconds: Math.round((this.scheduler.now() - this.startedAt) / 1000),
     };
   }
@@ -195,6 +203,7 @@ export class SyncServer {
     });
     const complete = await Promise.race([flushed, timedOut]);
     this.persistence.close();
+    await this.deps.relay?.stop();
     this.transport.close();
     this.httpServer.closeAllConnections();
     await httpClosed;

@@ -1,0 +1,133 @@
+/**
+ * Cluster mode with real parts: Debian's redis-server and PostgreSQL started by the tests, and the
+ * production bundle of the sync server as separate processes, several at once (`REDIS_URL` and
+ * `DATABASE_URL` set). Stock y-websocket clients on different nodes edit the same documents.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import type { WebsocketProvider } from 'y-websocket';
+import { PostgresServer, type Database } from '../helpers/postgres';
+import { waitFor } from '../helpers/poll';
+import { RedisServer } from '../helpers/redis';
+import { connectClient, destroyAll, freePort, makeTempDir, removeDir, spawnServer, textOf, waitForSync, type ChildServer } from '../helpers/server-harness';
+
+let postgres: PostgresServer;
+let redis: RedisServer;
+let database: Database;
+const dirs: string[] = [];
+const providers: WebsocketProvider[] = [];
+const nodes: ChildServer[] = [];
+
+beforeAll(async () => {
+  [postgres, redis] = await Promise.all([PostgresServer.start(), RedisServer.start()]);
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all([postgres?.destroy(), redis?.destroy()]);
+}, 60_000);
+
+afterEach(async () => {
+  destroyAll(providers.splice(0));
+  await Promise.all(nodes.splice(0).map((node) => node.kill('SIGKILL')));
+  await Promise.all(dirs.splice(0).map(removeDir));
+});
+
+async function startNode(): Promise<ChildServer> {
+  const dir = await makeTempDir();
+  dirs.push(dir);
+  const node = await spawnServer(dir, await freePort(), { REDIS_URL: redis.url, DATABASE_URL: database.connectionString, LOG_LEVEL: 'warn' });
+  nodes.push(node);
+  return node;
+}
+
+function client(node: ChildServer, docName: string, doc = new Y.Doc()): WebsocketProvider {
+  const provider = connectClient(node.url, docName, doc);
+  providers.push(provider);
+  return provider;
+}
+
+function type(provider: WebsocketProvider, text: string): void {
+  const t = provider.doc.getText('t');
+  t.insert(t.length, text);
+}
+
+/** Every client of a document has the same text, holding every marker in `markers`. */
+async function converged(clients: readonly WebsocketProvider[], markers: readonly string[], what: string): Promise<string> {
+  await waitFor(
+    () => {
+      const texts = new Set(clients.map(textOf));
+      const [text] = texts;
+      return texts.size === 1 && text !== undefined && markers.every((marker) => text.includes(marker));
+    },
+    { timeoutMs: 20_000, what },
+  );
+  return textOf(clients[0]!);
+}
+
+describe('cluster mode', { timeout: 120_000 }, () => {
+  it('three nodes serve one document: edits and presence reach clients on every node', async () => {
+    database = await postgres.createDatabase();
+    const [a, b, c] = [await startNode(), await startNode(), await startNode()];
+    const health = (await (await fetch(`http://127.0.0.1:${a.port}/healthz`)).json()) as { status: string; cluster?: { redis: { connected: boolean } } };
+    expect(health.status).toBe('ok');
+    expect(health.cluster?.redis.connected).toBe(true);
+
+    const clients = [client(a, 'shared'), client(b, 'shared'), client(c, 'shared')];
+    await Promise.all(clients.map((provider) => waitForSync(provider)));
+    clients.forEach((provider, i) => type(provider, `[from node ${i}]`));
+    await converged(clients, ['[from node 0]', '[from node 1]', '[from node 2]'], 'all three nodes to converge');
+
+    clients[0]!.awareness.setLocalStateField('user', { name: 'Ada', color: '#d9480f' });
+    await waitFor(
+      () => [...clients[2]!.awareness.getStates().values()].some((state) => (state as { user?: { name?: string } }).user?.name === 'Ada'),
+      { what: 'presence from node 0 to reach a client of node 2' },
+    );
+
+    // A client that connects later to another node gets everything, from PostgreSQL and the stream.
+    const late = client(c, 'shared');
+    await waitForSync(late);
+    await converged([...clients, late], ['[from node 0]', '[from node 1]', '[from node 2]'], 'a late joiner');
+  });
+
+  it('survives kill -9 of a node: its clients move to another node and nothing the cluster had is lost', async () => {
+    database = await postgres.createDatabase();
+    const [a, b, c] = [await startNode(), await startNode(), await startNode()];
+    const docs = ['alpha', 'beta'];
+    const byNode = new Map<ChildServer, WebsocketProvider[]>([
+      [a, []],
+      [b, []],
+      [c, []],
+    ]);
+    for (const node of [a, b, c]) for (const doc of docs) byNode.get(node)!.push(client(node, doc));
+    await Promise.all([...byNode.values()].flat().map((provider) => waitForSync(provider)));
+    const all = [...byNode.values()].flat();
+    all.forEach((provider, i) => type(provider, `<${i} before>`));
+    for (const doc of docs) {
+      const ofDoc = all.filter((provider) => provider.roomname === doc);
+      await converged(ofDoc, ofDoc.map((_, i) => `<${all.indexOf(ofDoc[i]!)} before>`), `${doc} before the crash`);
+    }
+
+    await b.kill('SIGKILL');
+    // The clients of the dead node come back on a living one (as a proxy would send them), with their documents.
+    for (const provider of byNode.get(b)!) {
+      provider.destroy();
+      const moved = client(a, provider.roomname, provider.doc);
+      byNode.get(a)!.push(moved);
+    }
+    const living = providers.filter((provider) => !byNode.get(b)!.includes(provider));
+    await Promise.all(living.map((provider) => waitFor(() => provider.synced, { what: 'reconnected' })));
+    living.forEach((provider, i) => type(provider, `<${i} after>`));
+    for (const doc of docs) {
+      const ofDoc = living.filter((provider) => provider.roomname === doc);
+      const markers = all.filter((provider) => provider.roomname === doc).map((provider) => `<${all.indexOf(provider)} before>`);
+      markers.push(...ofDoc.map((provider) => `<${living.indexOf(provider)} after>`));
+      const text = await converged(ofDoc, markers, `${doc} after the crash`);
+
+      // And it is all in PostgreSQL: a fresh node reads it back.
+      const fresh = await startNode();
+      const reader = client(fresh, doc);
+      await waitForSync(reader);
+      await waitFor(() => textOf(reader) === text, { what: `a fresh node to serve ${doc}` });
+    }
+  });
+});

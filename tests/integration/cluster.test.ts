@@ -131,3 +131,86 @@ describe('cluster mode', { timeout: 120_000 }, () => {
     }
   });
 });
+
+describe('cluster mode: Redis and PostgreSQL go away', { timeout: 120_000 }, () => {
+  for (const persistent of [false, true]) {
+    it(`Redis restarted ${persistent ? 'with its data (AOF)' : 'without its data'}: nodes reconnect, catch up, nothing lost or doubled`, async () => {
+      const ownRedis = await RedisServer.start({ persistent });
+      try {
+        database = await postgres.createDatabase();
+        const start = async () => {
+          const dir = await makeTempDir();
+          dirs.push(dir);
+          const node = await spawnServer(dir, await freePort(), { REDIS_URL: ownRedis.url, DATABASE_URL: database.connectionString, LOG_LEVEL: 'fatal' });
+          nodes.push(node);
+          return node;
+        };
+        const [a, b] = [await start(), await start()];
+        const left = client(a, 'doc');
+        const right = client(b, 'doc');
+        await Promise.all([waitForSync(left), waitForSync(right)]);
+        type(left, '[a1]');
+        type(right, '[b1]');
+        await converged([left, right], ['[a1]', '[b1]'], 'before the restart');
+
+        await ownRedis.stop('SIGTERM');
+        await waitFor(async () => ((await (await fetch(`http://127.0.0.1:${a.port}/healthz`)).json()) as { status: string }).status === 'degraded', {
+          what: 'health to say degraded while Redis is down',
+        });
+        type(left, '[a2 while Redis is down]');
+        type(right, '[b2 while Redis is down]');
+        await ownRedis.resume();
+        type(left, '[a3]');
+        const text = await converged([left, right], ['[a1]', '[b1]', '[a2 while Redis is down]', '[b2 while Redis is down]', '[a3]'], 'after the restart');
+        // Applied once each: Yjs would show a doubled insert as doubled text.
+        for (const marker of ['[a1]', '[b1]', '[a2 while Redis is down]', '[b2 while Redis is down]', '[a3]']) {
+          expect(text.split(marker).length - 1, marker).toBe(1);
+        }
+        await waitFor(async () => ((await (await fetch(`http://127.0.0.1:${b.port}/healthz`)).json()) as { status: string }).status === 'ok', {
+          what: 'health to recover',
+        });
+      } finally {
+        destroyAll(providers.splice(0));
+        await Promise.all(nodes.splice(0).map((node) => node.kill('SIGKILL')));
+        await ownRedis.destroy();
+      }
+    });
+  }
+
+  it('PostgreSQL stopped for a while: edits still flow between nodes, are kept, and are stored once it is back', async () => {
+    database = await postgres.createDatabase();
+    const [a, b] = [await startNode(), await startNode()];
+    const left = client(a, 'doc');
+    const right = client(b, 'doc');
+    await Promise.all([waitForSync(left), waitForSync(right)]);
+    type(left, '[before]');
+    await converged([left, right], ['[before]'], 'before the outage');
+    await postgres.stop('fast');
+    try {
+      type(left, '[during a]');
+      type(right, '[during b]');
+      await converged([left, right], ['[during a]', '[during b]'], 'relayed while PostgreSQL is down');
+      await waitFor(async () => ((await (await fetch(`http://127.0.0.1:${a.port}/healthz`)).json()) as { status: string }).status === 'degraded', {
+        timeoutMs: 30_000,
+        what: 'health to say degraded while PostgreSQL is down',
+      });
+    } finally {
+      await postgres.resume();
+    }
+    const text = await converged([left, right], ['[before]', '[during a]', '[during b]'], 'after the outage');
+    await Promise.all(
+      [a, b].map((node) =>
+        waitFor(async () => ((await (await fetch(`http://127.0.0.1:${node.port}/healthz`)).json()) as { status: string }).status === 'ok', {
+          timeoutMs: 30_000,
+          what: 'health to recover',
+        }),
+      ),
+    );
+    destroyAll(providers.splice(0));
+    await Promise.all(nodes.splice(0).map((node) => node.kill('SIGTERM')));
+    const fresh = await startNode();
+    const reader = client(fresh, 'doc');
+    await waitForSync(reader);
+    expect(textOf(reader)).toBe(text);
+  });
+});

@@ -12,6 +12,10 @@ export interface WriteScheduler {
   readonly compactAfterUpdates: number;
   /** False when compaction is off (cluster mode): flushAndCompact only flushes. */
   readonly compacts: boolean;
+  /** Cluster mode: after how many of this node's appends it asks for a compaction. */
+  readonly clusterCompactAfter: number;
+  /** Cluster mode: compaction from what is stored, under a lease (null when there is none). */
+  readonly compactStored: ((docName: string) => Promise<void>) | null;
   /** The handle has a document now: its updates are to be written. */
   attach(storage: DocumentStorage): void;
   release(storage: DocumentStorage): void;
@@ -91,7 +95,7 @@ export class DocumentStorage {
 
   /** Writes everything queued and compacts the log into one snapshot. */
   flushAndCompact(): Promise<void> {
-    if (!this.writer.compacts) return this.whenPersisted();
+    if (!this.writer.compacts) return this.whenPersisted().then(() => this.compactStored());
     // Nothing logged, queued or in flight (taken for a write that has not finished): nothing to compact.
     if (this.logLength === 0 && this.pending.length === 0 && this.persisted >= this.queued) return Promise.resolve();
     this.compactRequested = true;
@@ -139,6 +143,28 @@ export class DocumentStorage {
     this.persisted += count;
     if (this.logLength >= this.writer.compactAfterUpdates) this.compactRequested = true;
     this.resolveWaiters();
+    if (!this.writer.compacts && this.logLength >= this.clusterCompactAfter) void this.compactStored();
+  }
+
+  /** Cluster mode: this node's appends since the last compaction it asked for; one at a time. */
+  private clusterCompaction: Promise<void> | null = null;
+
+  private get clusterCompactAfter(): number {
+    return this.writer.clusterCompactAfter;
+  }
+
+  private compactStored(): Promise<void> {
+    const compact = this.writer.compactStored;
+    if (compact === null) return Promise.resolve();
+    this.clusterCompaction ??= compact(this.docName)
+      .then(() => {
+        this.logLength = 0;
+      })
+      .catch(() => undefined) // retried when the threshold is passed again, or at the unload
+      .finally(() => {
+        this.clusterCompaction = null;
+      });
+    return this.clusterCompaction;
   }
 
   /**

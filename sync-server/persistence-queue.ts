@@ -24,6 +24,11 @@ export interface PersistenceOptions {
    * snapshot from it could delete log entries it does not hold. The log is kept whole there.
    */
   readonly compaction?: boolean;
+  /**
+   * With compaction off: compacts a document elsewhere, from what is stored (cluster mode's leased
+   * compaction). Called when this node's appends pass the threshold and before an unload.
+   */
+  readonly compactStored?: (docName: string) => Promise<void>;
   readonly retryMaxMs: number;
   /** How long a write waits for more updates to join its batch; 0 = the end of this turn. */
   readonly batchWindowMs: number;
@@ -64,6 +69,8 @@ export class PersistenceQueue {
     this.writer = {
       compactAfterUpdates: options.compaction === false ? Number.POSITIVE_INFINITY : options.compactAfterUpdates,
       compacts: options.compaction !== false,
+      compactStored: options.compactStored ?? null,
+      clusterCompactAfter: options.compactAfterUpdates,
       attach: (storage) => this.attached.add(storage),
       release: (storage) => this.attached.delete(storage),
       scheduleWrite: (queued) => {

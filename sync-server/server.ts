@@ -6,6 +6,7 @@
  * Everything is owned by the instance; several can run in one process (the tests do).
  */
 import { createServer, type Server as HttpServer } from 'node:http';
+import * as Y from 'yjs';
 import type { AddressInfo } from 'node:net';
 import { CloseCode } from '../lib/protocol/close-codes';
 import { documentNameFromUrl } from '../lib/protocol/document-path';
@@ -25,6 +26,19 @@ import type { StreamRelay } from './cluster/stream-relay';
 import type { DocumentStore } from './storage/document-store';
 import { ignoredSocketEvents, type Socket, type SocketEvents } from './socket';
 import { WebSocketTransport, type UpgradeDecision } from './transport';
+
+/** One snapshot of stored parts, garbage-collected: decoded into a document and encoded again. */
+function mergeStoredParts(parts: Uint8Array[]): Uint8Array {
+  const doc = new Y.Doc();
+  try {
+    doc.transact(() => {
+      for (const part of parts) Y.applyUpdate(doc, part);
+    });
+    return Y.encodeStateAsUpdate(doc);
+  } finally {
+    doc.destroy();
+  }
+}
 
 /**
  * After a restart every client reconnects at once. With Node's default backlog (511) the kernel drops
@@ -82,6 +96,7 @@ export class SyncServer {
       {
         compactAfterUpdates: config.compactAfterUpdates,
         compaction: deps.relay == null,
+        compactStored: deps.relay ? this.leasedCompaction(deps.relay, deps.store) : undefined,
         retryMaxMs: config.storageRetryMaxMs,
         batchWindowMs: config.storageBatchWindowMs,
       },
@@ -147,6 +162,25 @@ export class SyncServer {
         return connection;
       },
     });
+  }
+
+  /**
+   * Cluster mode's compaction: only the node holding the document's lease compacts, from what is
+   * stored (every node's appends), fenced by the lease's token.
+   */
+  private leasedCompaction(relay: StreamRelay, store: DocumentStore): ((docName: string) => Promise<void>) | undefined {
+    const compactFromStored = store.compactFromStored?.bind(store);
+    if (compactFromStored === undefined) return undefined;
+    return async (docName) => {
+      const fence = await relay.compactionLease.acquire(docName);
+      if (fence === null) return; // another node is compacting it
+      try {
+        const outcome = await compactFromStored(docName, fence, mergeStoredParts);
+        this.deps.logger.debug({ doc: docName, fence, outcome }, 'cluster compaction');
+      } finally {
+        await relay.compactionLease.release(docName).catch(() => undefined);
+      }
+    };
   }
 
   /** Starts listening; resolves with the bound port (useful with port 0). */

@@ -20,6 +20,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger';
+import { CompactionLease } from './compaction-lease';
 
 /** What the relay needs of a loaded document. */
 export interface RelayedDocument {
@@ -68,6 +69,8 @@ export class StreamRelay {
   private entriesSent = 0;
   private entriesReceived = 0;
   private readLoop: Promise<void> | null = null;
+  /** Who compacts which document (cluster/compaction-lease.ts), on the sending connection. */
+  readonly compactionLease: CompactionLease;
 
   constructor(
     url: string,
@@ -81,6 +84,8 @@ export class StreamRelay {
     };
     this.commands = new Redis(url, { ...options, connectionName: `tandem-${this.nodeId}-send` });
     this.reader = new Redis(url, { ...options, connectionName: `tandem-${this.nodeId}-read` });
+    // Long enough for a compaction of a big document; a stalled node is fenced out after it anyway.
+    this.compactionLease = new CompactionLease(this.commands, this.nodeId, 60_000);
     for (const connection of [this.commands, this.reader]) {
       connection.on('error', (error: Error) => this.recordError(error));
       connection.on('ready', () => {

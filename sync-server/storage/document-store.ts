@@ -70,6 +70,11 @@ export interface DocumentStore {
   loadVersions(docName: string, ids: readonly number[]): Promise<StoredVersion[]>;
   /** Adds, replaces and removes versions of a document in one atomic write. */
   writeVersions(docName: string, change: VersionChange): Promise<void>;
+  /**
+   * Cluster compaction (PostgreSQL only): the snapshot made from what is stored, under the
+   * document's lock, written only when `fence` is newer than the last one (see postgres-store.ts).
+   */
+  compactFromStored?(docName: string, fence: number, merge: (parts: Uint8Array[]) => Uint8Array): Promise<'compacted' | 'fenced-out' | 'nothing-to-do'>;
   /** Removes a document entirely, its versions too (used by tests and tooling). */
   delete(docName: string): Promise<void>;
   /** Names of all stored documents, sorted (used by ops tooling and tests; may be slow). */

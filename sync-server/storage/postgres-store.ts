@@ -196,6 +196,37 @@ export class PostgresDocumentStore implements DocumentStore {
     );
   }
 
+  /**
+   * Cluster compaction: the new snapshot is made from what is stored (the snapshot and every log
+   * row, read under the document's row lock), so it holds whatever any node appended, and appends
+   * wait for it. `fence` comes from the compaction lease and must be newer than the last
+   * compaction's: a node that paused past its lease writes nothing rather than an older snapshot.
+   * `merge` turns the stored parts (snapshot first) into one snapshot.
+   */
+  compactFromStored(docName: string, fence: number, merge: (parts: Uint8Array[]) => Uint8Array): Promise<'compacted' | 'fenced-out' | 'nothing-to-do'> {
+    return this.run('compactFromStored', [docName], () =>
+      this.transaction(async (client) => {
+        const { rows } = await client.query<{ snapshot: Buffer | null; next_seq: string; fence: string }>(
+          'SELECT snapshot, next_seq, fence FROM tandem_documents WHERE name = $1 FOR UPDATE',
+          [docName],
+        );
+        const row = rows[0];
+        if (row === undefined) return 'nothing-to-do';
+        if (parseCounter(row.fence, 'fence') >= fence) return 'fenced-out';
+        const nextSequence = parseCounter(row.next_seq, 'log counter');
+        const log = await client.query<{ bytes: Buffer }>('SELECT bytes FROM tandem_log WHERE doc = $1 AND seq < $2 ORDER BY seq', [docName, nextSequence]);
+        if (log.rows.length === 0) {
+          await client.query('UPDATE tandem_documents SET fence = $2 WHERE name = $1', [docName, fence]);
+          return 'nothing-to-do';
+        }
+        const parts = [...(row.snapshot === null ? [] : [ownedCopy(row.snapshot)]), ...log.rows.map((entry) => ownedCopy(entry.bytes))];
+        await client.query('UPDATE tandem_documents SET snapshot = $2, fence = $3 WHERE name = $1', [docName, merge(parts), fence]);
+        await client.query('DELETE FROM tandem_log WHERE doc = $1 AND seq < $2', [docName, nextSequence]);
+        return 'compacted';
+      }),
+    );
+  }
+
   listVersions(docName: string): Promise<VersionInfo[]> {
     return this.run('listVersions', [docName], async () => {
       const { rows } = await this.pool.query<VersionRow>('SELECT id, meta FROM tandem_versions WHERE doc = $1 ORDER BY id', [docName]);

@@ -132,6 +132,49 @@ describe('cluster mode', { timeout: 120_000 }, () => {
   });
 });
 
+describe('cluster mode: compaction', { timeout: 120_000 }, () => {
+  it('compacts under the lease from what every node stored, and a fresh node reads it all', async () => {
+    database = await postgres.createDatabase();
+    const start = async () => {
+      const dir = await makeTempDir();
+      dirs.push(dir);
+      const node = await spawnServer(dir, await freePort(), {
+        REDIS_URL: redis.url,
+        DATABASE_URL: database.connectionString,
+        COMPACT_AFTER_UPDATES: '20',
+        LOG_LEVEL: 'warn',
+      });
+      nodes.push(node);
+      return node;
+    };
+    const [a, b] = [await start(), await start()];
+    const left = client(a, 'compacted');
+    const right = client(b, 'compacted');
+    await Promise.all([waitForSync(left), waitForSync(right)]);
+    for (let i = 0; i < 100; i++) {
+      type(left, `a${i};`);
+      type(right, `b${i};`);
+      if (i % 10 === 0) await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+    const text = await converged([left, right], ['a99;', 'b99;'], 'both nodes');
+    const logRows = () =>
+      postgres.admin(async (pg) => {
+        const { rows } = await pg.query<{ rows: string; fence: string }>(
+          "SELECT (SELECT count(*) FROM tandem_log WHERE doc = 'compacted') AS rows, fence FROM tandem_documents WHERE name = 'compacted'",
+        );
+        return { rows: Number(rows[0]?.rows ?? -1), fence: Number(rows[0]?.fence ?? 0) };
+      }, database.connectionString);
+    // 200 updates appended; compactions keep the log short, and took fencing tokens.
+    await waitFor(async () => (await logRows()).fence > 0, { what: 'a compaction under the lease' });
+    expect((await logRows()).rows).toBeLessThan(200);
+    destroyAll(providers.splice(0));
+    const fresh = await start();
+    const reader = client(fresh, 'compacted');
+    await waitForSync(reader);
+    expect(textOf(reader)).toBe(text);
+  });
+});
+
 describe('cluster mode: Redis and PostgreSQL go away', { timeout: 120_000 }, () => {
   for (const persistent of [false, true]) {
     it(`Redis restarted ${persistent ? 'with its data (AOF)' : 'without its data'}: nodes reconnect, catch up, nothing lost or doubled`, async () => {

@@ -93,6 +93,7 @@ describe('PostgresDocumentStore on a real server', () => {
 
     await admin(async (client) => {
       const documents = await client.query('SELECT name, snapshot, next_seq::int FROM tandem_documents ORDER BY name');
+      expect((await client.query('SELECT fence::int FROM tandem_documents')).rows.every((row: { fence: number }) => row.fence === 0)).toBe(true);
       expect(documents.rows).toEqual([
         { name: 'a/b', snapshot: null, next_seq: 2 },
         { name: 'notes', snapshot: Buffer.from([3]), next_seq: 0 },
@@ -107,6 +108,24 @@ describe('PostgresDocumentStore on a real server', () => {
       const versionBytes = await client.query('SELECT doc, id::int, bytes FROM tandem_version_bytes');
       expect(versionBytes.rows).toEqual([{ doc: 'a/b', id: 7, bytes: Buffer.from([4]) }]);
     });
+  });
+
+  it('compacts from what is stored, whichever store appended it, and refuses a stale fencing token', async () => {
+    const other = await temporary.reopen(); // another node of the cluster
+    const merge = (parts: Uint8Array[]) => Uint8Array.from(parts.flatMap((part) => [...part]));
+    await temporary.store.append([{ docName: 'doc', update: bytes(1) }]);
+    await other.append([{ docName: 'doc', update: bytes(2) }]);
+    expect(await temporary.store.compactFromStored('doc', 5, merge)).toBe('compacted');
+    expect(await other.load('doc')).toEqual({ snapshot: bytes(1, 2), log: [] });
+
+    await other.append([{ docName: 'doc', update: bytes(3) }]);
+    // A node that stalled past its lease comes back with an older token: nothing is written.
+    expect(await other.compactFromStored('doc', 4, merge)).toBe('fenced-out');
+    expect(await other.compactFromStored('doc', 5, merge)).toBe('fenced-out');
+    expect(await temporary.store.load('doc')).toEqual({ snapshot: bytes(1, 2), log: [bytes(3)] });
+    expect(await other.compactFromStored('doc', 6, merge)).toBe('compacted');
+    expect(await temporary.store.load('doc')).toEqual({ snapshot: bytes(1, 2, 3), log: [] });
+    expect(await temporary.store.compactFromStored('never-stored', 7, merge)).toBe('nothing-to-do');
   });
 
   it('creates the tables once when several stores open an empty schema at the same time', async () => {

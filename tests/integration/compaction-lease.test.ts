@@ -1,0 +1,53 @@
+/** The compaction lease against a real Redis: one holder at a time, tokens that only grow. */
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CompactionLease } from '../../sync-server/cluster/compaction-lease';
+import { RedisServer } from '../helpers/redis';
+
+let redis: RedisServer;
+const connections: Redis[] = [];
+
+beforeAll(async () => {
+  redis = await RedisServer.start();
+}, 30_000);
+
+afterAll(async () => {
+  for (const connection of connections) connection.disconnect();
+  await redis?.destroy();
+});
+
+function node(name: string, ttlMs = 10_000): CompactionLease {
+  const connection = new Redis(redis.url);
+  connections.push(connection);
+  return new CompactionLease(connection, name, ttlMs);
+}
+
+describe('compaction lease', () => {
+  it('lets exactly one of several nodes hold it at once, with a token that grows at every taking', async () => {
+    const nodes = ['a', 'b', 'c', 'd'].map((name) => node(name));
+    const tokens = await Promise.all(nodes.map((lease) => lease.acquire('doc')));
+    const held = tokens.filter((token) => token !== null);
+    expect(held).toHaveLength(1);
+    const holder = nodes[tokens.findIndex((token) => token !== null)]!;
+    // Someone else releasing changes nothing; the holder releasing frees it.
+    await nodes.find((lease) => lease !== holder)!.release('doc');
+    expect(await nodes[0]!.acquire('doc')).toBeNull(); // still held
+    await holder.release('doc');
+    const next = await nodes[3]!.acquire('doc');
+    expect(next).toBeGreaterThan(held[0]!);
+    expect(await node('e').acquire('other-doc')).toBe(1);
+  });
+
+  it('expires, so a node that stalled loses it to the next one, whose token is newer', async () => {
+    const stalled = node('stalled', 200);
+    const first = await stalled.acquire('slow');
+    expect(first).not.toBeNull();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const next = await node('next', 5_000).acquire('slow');
+    expect(next).not.toBeNull();
+    expect(next!).toBeGreaterThan(first!);
+    // The stalled node's release does not end the new holder's lease.
+    await stalled.release('slow');
+    expect(await node('third').acquire('slow')).toBeNull();
+  });
+});

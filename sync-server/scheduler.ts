@@ -2,14 +2,12 @@
  * Time as the server sees it. Injected everywhere a timer, a timestamp or end-of-turn work is needed
  * so that room and persistence tests can drive time explicitly instead of sleeping.
  */
-export interface TimerHandle {
-  cancel(): void;
-}
+import type { Clock } from '../lib/client/clock';
 
-export interface Scheduler {
-  now(): number;
-  setTimeout(callback: () => void, delayMs: number): TimerHandle;
-  setInterval(callback: () => void, intervalMs: number): TimerHandle;
+export type { TimerHandle } from '../lib/client/clock';
+
+/** The client's clock (one shape, so one manual clock drives both in tests), plus end-of-turn work. */
+export interface Scheduler extends Clock {
   /**
    * Runs the task once the I/O that is ready now has all been handled (after the poll phase of this
    * event-loop turn). Messages that arrive together are then relayed together: one merged frame and

@@ -8,6 +8,7 @@ import {
   MessageType,
   decodeMessage,
   encodePong,
+  encodeSharingState,
   encodeStorageState,
   type Message,
 } from '../lib/protocol/messages';
@@ -59,6 +60,8 @@ export interface ConnectionDeps {
   readonly scheduler: Scheduler;
   /** Whether storage is writing normally now. */
   storageHealthy(): boolean;
+  /** Cluster mode: whether the node reaches the others (Redis); true on a single server. */
+  sharingHealthy?(): boolean;
   /** Called once the socket is gone (after the connection recorded it), e.g. to stop tracking it. */
   readonly onSocketClosed?: (connection: Connection) => void;
 }
@@ -176,6 +179,7 @@ export class Connection implements RoomConnection, SocketEvents {
       this.speaksExtension = true;
       // Told once now, then on every change: a client that joins during an outage learns of it.
       if (!this.deps.storageHealthy()) this.send(encodeStorageState(false));
+      if (this.deps.sharingHealthy?.() === false) this.send(encodeSharingState(false));
     }
     let message: Message;
     try {
@@ -190,6 +194,11 @@ export class Connection implements RoomConnection, SocketEvents {
   }
 
   /** Tells a Tandem client whether the server can write right now (stock clients are never told). */
+  /** Tells a Tandem client whether its edits reach the other nodes (cluster mode). */
+  notifySharingState(ok: boolean): void {
+    if (this.speaksExtension) this.send(encodeSharingState(ok));
+  }
+
   notifyStorageState(ok: boolean): void {
     if (this.speaksExtension) this.send(encodeStorageState(ok));
   }

@@ -185,6 +185,7 @@ export class Room implements RelayedDocument {
       case 'saved':
       case 'pong':
       case 'storage-state':
+      case 'sharing-state':
         throw new ProtocolError(CloseCode.ProtocolError, `${message.type} is a server-to-client message`);
       default:
         return assertNever(message);

@@ -89,6 +89,7 @@ export class SyncServer {
     const connectionDeps: ConnectionDeps = {
       ...shared,
       storageHealthy: () => this.persistence.health().ok,
+      sharingHealthy: () => deps.relay?.health().connected ?? true,
       onSocketClosed: (connection) => this.connections.delete(connection),
     };
     this.persistence = new PersistenceQueue(
@@ -121,6 +122,13 @@ export class SyncServer {
       },
       { ...shared, relay: deps.relay ?? null },
     );
+    if (deps.relay) {
+      // Cut off from Redis, a node keeps saving its clients' edits but the other nodes do not see
+      // them until it reconnects: its editors are told, not left to wonder where the others went.
+      deps.relay.onConnectedChange = (connected) => {
+        for (const connection of this.connections) connection.notifySharingState(connected);
+      };
+    }
     this.access = new AccessPolicy(config.auth.mode, new TokenSigner(deps.secret), this.scheduler);
     const documentCreation = new KeyedRateLimiter(
       config.auth.documentsPerMinute / 60,

@@ -62,6 +62,15 @@ function problemMessage(snapshot: ProviderSnapshot, localCopy: string): Message 
           : 'Your edits are kept here, in this browser, and will be saved as soon as the server can write again.',
     };
   }
+  // Cluster mode: this server keeps saving but the others do not see the edits until it is back.
+  if (snapshot.connection === 'connected' && snapshot.sharing === 'degraded') {
+    return {
+      kind: 'sharing-degraded',
+      tone: 'warning',
+      title: 'This server is cut off from the others.',
+      detail: 'Your edits are saved, but people connected to other servers may not see them until it reconnects.',
+    };
+  }
   if (snapshot.connection === 'offline' && !snapshot.browserOnline) {
     return { kind: 'browser-offline', tone: 'info', title: 'You are offline.', detail: offlineCopy };
   }

@@ -72,6 +72,7 @@ const serverSnapshot: ProviderSnapshot = {
   connection: 'connecting',
   save: 'unsaved',
   storage: 'ok',
+  sharing: 'ok',
   synced: false,
   browserOnline: true,
   failedAttempts: 0,

@@ -32,6 +32,8 @@ export interface ProviderSnapshot {
   readonly save: SaveStatus;
   /** Whether the server can store edits right now; only meaningful while connected. */
   readonly storage: StorageStatus;
+  /** Cluster mode: whether the server reaches the other servers; only meaningful while connected. */
+  readonly sharing: StorageStatus;
   /** The server's copy has been merged in at least once during this page's life. */
   readonly synced: boolean;
   readonly browserOnline: boolean;
@@ -141,6 +143,7 @@ export class SyncProvider {
       connection: accepted ? 'connected' : this.lostOnce || state.kind === 'offline' ? 'offline' : 'connecting',
       save: view.save,
       storage: view.storage,
+      sharing: view.sharing,
       synced: view.everSynced,
       browserOnline: state.kind !== 'offline',
       failedAttempts: this.failedAttempts,
@@ -162,6 +165,7 @@ function sameSnapshot(a: ProviderSnapshot, b: ProviderSnapshot): boolean {
     a.connection === b.connection &&
     a.save === b.save &&
     a.storage === b.storage &&
+    a.sharing === b.sharing &&
     a.synced === b.synced &&
     a.browserOnline === b.browserOnline &&
     a.failedAttempts === b.failedAttempts &&

@@ -37,6 +37,8 @@ export interface SessionView {
   readonly save: SaveStatus;
   /** Whether the server can write to its storage, as it last told this link. */
   readonly storage: StorageStatus;
+  /** Cluster mode: whether the server reaches the other servers, as it last told this link. */
+  readonly sharing: StorageStatus;
   /** Set once the server has refused our edits on an accepted link: a view-only link. */
   readonly readOnlyReason: string | null;
 }
@@ -64,6 +66,8 @@ export class SyncSession {
   private phase: SessionPhase = 'no-link';
   private everSynced = false;
   private readOnlyReason: string | null = null;
+  /** Cluster mode: the server said it is cut off from the other servers; a new link starts trusting again. */
+  private sharingOk = true;
   private nextRequestId = 1;
   private saveTimer: TimerHandle | null = null;
   private hiddenLocalState: Record<string, unknown> | null = null;
@@ -132,6 +136,7 @@ export class SyncSession {
     this.saveTimer?.cancel();
     this.saveTimer = null;
     this.saves.dispatch({ type: 'disconnected' });
+    this.sharingOk = true; // the next server says otherwise if it is cut off too
     // Nobody can tell us when the others leave while we are away: show nobody rather than ghosts.
     const remote = [...this.awareness.getStates().keys()].filter((id) => id !== this.doc.clientID);
     removeAwarenessStates(this.awareness, remote, this);
@@ -180,6 +185,9 @@ export class SyncSession {
       case 'saved':
         this.saves.dispatch({ type: 'saved', requestId: message.requestId });
         return;
+      case 'sharing-state':
+        this.sharingOk = message.ok;
+        break;
       case 'storage-state':
         this.saves.dispatch({ type: 'storage-state', ok: message.ok });
         // Writes resume: ask afresh rather than count on a request from before the outage.
@@ -244,6 +252,7 @@ export class SyncSession {
       everSynced: this.everSynced,
       save: this.saves.status,
       storage: this.saves.storageOk ? 'ok' : 'degraded',
+      sharing: this.sharingOk ? 'ok' : 'degraded',
       readOnlyReason: this.readOnlyReason,
     };
   }

@@ -14,6 +14,9 @@
  *     2 ping           id:varUint         client → server
  *     3 pong           id:varUint         server → client
  *     4 storage state  state:varUint      server → client: 0 = writing normally, 1 = cannot write now
+ *     5 sharing state  state:varUint      server → client: 0 = shared with the other nodes (cluster
+ *                                          mode), 1 = cut off from them: edits are saved but others
+ *                                          on other nodes may not see them until it reconnects
  *
  * The extension: a client that wants to know when its edits are durable sends
  * `saveRequest(id)` after its updates; because one connection's messages are handled in order, the
@@ -38,7 +41,7 @@ export const MessageType = {
 
 export const SyncStep = { StateVector: 0, Diff: 1, Update: 2 } as const;
 export const AuthKind = { PermissionDenied: 0 } as const;
-export const TandemKind = { SaveRequest: 0, Saved: 1, Ping: 2, Pong: 3, StorageState: 4 } as const;
+export const TandemKind = { SaveRequest: 0, Saved: 1, Ping: 2, Pong: 3, StorageState: 4, SharingState: 5 } as const;
 export const StorageState = { Ok: 0, Degraded: 1 } as const;
 
 export type Message =
@@ -52,7 +55,8 @@ export type Message =
   | { readonly type: 'saved'; readonly requestId: number }
   | { readonly type: 'ping'; readonly id: number }
   | { readonly type: 'pong'; readonly id: number }
-  | { readonly type: 'storage-state'; readonly ok: boolean };
+  | { readonly type: 'storage-state'; readonly ok: boolean }
+  | { readonly type: 'sharing-state'; readonly ok: boolean };
 
 export type MessageTypeName = Message['type'];
 
@@ -128,6 +132,13 @@ function readMessage(decoder: decoding.Decoder): Message {
           }
           return { type: 'storage-state', ok: state === StorageState.Ok };
         }
+        case TandemKind.SharingState: {
+          const state = decoding.readVarUint(decoder);
+          if (state !== StorageState.Ok && state !== StorageState.Degraded) {
+            throw new ProtocolError(CloseCode.ProtocolError, `unknown sharing state ${state}`);
+          }
+          return { type: 'sharing-state', ok: state === StorageState.Ok };
+        }
         default:
           throw new ProtocolError(CloseCode.ProtocolError, `unknown extension message kind ${kind}`);
       }
@@ -198,6 +209,10 @@ export function encodePong(id: number): Uint8Array {
 
 export function encodeStorageState(ok: boolean): Uint8Array {
   return encodeTandem(TandemKind.StorageState, ok ? StorageState.Ok : StorageState.Degraded);
+}
+
+export function encodeSharingState(ok: boolean): Uint8Array {
+  return encodeTandem(TandemKind.SharingState, ok ? StorageState.Ok : StorageState.Degraded);
 }
 
 function encodeTandem(kind: number, value: number): Uint8Array {

@@ -72,6 +72,10 @@ export class StreamRelay {
   /** Who compacts which document (cluster/compaction-lease.ts), on the sending connection. */
   readonly compactionLease: CompactionLease;
 
+  /** Called when the node loses Redis (false) and has it again (true): the others see its edits again. */
+  onConnectedChange: ((connected: boolean) => void) | null = null;
+  private wasConnected = false;
+
   constructor(
     url: string,
     private readonly deps: { readonly logger: Logger },
@@ -91,7 +95,9 @@ export class StreamRelay {
       connection.on('ready', () => {
         if (this.lastError !== null) this.deps.logger.info('redis reachable again');
         this.lastError = null;
+        this.reportConnected();
       });
+      connection.on('close', () => this.reportConnected());
     }
     // After a reconnect the reader has a new client id, and Redis may have lost entries: ask again.
     this.reader.on('ready', () => {
@@ -214,6 +220,13 @@ export class StreamRelay {
     if (this.readerClientId !== null && this.commands.status === 'ready') {
       this.commands.client('UNBLOCK', this.readerClientId).catch(() => undefined);
     }
+  }
+
+  private reportConnected(): void {
+    const connected = this.health().connected;
+    if (connected === this.wasConnected) return;
+    this.wasConnected = connected;
+    this.onConnectedChange?.(connected);
   }
 
   private recordError(error: unknown): void {

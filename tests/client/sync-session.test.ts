@@ -10,6 +10,7 @@ import {
   encodeAwarenessMessage,
   encodePermissionDenied,
   encodeSaved,
+  encodeSharingState,
   encodeStorageState,
   encodeSyncStep1,
   encodeSyncStep2,
@@ -114,6 +115,20 @@ describe('SyncSession', () => {
     expect(session.view).toMatchObject({ phase: 'accepted', storage: 'degraded', save: 'paused' });
     transport.linkDown();
     expect(session.view).toMatchObject({ phase: 'no-link', storage: 'ok', save: 'unsaved' });
+  });
+
+  it('says when its server is cut off from the other servers (cluster mode), and forgets it with the link', () => {
+    const { transport, session } = setUp();
+    transport.linkUp();
+    transport.deliver(encodeSyncStep1(Y.encodeStateVector(new Y.Doc())));
+    expect(session.view.sharing).toBe('ok');
+    transport.deliver(encodeSharingState(false));
+    expect(session.view).toMatchObject({ phase: 'accepted', sharing: 'degraded', storage: 'ok' });
+    transport.deliver(encodeSharingState(true));
+    expect(session.view.sharing).toBe('ok');
+    transport.deliver(encodeSharingState(false));
+    transport.linkDown();
+    expect(session.view.sharing).toBe('ok');
   });
 
   it('applies remote updates without echoing them, and drops remote presence when the link goes', () => {

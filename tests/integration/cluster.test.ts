@@ -4,8 +4,10 @@
  * `DATABASE_URL` set). Stock y-websocket clients on different nodes edit the same documents.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import * as Y from 'yjs';
 import type { WebsocketProvider } from 'y-websocket';
+import { decodeMessage, encodePing, type Message } from '../../lib/protocol/messages';
 import { PostgresServer, type Database } from '../helpers/postgres';
 import { waitFor } from '../helpers/poll';
 import { RedisServer } from '../helpers/redis';
@@ -219,6 +221,39 @@ describe('cluster mode: Redis and PostgreSQL go away', { timeout: 120_000 }, () 
       }
     });
   }
+
+  it('tells its Tandem clients when a node is cut off from Redis, and when it is back; stock clients are never told', async () => {
+    const ownRedis = await RedisServer.start();
+    try {
+      database = await postgres.createDatabase();
+      const dir = await makeTempDir();
+      dirs.push(dir);
+      const node = await spawnServer(dir, await freePort(), { REDIS_URL: ownRedis.url, DATABASE_URL: database.connectionString, LOG_LEVEL: 'fatal' });
+      nodes.push(node);
+      const received: Message[] = [];
+      const socket = new WebSocket(`${node.url}/doc`);
+      socket.on('message', (data: Buffer) => received.push(decodeMessage(new Uint8Array(data))));
+      await new Promise((resolve) => socket.once('open', resolve));
+      socket.send(encodePing(1)); // speaks the extension from now on
+      const stock = client(node, 'doc');
+      await waitForSync(stock);
+      const stockReceived: number[] = [];
+      stock.ws?.addEventListener('message', (event: { data: unknown }) => stockReceived.push(new Uint8Array(event.data as ArrayBuffer)[0] ?? -1));
+      const sharing = () => received.filter((m) => m.type === 'sharing-state');
+      await ownRedis.stop('SIGTERM');
+      await waitFor(() => sharing().length === 1, { what: 'the cut-off notice' });
+      expect(sharing()).toEqual([{ type: 'sharing-state', ok: false }]);
+      await ownRedis.resume();
+      await waitFor(() => sharing().length === 2, { what: 'the back-again notice' });
+      expect(sharing()[1]).toEqual({ type: 'sharing-state', ok: true });
+      expect(stockReceived).not.toContain(100);
+      socket.close();
+    } finally {
+      destroyAll(providers.splice(0));
+      await Promise.all(nodes.splice(0).map((node) => node.kill('SIGKILL')));
+      await ownRedis.destroy();
+    }
+  });
 
   it('PostgreSQL stopped for a while: edits still flow between nodes, are kept, and are stored once it is back', async () => {
     database = await postgres.createDatabase();

@@ -10,6 +10,7 @@ import {
   encodePing,
   encodePong,
   encodeStorageState,
+  encodeSharingState,
   encodeSyncStep1,
   encodeSyncStep2,
   encodeSyncUpdate,
@@ -87,6 +88,12 @@ describe('message codec: byte fixtures', () => {
       encoded: encodeStorageState(false),
       wire: [100, 4, 1],
       decoded: { type: 'storage-state', ok: false },
+    },
+    {
+      name: 'cut off from the other nodes',
+      encoded: encodeSharingState(false),
+      wire: [100, 5, 1],
+      decoded: { type: 'sharing-state', ok: false },
     },
     {
       name: 'storage writes again',

@@ -134,6 +134,37 @@ describe('cluster mode', { timeout: 120_000 }, () => {
   });
 });
 
+describe('cluster mode: a bad entry', { timeout: 120_000 }, () => {
+  it('one document’s broken stream entries stall neither that document nor any other on the node', async () => {
+    database = await postgres.createDatabase();
+    const [a, b] = [await startNode(), await startNode()];
+    const docs = ['broken', 'healthy'];
+    const pairs = docs.map((doc) => [client(a, doc), client(b, doc)] as const);
+    await Promise.all(pairs.flat().map((provider) => waitForSync(provider)));
+    // Garbage into the broken document's stream, as a faulty or hostile writer to Redis would add it.
+    const { Redis } = await import('ioredis');
+    const raw = new Redis(redis.url);
+    try {
+      const key = `tandem:{broken}:stream`;
+      await raw.xadd(key, '*', 'n', 'intruder', 'k', 'u', 'd', Buffer.from([1, 2, 3, 255]));
+      await raw.xadd(key, '*', 'n', 'intruder', 'k', 'p', 'd', Buffer.from([9, 9]));
+      await raw.xadd(key, '*', 'n', 'intruder', 'k', 's', 'd', Buffer.from([255, 255]));
+      await raw.xadd(key, '*', 'only', 'junk');
+    } finally {
+      raw.disconnect();
+    }
+    for (const [left, right] of pairs) {
+      type(left, `[${left.roomname} from a]`);
+      type(right, `[${right.roomname} from b]`);
+    }
+    for (const [left, right] of pairs) {
+      await converged([left, right], [`[${left.roomname} from a]`, `[${left.roomname} from b]`], `${left.roomname} after the garbage`);
+    }
+    const health = (await (await fetch(`http://127.0.0.1:${a.port}/healthz`)).json()) as { status: string };
+    expect(health.status).toBe('ok');
+  });
+});
+
 describe('cluster mode: compaction', { timeout: 120_000 }, () => {
   it('compacts under the lease from what every node stored, and a fresh node reads it all', async () => {
     database = await postgres.createDatabase();

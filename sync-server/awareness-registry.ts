@@ -94,6 +94,20 @@ export class AwarenessRegistry<Owner> {
     return removals;
   }
 
+  /** Removes the owner's states of these client ids (those it still holds); returns the removals. */
+  expire(owner: Owner, clientIds: Iterable<number>): AwarenessEntry[] {
+    const removals: AwarenessEntry[] = [];
+    for (const clientId of clientIds) {
+      const presence = this.presences.get(clientId);
+      if (presence === undefined || presence.owner !== owner || presence.state === REMOVED_STATE) continue;
+      presence.clock++;
+      presence.state = REMOVED_STATE;
+      presence.owner = null;
+      removals.push({ clientId, clock: presence.clock, state: REMOVED_STATE });
+    }
+    return removals;
+  }
+
   /** The live states the owner introduced, as JSON text. */
   statesOwnedBy(owner: Owner): string[] {
     const states: string[] = [];

@@ -73,6 +73,9 @@ export class Room implements RelayedDocument {
   /** Cluster mode: this document's stream, and one presence owner per other node. */
   private channel: DocumentChannel | null = null;
   private readonly remoteOwners = new Map<string, RoomConnection>();
+  /** When each remote client's presence was last heard of; a dead node's clients expire. */
+  private readonly remotePresenceSeen = new Map<number, { owner: RoomConnection; at: number }>();
+  private remotePresenceSweep: TimerHandle | null = null;
   readonly history: DocumentHistory | null;
   /**
    * The sync messages that are the same for every client until the document changes: the server's
@@ -197,6 +200,7 @@ export class Room implements RelayedDocument {
     if (this.disposed) return;
     this.disposed = true;
     this.channel?.close();
+    this.remotePresenceSweep?.cancel();
     this.history?.dispose();
     this.storage.release();
     this.presenceFlush?.cancel();
@@ -322,10 +326,33 @@ export class Room implements RelayedDocument {
     const entries = decodeAwarenessUpdate(update, this.options.maxAwarenessStateBytes);
     // A node speaks for all its clients: the per-connection cap on ids does not apply to it.
     const { accepted } = this.awareness.apply(owner, entries, { capped: false });
+    const now = this.deps.scheduler.now();
+    for (const entry of accepted) {
+      if (entry.state === 'null') this.remotePresenceSeen.delete(entry.clientId);
+      else this.remotePresenceSeen.set(entry.clientId, { owner, at: now });
+    }
+    // y-protocols clients renew their presence every 15 s; a node that died stops relaying them.
+    this.remotePresenceSweep ??= this.deps.scheduler.setInterval(this.expireRemotePresence, REMOTE_PRESENCE_TIMEOUT_MS / 3);
     if (accepted.length === 0) return;
     this.outgoing.addPresence(accepted, null, owner);
     this.schedulePresenceFlush();
   }
+
+  private readonly expireRemotePresence = (): void => {
+    const cutoff = this.deps.scheduler.now() - REMOTE_PRESENCE_TIMEOUT_MS;
+    const expired = new Map<RoomConnection, number[]>();
+    for (const [clientId, { owner, at }] of this.remotePresenceSeen) {
+      if (at >= cutoff) continue;
+      this.remotePresenceSeen.delete(clientId);
+      expired.set(owner, [...(expired.get(owner) ?? []), clientId]);
+    }
+    for (const [owner, clientIds] of expired) {
+      const removals = this.awareness.expire(owner, clientIds);
+      if (removals.length === 0) continue;
+      this.outgoing.addPresence(removals, null, null);
+      this.schedulePresenceFlush();
+    }
+  };
 
   diffFor(stateVector: Uint8Array): Uint8Array | null {
     if (this.disposed) return null;
@@ -382,6 +409,9 @@ function authorFromPresence(state: string): VersionAuthor | null {
     return null;
   }
 }
+
+/** y-protocols' own timeout: a presence not renewed for this long belongs to a client that is gone. */
+const REMOTE_PRESENCE_TIMEOUT_MS = 30_000;
 
 /** An update with no structs and an empty delete set: what a client with nothing new sends. */
 function isEmptyUpdate(update: Uint8Array): boolean {

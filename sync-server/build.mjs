@@ -1,5 +1,6 @@
-// `npm run build:sync-server`: bundles the sync server (main.js) and the one-machine launcher
-// (start-all.js) into sync-server/dist, dependencies included.
+// `npm run build:sync-server`: bundles the sync server (main.js), the one-machine launcher
+// (start-all.js) and the local cluster launcher (cluster/start-cluster.js) into sync-server/dist,
+// dependencies included.
 //
 // Dependencies are bundled rather than loaded from node_modules because loading them is a fixed
 // cost in every process: resolving and reading ~250 files, a module record and a wrapper per file,
@@ -19,7 +20,7 @@ import { buildSync } from 'esbuild';
 // buildSync, not build: build() leaves esbuild's service process to exit after this one, and under
 // a supervisor (npm start's process group) it lingers as a zombie nobody reaps.
 buildSync({
-  entryPoints: ['sync-server/main.ts', 'sync-server/start-all.ts'],
+  entryPoints: ['sync-server/main.ts', 'sync-server/start-all.ts', 'sync-server/cluster/start-cluster.ts'],
   outdir: 'sync-server/dist',
   bundle: true,
   splitting: true,

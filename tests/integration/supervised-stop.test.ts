@@ -5,64 +5,11 @@
  * (process managers). Either way every edit the server received is on disk, clients are told to
  * come back (1012), npm exits 0 and only after its children, and nothing is left running.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { WebsocketProvider } from 'y-websocket';
+import { groupAlive, groupProcesses, killGroup, npmRun } from '../helpers/npm-run';
 import { waitFor } from '../helpers/poll';
 import { connectClient, destroyAll, freePort, makeTempDir, removeDir, storedText, textOf, waitForSync } from '../helpers/server-harness';
-import { ROOT } from '../helpers/web-build';
-
-interface NpmRun {
-  readonly process: ChildProcess;
-  readonly exited: Promise<number | null>;
-  output(): string;
-}
-
-function npmRun(script: string, env: Record<string, string>): NpmRun {
-  // detached: npm leads a process group of its own, as it does under a supervisor or in a container.
-  const child = spawn('npm', ['run', script], {
-    cwd: ROOT,
-    detached: true,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const collect = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-20_000);
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { process: child, exited, output: () => output };
-}
-
-/** Whether any process of the group is still alive (a zombie has already exited: it holds nothing). */
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-  } catch {
-    return false;
-  }
-  const states = execFileSync('ps', ['-o', 'stat=', '-g', String(pgid)], { encoding: 'utf8' }).trim().split('\n');
-  return states.some((state) => state.trim() !== '' && !state.trim().startsWith('Z'));
-}
-
-/** What is still running in the group, for the failure message. */
-function groupProcesses(pgid: number): string {
-  try {
-    return execFileSync('ps', ['-o', 'pid,stat,cmd', '-g', String(pgid)], { encoding: 'utf8' });
-  } catch {
-    return '(none)';
-  }
-}
-
-function killGroup(pgid: number): void {
-  try {
-    process.kill(-pgid, 'SIGKILL');
-  } catch {
-    // nothing left
-  }
-}
 
 async function answers(url: string): Promise<boolean> {
   const response = await fetch(url);

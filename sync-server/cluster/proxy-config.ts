@@ -1,0 +1,34 @@
+/**
+ * The reverse proxy in front of the cluster's sync servers, as nginx configuration: the blocks
+ * `npm run cluster` writes into its nginx.conf (and the README shows).
+ */
+
+export function clusterProxyBlocks(proxyPort: number, nodePorts: readonly number[]): string {
+  const servers = nodePorts.map((port) => `    server 127.0.0.1:${port} max_fails=1 fail_timeout=5s;`).join('\n');
+  return `  upstream tandem_sync {
+${servers}
+  }
+  server {
+    listen 127.0.0.1:${proxyPort};
+    location / {
+      proxy_pass http://tandem_sync;
+      # WebSocket: the upgrade is hop-by-hop, so nginx passes it on only when told to.
+      proxy_http_version 1.1;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
+      # An open document may be quiet for long; the servers ping every few seconds anyway.
+      proxy_read_timeout 1h;
+      proxy_send_timeout 1h;
+      # A node that is down is skipped for new connections (an open socket cannot move).
+      proxy_next_upstream error timeout;
+      proxy_connect_timeout 2s;
+      # Per-address limits see the client, not the proxy (the nodes run with TRUST_PROXY=127.0.0.1).
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      client_max_body_size 3m;
+    }
+  }
+  map $http_upgrade $connection_upgrade {
+    default upgrade;
+    '' close;
+  }`;
+}

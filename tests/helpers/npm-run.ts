@@ -36,7 +36,12 @@ export function groupAlive(pgid: number): boolean {
   } catch {
     return false;
   }
-  const states = execFileSync('ps', ['-o', 'stat=', '-g', String(pgid)], { encoding: 'utf8' }).trim().split('\n');
+  let states: string[];
+  try {
+    states = execFileSync('ps', ['-o', 'stat=', '-g', String(pgid)], { encoding: 'utf8' }).trim().split('\n');
+  } catch {
+    return false; // ps exits 1 when it finds none: the group ended between the two looks
+  }
   return states.some((state) => state.trim() !== '' && !state.trim().startsWith('Z'));
 }
 

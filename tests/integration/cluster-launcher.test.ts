@@ -208,7 +208,7 @@ describe('npm run cluster', { timeout: 300_000 }, () => {
     const second = await startCluster(ports);
     const reader = client(ports.proxy, created.id, created.editToken);
     await waitForSync(reader);
-    expect(textOf(reader)).toBe(text);
+    expect(textOf(reader), `node ${victim + 1} was killed (connections per node: ${counts.join(', ')})\n--- first run:\n${first.run.output()}\n--- second run:\n${second.run.output()}`).toBe(text);
     destroyAll(providers.splice(0));
     expect(await stopCluster(second.run, second.components, 'npm'), second.run.output()).toBe(0);
   });

@@ -14,8 +14,11 @@ export interface WriteScheduler {
   readonly compacts: boolean;
   /** Cluster mode: after how many of this node's appends it asks for a compaction. */
   readonly clusterCompactAfter: number;
-  /** Cluster mode: compaction from what is stored, under a lease (null when there is none). */
-  readonly compactStored: ((docName: string) => Promise<void>) | null;
+  /**
+   * Cluster mode: compaction from what is stored, under a lease (null when there is none);
+   * `held` is this node's own state of the document, merged in (see below).
+   */
+  readonly compactStored: ((docName: string, held: () => Uint8Array) => Promise<void>) | null;
   /** The handle has a document now: its updates are to be written. */
   attach(storage: DocumentStorage): void;
   release(storage: DocumentStorage): void;
@@ -156,7 +159,11 @@ export class DocumentStorage {
   private compactStored(): Promise<void> {
     const compact = this.writer.compactStored;
     if (compact === null) return Promise.resolve();
-    this.clusterCompaction ??= compact(this.docName)
+    // What this node holds joins what is stored: updates it received from another node are stored
+    // only by that node, and if that node died before storing them, this is where they are kept.
+    const doc = this.doc;
+    const held = () => (doc === null ? new Uint8Array([0, 0]) : Y.encodeStateAsUpdate(doc));
+    this.clusterCompaction ??= compact(this.docName, held)
       .then(() => {
         this.logLength = 0;
       })

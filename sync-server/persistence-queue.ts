@@ -28,7 +28,7 @@ export interface PersistenceOptions {
    * With compaction off: compacts a document elsewhere, from what is stored (cluster mode's leased
    * compaction). Called when this node's appends pass the threshold and before an unload.
    */
-  readonly compactStored?: (docName: string) => Promise<void>;
+  readonly compactStored?: (docName: string, held: () => Uint8Array) => Promise<void>;
   readonly retryMaxMs: number;
   /** How long a write waits for more updates to join its batch; 0 = the end of this turn. */
   readonly batchWindowMs: number;

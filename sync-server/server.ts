@@ -176,14 +176,15 @@ export class SyncServer {
    * Cluster mode's compaction: only the node holding the document's lease compacts, from what is
    * stored (every node's appends), fenced by the lease's token.
    */
-  private leasedCompaction(relay: StreamRelay, store: DocumentStore): ((docName: string) => Promise<void>) | undefined {
+  private leasedCompaction(relay: StreamRelay, store: DocumentStore): ((docName: string, held: () => Uint8Array) => Promise<void>) | undefined {
     const compactFromStored = store.compactFromStored?.bind(store);
     if (compactFromStored === undefined) return undefined;
-    return async (docName) => {
+    return async (docName, held) => {
       const fence = await relay.compactionLease.acquire(docName);
       if (fence === null) return; // another node is compacting it
       try {
-        const outcome = await compactFromStored(docName, fence, mergeStoredParts);
+        // A CRDT join: the snapshot holds everything stored and everything this node holds.
+        const outcome = await compactFromStored(docName, fence, (parts) => mergeStoredParts([...parts, held()]));
         this.deps.logger.debug({ doc: docName, fence, outcome }, 'cluster compaction');
       } finally {
         await relay.compactionLease.release(docName).catch(() => undefined);

@@ -42,6 +42,8 @@ export interface PostgresStoreOptions {
 }
 
 const DEFAULT_POOL_SIZE = 4;
+/** An empty Yjs update (no structs, no deletions) is two zero bytes: nothing worth a row. */
+const EMPTY_UPDATE_BYTES = 2;
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 /** Rows per INSERT: three parameters each, well under PostgreSQL's 65,535 parameters per statement. */
 const ROWS_PER_INSERT = 1_000;
@@ -201,7 +203,8 @@ export class PostgresDocumentStore implements DocumentStore {
    * row, read under the document's row lock), so it holds whatever any node appended, and appends
    * wait for it. `fence` comes from the compaction lease and must be newer than the last
    * compaction's: a node that paused past its lease writes nothing rather than an older snapshot.
-   * `merge` turns the stored parts (snapshot first) into one snapshot.
+   * `merge` turns the stored parts (snapshot first) into one snapshot; it may add what the caller
+   * holds, so a document with no row yet gets one when the merge is not empty.
    */
   compactFromStored(docName: string, fence: number, merge: (parts: Uint8Array[]) => Uint8Array): Promise<'compacted' | 'fenced-out' | 'nothing-to-do'> {
     return this.run('compactFromStored', [docName], () =>
@@ -211,7 +214,17 @@ export class PostgresDocumentStore implements DocumentStore {
           [docName],
         );
         const row = rows[0];
-        if (row === undefined) return 'nothing-to-do';
+        if (row === undefined) {
+          // Nothing stored yet, but the caller may hold content (relayed from a node that never stored it).
+          const merged = merge([]);
+          if (merged.byteLength <= EMPTY_UPDATE_BYTES) return 'nothing-to-do';
+          const inserted = await client.query(
+            'INSERT INTO tandem_documents (name, snapshot, fence) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING',
+            [docName, merged, fence],
+          );
+          // A row that appeared meanwhile (an append) is left to the next compaction.
+          return inserted.rowCount === 1 ? 'compacted' : 'nothing-to-do';
+        }
         if (parseCounter(row.fence, 'fence') >= fence) return 'fenced-out';
         const nextSequence = parseCounter(row.next_seq, 'log counter');
         const log = await client.query<{ bytes: Buffer }>('SELECT bytes FROM tandem_log WHERE doc = $1 AND seq < $2 ORDER BY seq', [docName, nextSequence]);

@@ -165,6 +165,47 @@ describe('cluster mode: a bad entry', { timeout: 120_000 }, () => {
   });
 });
 
+describe('cluster mode: a node that died before storing', { timeout: 120_000 }, () => {
+  it('what a node received from a node that never stored it is stored by its compaction', async () => {
+    database = await postgres.createDatabase();
+    const dir = await makeTempDir();
+    dirs.push(dir);
+    const survivor = await spawnServer(dir, await freePort(), {
+      REDIS_URL: redis.url,
+      DATABASE_URL: database.connectionString,
+      DOC_UNLOAD_GRACE_MS: '200',
+      LOG_LEVEL: 'warn',
+    });
+    nodes.push(survivor);
+    const reader = client(survivor, 'orphaned');
+    await waitForSync(reader);
+    // A node that relayed an edit and died before its PostgreSQL write: the edit is in the stream only.
+    const ghost = new Y.Doc();
+    ghost.getText('t').insert(0, 'only in the stream');
+    const { Redis } = await import('ioredis');
+    const raw = new Redis(redis.url);
+    try {
+      await raw.xadd('tandem:{orphaned}:stream', '*', 'n', 'dead-node', 'k', 'u', 'd', Buffer.from(Y.encodeStateAsUpdate(ghost)));
+    } finally {
+      raw.disconnect();
+    }
+    await waitFor(() => textOf(reader) === 'only in the stream', { what: 'the survivor to relay it' });
+    destroyAll(providers.splice(0)); // the last client leaves: the survivor unloads, compacting first
+    const stored = async () => {
+      const result = await postgres.admin(
+        (pg) => pg.query<{ snapshot: Buffer | null }>("SELECT snapshot FROM tandem_documents WHERE name = 'orphaned'"),
+        database.connectionString,
+      );
+      const snapshot = result.rows[0]?.snapshot;
+      if (!snapshot) return '';
+      const doc = new Y.Doc();
+      Y.applyUpdate(doc, new Uint8Array(snapshot));
+      return doc.getText('t').toString();
+    };
+    await waitFor(async () => (await stored()) === 'only in the stream', { what: 'the edit to reach PostgreSQL', timeoutMs: 20_000 });
+  });
+});
+
 describe('cluster mode: compaction', { timeout: 120_000 }, () => {
   it('compacts under the lease from what every node stored, and a fresh node reads it all', async () => {
     database = await postgres.createDatabase();

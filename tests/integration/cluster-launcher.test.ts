@@ -13,6 +13,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type { WebsocketProvider } from 'y-websocket';
 import { groupAlive, groupProcesses, killGroup, npmRun, type NpmRun } from '../helpers/npm-run';
+import { converged, typeAtEnd } from '../helpers/convergence';
 import { waitFor } from '../helpers/poll';
 import { connectClient, destroyAll, freePort, makeTempDir, removeDir, textOf, waitForSync } from '../helpers/server-harness';
 
@@ -122,22 +123,7 @@ function client(proxyPort: number, docId: string, token: string): WebsocketProvi
   return provider;
 }
 
-function type(provider: WebsocketProvider, text: string): void {
-  const t = provider.doc.getText('t');
-  t.insert(t.length, text);
-}
-
-async function converged(clients: readonly WebsocketProvider[], markers: readonly string[], what: string): Promise<string> {
-  await waitFor(
-    () => {
-      const texts = new Set(clients.map(textOf));
-      const [text] = texts;
-      return texts.size === 1 && text !== undefined && markers.every((marker) => text.includes(marker));
-    },
-    { timeoutMs: 30_000, what },
-  );
-  return textOf(clients[0]!);
-}
+const type = typeAtEnd;
 
 /** The document as PostgreSQL holds it (snapshot and log), read directly. */
 async function storedText(postgresPort: number, docName: string): Promise<string> {

@@ -9,6 +9,7 @@ import * as Y from 'yjs';
 import type { WebsocketProvider } from 'y-websocket';
 import { decodeMessage, encodePing, type Message } from '../../lib/protocol/messages';
 import { PostgresServer, type Database } from '../helpers/postgres';
+import { converged, typeAtEnd } from '../helpers/convergence';
 import { waitFor } from '../helpers/poll';
 import { RedisServer } from '../helpers/redis';
 import { connectClient, destroyAll, freePort, makeTempDir, removeDir, spawnServer, textOf, waitForSync, type ChildServer } from '../helpers/server-harness';
@@ -48,23 +49,7 @@ function client(node: ChildServer, docName: string, doc = new Y.Doc()): Websocke
   return provider;
 }
 
-function type(provider: WebsocketProvider, text: string): void {
-  const t = provider.doc.getText('t');
-  t.insert(t.length, text);
-}
-
-/** Every client of a document has the same text, holding every marker in `markers`. */
-async function converged(clients: readonly WebsocketProvider[], markers: readonly string[], what: string): Promise<string> {
-  await waitFor(
-    () => {
-      const texts = new Set(clients.map(textOf));
-      const [text] = texts;
-      return texts.size === 1 && text !== undefined && markers.every((marker) => text.includes(marker));
-    },
-    { timeoutMs: 20_000, what },
-  );
-  return textOf(clients[0]!);
-}
+const type = typeAtEnd;
 
 describe('cluster mode', { timeout: 120_000 }, () => {
   it('three nodes serve one document: edits and presence reach clients on every node', async () => {

@@ -2,7 +2,7 @@
  * Time as the server sees it. Injected everywhere a timer, a timestamp or end-of-turn work is needed
  * so that room and persistence tests can drive time explicitly instead of sleeping.
  */
-import type { Clock } from '../lib/client/clock';
+import { systemClock, type Clock } from '../lib/client/clock';
 
 export type { TimerHandle } from '../lib/client/clock';
 
@@ -46,15 +46,7 @@ export function createSystemScheduler(): Scheduler {
   };
 
   return {
-    now: () => Date.now(),
-    setTimeout(callback, delayMs) {
-      const timer = setTimeout(callback, delayMs);
-      return { cancel: () => clearTimeout(timer) };
-    },
-    setInterval(callback, intervalMs) {
-      const timer = setInterval(callback, intervalMs);
-      return { cancel: () => clearInterval(timer) };
-    },
+    ...systemClock,
     atEndOfTurn(task) {
       endOfTurnTasks.push(task);
       if (endOfTurnScheduled) return;

@@ -14,14 +14,15 @@
  *
  * `author` is {"name", "color"?}: who the version credits, as the editor shows it in presence (no
  * more verified than presence is). Without it, the API itself is credited. A 404 says which kind it
- * is in `code`: "history_off" or "version_not_found".
+ * is in `code`: "history_off" or "version_not_found". A 503 with "history_busy" (cluster mode):
+ * another node kept writing versions of the document for longer than the request waits; retry.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ContentError, exportContentTypes, exportFormats, type ExportFormat, type ImportFormat } from '../lib/editor/content-formats';
 import { documentNameFromUrl } from '../lib/protocol/document-path';
 import type { AccessPolicy } from './auth/access-policy';
 import { contentConversions, type ContentConversions } from './content-conversions';
-import { VersionNotFound } from './history/document-history';
+import { HistoryBusy, VersionNotFound } from './history/document-history';
 import type { Logger } from './logger';
 import type { ApiEditor, Room } from './room';
 import type { RoomRegistry } from './room-registry';
@@ -103,6 +104,7 @@ async function handleDocumentApi(deps: DocumentApiDeps, route: Route, request: I
     if (error instanceof HttpError) return deps.send(response, error.status, { error: error.message, ...(error.code ? { code: error.code } : {}) });
     if (error instanceof ContentError) return deps.send(response, 422, { error: error.message });
     if (error instanceof VersionNotFound) return deps.send(response, 404, { error: error.message, code: 'version_not_found' });
+    if (error instanceof HistoryBusy) return deps.send(response, 503, { error: error.message, code: 'history_busy' }, { 'Retry-After': '1' });
     deps.logger.error({ err: error, route: route.kind }, 'document API request failed');
     deps.send(response, 500, { error: 'internal error' });
   }

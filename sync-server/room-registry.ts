@@ -10,7 +10,9 @@
  */
 import * as Y from 'yjs';
 import { CloseCode } from '../lib/protocol/close-codes';
+import type { DocumentLease } from './cluster/document-lease';
 import type { StreamRelay } from './cluster/stream-relay';
+import type { HistoryRecorder } from './history/document-history';
 import type { Connection } from './connection';
 import type { Logger } from './logger';
 import type { ServerMetrics } from './metrics';
@@ -43,7 +45,7 @@ export class RoomRegistry {
       metrics: ServerMetrics;
       scheduler: Scheduler;
       /** Cluster mode: shares every loaded document with the other nodes. */
-      relay?: Pick<StreamRelay, 'open'> | null;
+      relay?: Pick<StreamRelay, 'open' | 'historyLease'> | null;
     },
   ) {
     this.loadSlots = new LoadSlots(options.maxConcurrentLoads);
@@ -180,6 +182,7 @@ export class RoomRegistry {
       metrics: this.deps.metrics,
       scheduler: this.deps.scheduler,
       onEmpty: (emptyRoom) => this.handleEmpty(emptyRoom),
+      historyRecorder: this.deps.relay ? historyRecorderOf(this.deps.relay.historyLease, docName) : null,
     });
     const relay = this.deps.relay;
     if (relay) room.relayThrough((document) => relay.open(docName, document));
@@ -301,4 +304,8 @@ class LoadSlots {
       else this.active--;
     }
   }
+}
+
+function historyRecorderOf(lease: DocumentLease, docName: string): HistoryRecorder {
+  return { acquire: () => lease.acquire(docName), release: () => lease.release(docName) };
 }

@@ -22,7 +22,7 @@ import type { Logger } from './logger';
 import type { ServerMetrics } from './metrics';
 import type { DocumentChannel, RelayedDocument } from './cluster/stream-relay';
 import type { DocumentStorage } from './document-storage';
-import { DocumentHistory, RESTORE_ORIGIN, type Editor, type HistoryOptions } from './history/document-history';
+import { DocumentHistory, RESTORE_ORIGIN, type Editor, type HistoryOptions, type HistoryRecorder } from './history/document-history';
 import type { VersionAuthor } from './storage/document-store';
 import type { Scheduler, TimerHandle } from './scheduler';
 import { answerSyncStep1, type DocumentContent } from './sync-answer';
@@ -76,6 +76,9 @@ export class Room implements RelayedDocument {
   /** When each remote client's presence was last heard of; a dead node's clients expire. */
   private readonly remotePresenceSeen = new Map<number, { owner: RoomConnection; at: number }>();
   private remotePresenceSweep: TimerHandle | null = null;
+  /** Who made the remote update being applied, as the version history credits it. */
+  private remoteEditor: Editor = ANONYMOUS_REMOTE_EDITOR;
+  private readonly remoteEditors = new Map<string, Editor>();
   readonly history: DocumentHistory | null;
   /**
    * The sync messages that are the same for every client until the document changes: the server's
@@ -99,6 +102,8 @@ export class Room implements RelayedDocument {
       metrics: ServerMetrics;
       scheduler: Scheduler;
       onEmpty: (room: Room) => void;
+      /** Cluster mode: the right to write this document's versions, shared with the other nodes. */
+      historyRecorder?: HistoryRecorder | null;
     },
   ) {
     this.awareness = new AwarenessRegistry(options.maxPresenceIdsPerConnection);
@@ -114,6 +119,7 @@ export class Room implements RelayedDocument {
             scheduler: deps.scheduler,
             logger: deps.logger,
             identityOf: (editor) => this.identityOf(editor),
+            recorder: deps.historyRecorder ?? null,
           });
     doc.on('update', this.handleDocUpdate);
   }
@@ -156,7 +162,8 @@ export class Room implements RelayedDocument {
       this.channel?.publishPresence(encodeAwarenessUpdate(removals));
     }
     if (this.connections.size === 0) {
-      this.history?.lastEditorLeft();
+      // In cluster mode the people on other nodes may still be at it: then the pause decides.
+      if (this.remotePresenceSeen.size === 0) this.history?.lastEditorLeft();
       if (!this.inUse) this.deps.onEmpty(this);
     }
   }
@@ -296,8 +303,12 @@ export class Room implements RelayedDocument {
     // Another node's client sent it: that node stores and publishes it; here it is only relayed.
     if (origin !== REMOTE_ORIGIN) {
       this.storage.enqueue(update);
-      this.channel?.publishUpdate(update);
-      if (origin !== RESTORE_ORIGIN && typeof origin === 'object' && origin !== null) this.history?.noteEdit(origin);
+      const edited = origin !== RESTORE_ORIGIN && typeof origin === 'object' && origin !== null;
+      // The author travels with the update so that whichever node records the version credits them.
+      this.channel?.publishUpdate(update, edited && this.history !== null ? authorTag(this.identityOf(origin)) : null);
+      if (edited) this.history?.noteEdit(origin);
+    } else {
+      this.history?.noteEdit(this.remoteEditor);
     }
     this.outgoing.addUpdate(update, origin);
     this.scheduleUpdateFlush();
@@ -310,10 +321,28 @@ export class Room implements RelayedDocument {
     this.channel = open(this);
   }
 
-  applyRemoteUpdate(update: Uint8Array): void {
+  applyRemoteUpdate(update: Uint8Array, author: string | null): void {
     if (this.disposed) return;
     assertValidUpdate(update); // another node validated it too, but nothing unvalidated is applied
-    Y.applyUpdate(this.doc, update, REMOTE_ORIGIN);
+    this.remoteEditor = author === null ? ANONYMOUS_REMOTE_EDITOR : this.remoteEditorOf(author);
+    try {
+      Y.applyUpdate(this.doc, update, REMOTE_ORIGIN);
+    } finally {
+      this.remoteEditor = ANONYMOUS_REMOTE_EDITOR;
+    }
+  }
+
+  /** One editor per author another node named, so that the history counts each once. */
+  private remoteEditorOf(tag: string): Editor {
+    let editor = this.remoteEditors.get(tag);
+    if (editor === undefined) {
+      const author = authorFromTag(tag);
+      if (author === null) return ANONYMOUS_REMOTE_EDITOR;
+      if (this.remoteEditors.size >= MAX_REMOTE_EDITORS) this.remoteEditors.clear();
+      editor = { author } satisfies ApiEditor;
+      this.remoteEditors.set(tag, editor);
+    }
+    return editor;
   }
 
   applyRemotePresence(nodeId: string, update: Uint8Array): void {
@@ -400,15 +429,36 @@ export class Room implements RelayedDocument {
 function authorFromPresence(state: string): VersionAuthor | null {
   try {
     const parsed: unknown = JSON.parse(state);
-    const user = typeof parsed === 'object' && parsed !== null ? (parsed as { user?: unknown }).user : undefined;
-    if (typeof user !== 'object' || user === null) return null;
-    const { name, color } = user as { name?: unknown; color?: unknown };
-    if (typeof name !== 'string' || name.trim() === '') return null;
-    return { name: name.slice(0, 100), color: typeof color === 'string' && /^#[0-9a-fA-F]{3,8}$/.test(color) ? color : null };
+    return authorFrom(typeof parsed === 'object' && parsed !== null ? (parsed as { user?: unknown }).user : undefined);
   } catch {
     return null;
   }
 }
+
+function authorFrom(user: unknown): VersionAuthor | null {
+  if (typeof user !== 'object' || user === null) return null;
+  const { name, color } = user as { name?: unknown; color?: unknown };
+  if (typeof name !== 'string' || name.trim() === '') return null;
+  return { name: name.slice(0, 100), color: typeof color === 'string' && /^#[0-9a-fA-F]{3,8}$/.test(color) ? color : null };
+}
+
+/** An author as it travels between nodes with an update (cluster/stream-relay.ts). */
+function authorTag(author: VersionAuthor | null): string | null {
+  return author === null ? null : JSON.stringify(author);
+}
+
+function authorFromTag(tag: string): VersionAuthor | null {
+  try {
+    return authorFrom(JSON.parse(tag));
+  } catch {
+    return null;
+  }
+}
+
+/** Edits relayed without an author (a node's catch-up answers, people without a name) still count as edits. */
+const ANONYMOUS_REMOTE_EDITOR: Editor = {};
+/** Authors remembered per document; more than this many is not a real team, and forgetting costs one parse. */
+const MAX_REMOTE_EDITORS = 1_000;
 
 /** y-protocols' own timeout: a presence not renewed for this long belongs to a client that is gone. */
 const REMOTE_PRESENCE_TIMEOUT_MS = 30_000;

@@ -116,8 +116,7 @@ export class SyncServer {
         maxConcurrentLoads: config.maxConcurrentLoads,
         maxAwarenessStateBytes: config.limits.maxAwarenessStateBytes,
         maxPresenceIdsPerConnection: config.limits.maxPresenceIdsPerConnection,
-        // Versions need one recorder per document, which cluster mode does not elect yet.
-        history: deps.relay == null ? config.history : null,
+        history: config.history,
         presenceRelayMs: config.presenceRelayMs,
       },
       { ...shared, relay: deps.relay ?? null },

@@ -3,7 +3,8 @@
  * that has the document loaded, through one Redis stream per document.
  *
  *   tandem:{<encodeURIComponent(name)>}:stream    entries: n = node id, k = kind, d = bytes
- *     k = u   a Yjs update a client of node n sent (validated and applied there first)
+ *     k = u   a Yjs update a client of node n sent (validated and applied there first); a = its
+ *             author as version history credits it ({"name","color"} JSON), when known
  *     k = p   a presence (awareness) update of node n's clients
  *     k = s   node n's state vector: "send me what I lack" (on load, and after Redis comes back)
  *
@@ -20,11 +21,11 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger';
-import { CompactionLease } from './compaction-lease';
+import { DocumentLease, HISTORIAN } from './document-lease';
 
 /** What the relay needs of a loaded document. */
 export interface RelayedDocument {
-  applyRemoteUpdate(update: Uint8Array): void;
+  applyRemoteUpdate(update: Uint8Array, author: string | null): void;
   applyRemotePresence(nodeId: string, update: Uint8Array): void;
   /** What a node with `stateVector` lacks, or null when it lacks nothing. */
   diffFor(stateVector: Uint8Array): Uint8Array | null;
@@ -34,7 +35,7 @@ export interface RelayedDocument {
 
 /** A document's side of the relay, held by its room. */
 export interface DocumentChannel {
-  publishUpdate(update: Uint8Array): void;
+  publishUpdate(update: Uint8Array, author: string | null): void;
   publishPresence(update: Uint8Array): void;
   close(): void;
 }
@@ -69,8 +70,9 @@ export class StreamRelay {
   private entriesSent = 0;
   private entriesReceived = 0;
   private readLoop: Promise<void> | null = null;
-  /** Who compacts which document (cluster/compaction-lease.ts), on the sending connection. */
-  readonly compactionLease: CompactionLease;
+  /** Who compacts and who records versions of which document (document-lease.ts), on the sending connection. */
+  readonly compactionLease: DocumentLease;
+  readonly historyLease: DocumentLease;
 
   /** Called when the node loses Redis (false) and has it again (true): the others see its edits again. */
   onConnectedChange: ((connected: boolean) => void) | null = null;
@@ -89,7 +91,8 @@ export class StreamRelay {
     this.commands = new Redis(url, { ...options, connectionName: `tandem-${this.nodeId}-send` });
     this.reader = new Redis(url, { ...options, connectionName: `tandem-${this.nodeId}-read` });
     // Long enough for a compaction of a big document; a stalled node is fenced out after it anyway.
-    this.compactionLease = new CompactionLease(this.commands, this.nodeId, 60_000);
+    this.compactionLease = new DocumentLease(this.commands, this.nodeId, 60_000);
+    this.historyLease = new DocumentLease(this.commands, this.nodeId, 60_000, HISTORIAN);
     for (const connection of [this.commands, this.reader]) {
       connection.on('error', (error: Error) => this.recordError(error));
       connection.on('ready', () => {
@@ -136,7 +139,7 @@ export class StreamRelay {
     this.wakeReader();
     this.add(key, 's', document.stateVector());
     return {
-      publishUpdate: (update) => this.add(key, 'u', update),
+      publishUpdate: (update, author) => this.add(key, 'u', update, author),
       publishPresence: (update) => this.add(key, 'p', update),
       close: () => {
         this.subscriptions.delete(key);
@@ -145,11 +148,11 @@ export class StreamRelay {
     };
   }
 
-  private add(key: string, kind: 'u' | 'p' | 's', data: Uint8Array): void {
+  private add(key: string, kind: 'u' | 'p' | 's', data: Uint8Array, author: string | null = null): void {
     this.entriesSent++;
-    this.commands
-      .xadd(key, 'MAXLEN', '~', MAX_STREAM_LENGTH, '*', 'n', this.nodeId, 'k', kind, 'd', Buffer.from(data.buffer, data.byteOffset, data.byteLength))
-      .catch((error: unknown) => this.recordError(error));
+    const fields: Array<string | Buffer> = ['n', this.nodeId, 'k', kind, 'd', Buffer.from(data.buffer, data.byteOffset, data.byteLength)];
+    if (author !== null) fields.push('a', author);
+    this.commands.xadd(key, 'MAXLEN', '~', MAX_STREAM_LENGTH, '*', ...fields).catch((error: unknown) => this.recordError(error));
   }
 
   private askEveryone(): void {
@@ -196,10 +199,10 @@ export class StreamRelay {
     }
   }
 
-  private apply(key: string, document: RelayedDocument, entry: { node: string; kind: string; data: Uint8Array }): void {
+  private apply(key: string, document: RelayedDocument, entry: RelayedEntry): void {
     switch (entry.kind) {
       case 'u':
-        document.applyRemoteUpdate(entry.data);
+        document.applyRemoteUpdate(entry.data, entry.author);
         return;
       case 'p':
         document.applyRemotePresence(entry.node, entry.data);
@@ -241,16 +244,25 @@ export function streamKey(docName: string): string {
   return `tandem:{${encodeURIComponent(docName)}}:stream`;
 }
 
-function readFields(fields: Buffer[]): { node: string; kind: string; data: Uint8Array } | null {
+interface RelayedEntry {
+  readonly node: string;
+  readonly kind: string;
+  readonly data: Uint8Array;
+  readonly author: string | null;
+}
+
+function readFields(fields: Buffer[]): RelayedEntry | null {
   let node: string | null = null;
   let kind: string | null = null;
   let data: Uint8Array | null = null;
+  let author: string | null = null;
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const name = fields[i]!.toString();
     const value = fields[i + 1]!;
     if (name === 'n') node = value.toString();
     else if (name === 'k') kind = value.toString();
     else if (name === 'd') data = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+    else if (name === 'a') author = value.toString();
   }
-  return node !== null && kind !== null && data !== null ? { node, kind, data } : null;
+  return node !== null && kind !== null && data !== null ? { node, kind, data, author } : null;
 }

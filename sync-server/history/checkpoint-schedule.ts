@@ -29,12 +29,19 @@ export class CheckpointSchedule {
     return this.firstEditAt !== null;
   }
 
-  noteEdit(): void {
+  /** Returns the time of the edit. */
+  noteEdit(): number {
     const now = this.scheduler.now();
     this.lastEditAt = now;
     this.edits++;
     if (this.firstEditAt === null) this.firstEditAt = now;
     if (this.timer === null) this.arm(now);
+    return now;
+  }
+
+  /** When the first edit no version holds was made, null when every edit is in one. */
+  get pendingSince(): number | null {
+    return this.firstEditAt;
   }
 
   /** Marks the moment a version's content is taken; pass it to `recorded` once it is stored. */
@@ -52,6 +59,21 @@ export class CheckpointSchedule {
     }
     this.firstEditAt = this.scheduler.now();
     this.arm(this.firstEditAt);
+  }
+
+  /**
+   * Another node recorded a version at `at` (cluster mode): the edits made up to then are in it,
+   * later ones wait for the next version, due as if it had been recorded here.
+   */
+  recordedElsewhere(at: number): void {
+    this.timer?.cancel();
+    this.timer = null;
+    if (this.lastEditAt <= at) {
+      this.firstEditAt = null;
+      return;
+    }
+    this.firstEditAt = Math.max(at, this.firstEditAt ?? at);
+    this.arm(this.scheduler.now());
   }
 
   cancel(): void {

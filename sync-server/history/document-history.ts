@@ -7,6 +7,11 @@
  *
  * Versions are recorded one at a time per document, off the edit path: an edit only marks the
  * document dirty and notes who made it.
+ *
+ * In cluster mode every node holding the document keeps this schedule (it sees every edit, with its
+ * author, through the relay), and the node that holds the document's historian lease when a version
+ * is due records it; the others learn of it from the stored list, which they read afresh for every
+ * operation. The lease's token fences the write, so a node that stalled past its lease writes nothing.
  */
 import type * as Y from 'yjs';
 import { contentConversions } from '../content-conversions';
@@ -38,13 +43,29 @@ export class VersionNotFound extends Error {
   override readonly name = 'VersionNotFound';
 }
 
+/** Cluster mode: another node kept the right to write versions for longer than a request waits. */
+export class HistoryBusy extends Error {
+  override readonly name = 'HistoryBusy';
+}
+
+/** Cluster mode: the right to write a document's versions, held by one node at a time. */
+export interface HistoryRecorder {
+  /** The lease's fencing token when this node holds it now, null while another node does. */
+  acquire(): Promise<number | null>;
+  release(): Promise<void>;
+}
+
+/** How long a named version or a restore waits for another node's version write to end. */
+const RECORDER_WAIT_MS = 10_000;
+const RECORDER_RETRY_MS = 100;
+
 /** Whoever made an edit: a connection, or a named actor such as the document API. */
 export type Editor = object;
 
 export class DocumentHistory {
   private readonly schedule: CheckpointSchedule;
-  /** Who edited since the newest version; an identity is filled in when its editor leaves. */
-  private readonly editors = new Map<Editor, VersionAuthor | null>();
+  /** Who edited since the newest version, and when last; an identity is filled in when its editor leaves. */
+  private readonly editors = new Map<Editor, { identity: VersionAuthor | null; lastEditAt: number }>();
   /** Loaded on first use: the stored list, and where the chain of versions leaves off. */
   private state: { versions: VersionInfo[]; position: ChainPosition | null } | null = null;
   private tail: Promise<unknown> = Promise.resolve();
@@ -59,6 +80,8 @@ export class DocumentHistory {
       readonly logger: Logger;
       /** The name and colour an editor has in presence now, if any. */
       identityOf(editor: Editor): VersionAuthor | null;
+      /** Cluster mode: versions are shared with other nodes, written under this lease. */
+      readonly recorder?: HistoryRecorder | null;
     },
   ) {
     this.schedule = new CheckpointSchedule(options, deps.scheduler, () => void this.checkpoint().catch(() => undefined));
@@ -66,13 +89,16 @@ export class DocumentHistory {
 
   /** An update from `editor` was applied (the hot path: keep it cheap). */
   noteEdit(editor: Editor): void {
-    if (!this.editors.has(editor)) this.editors.set(editor, null);
-    this.schedule.noteEdit();
+    const at = this.schedule.noteEdit();
+    const known = this.editors.get(editor);
+    if (known === undefined) this.editors.set(editor, { identity: null, lastEditAt: at });
+    else known.lastEditAt = at;
   }
 
   /** An editor leaves: remember who it was before its presence goes. */
   editorLeaving(editor: Editor): void {
-    if (this.editors.has(editor) && this.editors.get(editor) === null) this.editors.set(editor, this.deps.identityOf(editor));
+    const known = this.editors.get(editor);
+    if (known !== undefined && known.identity === null) known.identity = this.deps.identityOf(editor);
   }
 
   /** The last editor left: what they did becomes a version now rather than after the pause. */
@@ -87,12 +113,28 @@ export class DocumentHistory {
 
   /** Records the current state if anything changed since the newest version; resolves with it (or null). */
   checkpoint(): Promise<VersionInfo | null> {
-    return this.serially(async () => (this.schedule.dirty ? this.record({ kind: 'auto', name: null, restoredFrom: null }) : null));
+    return this.serially(async () => {
+      if (!this.schedule.dirty) return null;
+      const recorder = this.deps.recorder;
+      if (!recorder) return this.record({ kind: 'auto', name: null, restoredFrom: null });
+      const fence = await recorder.acquire();
+      // Another node is writing a version now: it holds what this one would.
+      if (fence === null) return this.recordedElsewhere(this.deps.scheduler.now());
+      try {
+        // Every node's schedule fires at about the same time: the first to get the lease records.
+        const newest = (await this.loaded()).versions.at(-1);
+        const since = this.schedule.pendingSince;
+        if (newest !== undefined && since !== null && newest.meta.createdAt >= since) return this.recordedElsewhere(newest.meta.createdAt);
+        return await this.record({ kind: 'auto', name: null, restoredFrom: null }, [], fence);
+      } finally {
+        await recorder.release().catch(() => undefined);
+      }
+    });
   }
 
   /** Records the current state under a name people chose. */
   name(name: string, by: VersionAuthor): Promise<VersionInfo> {
-    return this.serially(() => this.record({ kind: 'named', name, restoredFrom: null }, [by]));
+    return this.serially(() => this.asRecorder((fence) => this.record({ kind: 'named', name, restoredFrom: null }, [by], fence)));
   }
 
   /** A version's content as a document of its own. */
@@ -105,21 +147,21 @@ export class DocumentHistory {
    * edit). The state before it becomes a version if no version holds it yet, and so does the result.
    */
   restore(id: number, by: VersionAuthor): Promise<{ readonly before: VersionInfo; readonly after: VersionInfo }> {
-    return this.serially(async () => {
+    return this.serially(() => this.asRecorder(async (fence) => {
       const old = await this.rebuild(id);
       const { readDocument, writeDocument } = await contentConversions();
       const { versions } = await this.loaded();
       const newest = versions.at(-1);
       const before =
-        this.schedule.dirty || newest === undefined ? await this.record({ kind: 'before-restore', name: null, restoredFrom: null }) : newest;
+        this.schedule.dirty || newest === undefined ? await this.record({ kind: 'before-restore', name: null, restoredFrom: null }, [], fence) : newest;
       try {
         writeDocument(this.doc, readDocument(old), RESTORE_ORIGIN);
       } finally {
         old.destroy();
       }
-      const after = await this.record({ kind: 'restore', name: null, restoredFrom: id }, [by]);
+      const after = await this.record({ kind: 'restore', name: null, restoredFrom: id }, [by], fence);
       return { before, after };
-    });
+    }));
   }
 
   /** Records what is not in a version yet (before an unload or a stop). */
@@ -132,9 +174,37 @@ export class DocumentHistory {
     this.schedule.cancel();
   }
 
+  /** Edits up to `at` are in a version another node recorded. */
+  private recordedElsewhere(at: number): null {
+    this.schedule.recordedElsewhere(at);
+    for (const [editor, { lastEditAt }] of this.editors) if (lastEditAt <= at) this.editors.delete(editor);
+    return null;
+  }
+
+  /** Runs `work` holding the right to write versions (always, on a single node); waits for it within bounds. */
+  private async asRecorder<T>(work: (fence: number | undefined) => Promise<T>): Promise<T> {
+    const recorder = this.deps.recorder;
+    if (!recorder) return work(undefined);
+    const deadline = this.deps.scheduler.now() + RECORDER_WAIT_MS;
+    let fence = await recorder.acquire();
+    while (fence === null) {
+      if (this.deps.scheduler.now() >= deadline) throw new HistoryBusy('another server is writing versions of this document; try again');
+      await new Promise<void>((resolve) => this.deps.scheduler.setTimeout(resolve, RECORDER_RETRY_MS));
+      fence = await recorder.acquire();
+    }
+    try {
+      // What other nodes recorded before the lease was ours.
+      this.state = null;
+      return await work(fence);
+    } finally {
+      await recorder.release().catch(() => undefined);
+    }
+  }
+
   private async record(
     what: Pick<VersionMeta, 'kind' | 'name' | 'restoredFrom'>,
     extraAuthors: readonly VersionAuthor[] = [],
+    fence?: number,
   ): Promise<VersionInfo> {
     const state = await this.loaded();
     if (state.position === null && state.versions.length > 0) state.position = await this.positionOf(state.versions);
@@ -150,10 +220,10 @@ export class DocumentHistory {
     try {
       if (remove.length > 0) rewritten = await this.rewriteFor([...state.versions, version], remove, version);
       const replaced = new Map(rewritten.map((v) => [v.id, v] as const));
-      await this.storage.writeVersions({ put: replaced.has(id) ? rewritten : [version, ...rewritten], remove });
+      await this.storage.writeVersions({ put: replaced.has(id) ? rewritten : [version, ...rewritten], remove, fence });
     } catch (error) {
       // Not recorded: the edits stay marked, and so do their authors, for the next attempt.
-      for (const author of authors) this.editors.set({ author }, author);
+      for (const author of authors) this.editors.set({ author }, { identity: author, lastEditAt: meta.createdAt });
       throw error;
     }
     const removing = new Set(remove);
@@ -178,7 +248,7 @@ export class DocumentHistory {
 
   private takeAuthors(): VersionAuthor[] {
     const authors: VersionAuthor[] = [];
-    for (const [editor, identity] of this.editors) {
+    for (const [editor, { identity }] of this.editors) {
       const author = identity ?? this.deps.identityOf(editor);
       if (author !== null) authors.push(author);
     }
@@ -207,7 +277,11 @@ export class DocumentHistory {
   /** One history operation at a time per document; a failed one does not stop the next. */
   private serially<T>(work: () => Promise<T>): Promise<T> {
     if (this.disposed) return Promise.reject(new Error('the document was unloaded'));
-    const run = this.tail.then(work);
+    const run = this.tail.then(() => {
+      // Shared with other nodes, the stored list may have grown since it was read.
+      if (this.deps.recorder) this.state = null;
+      return work();
+    });
     this.tail = run.catch((error: unknown) => {
       this.deps.logger.warn({ err: error, doc: this.storage.docName }, 'history operation failed');
     });

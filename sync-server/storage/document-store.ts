@@ -49,6 +49,12 @@ export interface VersionChange {
   /** Versions to add, or to replace when the id exists. */
   readonly put: readonly StoredVersion[];
   readonly remove: readonly number[];
+  /**
+   * Cluster mode: the historian lease's token (cluster/document-lease.ts). A store shared by several
+   * nodes (PostgreSQL) writes nothing and throws VersionsFencedOut when a newer token has written;
+   * a store of one node ignores it.
+   */
+  readonly fence?: number;
 }
 
 export interface DocumentStore {
@@ -80,6 +86,11 @@ export interface DocumentStore {
   /** Names of all stored documents, sorted (used by ops tooling and tests; may be slow). */
   listDocuments(): Promise<string[]>;
   close(): Promise<void>;
+}
+
+/** A version write refused because a node holding a newer historian lease has written since. */
+export class VersionsFencedOut extends Error {
+  override readonly name = 'VersionsFencedOut';
 }
 
 /** A storage failure, kept distinct from protocol and permission errors so it is never reported as one. */

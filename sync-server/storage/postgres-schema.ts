@@ -4,9 +4,11 @@
  * bytes, so two names are equal only when they are the same string, whatever the database's locale.
  *
  *   tandem_documents      one row per document: its snapshot (null until the first compaction),
- *                         next_seq, the next log sequence number, and fence, the fencing token of the
- *                         last cluster compaction (a compaction with an older token writes nothing). Appends and compactions lock this
- *                         row, which orders them per document across every process using the database.
+ *                         next_seq, the next log sequence number, fence, the fencing token of the
+ *                         last cluster compaction (a compaction with an older token writes nothing),
+ *                         and history_fence, the same for version writes. Appends, compactions and
+ *                         fenced version writes lock this row, which orders them per document across
+ *                         every process using the database.
  *   tandem_log            one row per appended update: (doc, seq) → bytes, in seq order.
  *   tandem_versions       a version's metadata as JSON, so listing history never reads version bytes.
  *                         `json`, not `jsonb`: jsonb refuses the escape \u0000, which an author's name
@@ -28,6 +30,7 @@ CREATE TABLE IF NOT EXISTS tandem_documents (
   next_seq bigint NOT NULL DEFAULT 0
 );
 ALTER TABLE tandem_documents ADD COLUMN IF NOT EXISTS fence bigint NOT NULL DEFAULT 0;
+ALTER TABLE tandem_documents ADD COLUMN IF NOT EXISTS history_fence bigint NOT NULL DEFAULT 0;
 CREATE TABLE IF NOT EXISTS tandem_log (
   doc   text COLLATE "C" NOT NULL,
   seq   bigint NOT NULL,

@@ -22,6 +22,7 @@
 import pg from 'pg';
 import {
   StorageError,
+  VersionsFencedOut,
   type DocumentStore,
   type LogEntry,
   type StoredDocument,
@@ -229,6 +230,12 @@ export class PostgresDocumentStore implements DocumentStore {
         const nextSequence = parseCounter(row.next_seq, 'log counter');
         const log = await client.query<{ bytes: Buffer }>('SELECT bytes FROM tandem_log WHERE doc = $1 AND seq < $2 ORDER BY seq', [docName, nextSequence]);
         if (log.rows.length === 0) {
+          // A row with nothing stored yet (a version write made it) may still meet content the caller holds.
+          const held = row.snapshot === null ? merge([]) : null;
+          if (held !== null && held.byteLength > EMPTY_UPDATE_BYTES) {
+            await client.query('UPDATE tandem_documents SET snapshot = $2, fence = $3 WHERE name = $1', [docName, held, fence]);
+            return 'compacted';
+          }
           await client.query('UPDATE tandem_documents SET fence = $2 WHERE name = $1', [docName, fence]);
           return 'nothing-to-do';
         }
@@ -268,6 +275,16 @@ export class PostgresDocumentStore implements DocumentStore {
       // The last put of an id wins, as it would written one by one (one statement may not touch a row twice).
       const puts = [...new Map(change.put.map((version) => [version.id, version])).values()];
       await this.transaction(async (client) => {
+        if (change.fence !== undefined) {
+          // The row lock orders this against other nodes' version writes; an older token writes nothing.
+          const claimed = await client.query(
+            `INSERT INTO tandem_documents (name, history_fence) VALUES ($1, $2)
+             ON CONFLICT (name) DO UPDATE SET history_fence = excluded.history_fence
+             WHERE tandem_documents.history_fence <= excluded.history_fence`,
+            [docName, change.fence],
+          );
+          if (claimed.rowCount !== 1) throw new VersionsFencedOut(`versions of ${docName} were written under a newer historian lease`);
+        }
         if (change.remove.length > 0) {
           const removed = [...new Set(change.remove)];
           await client.query('DELETE FROM tandem_versions WHERE doc = $1 AND id = ANY($2::bigint[])', [docName, removed]);
@@ -329,6 +346,7 @@ export class PostgresDocumentStore implements DocumentStore {
     try {
       return await work();
     } catch (cause) {
+      if (cause instanceof VersionsFencedOut) throw cause; // an answer, not a failure of the store
       const reason = cause instanceof Error ? `: ${cause.message}` : '';
       throw new StorageError(`PostgreSQL ${operation}${subject} failed${reason}`, { cause });
     }

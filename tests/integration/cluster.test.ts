@@ -35,10 +35,10 @@ afterEach(async () => {
   await Promise.all(dirs.splice(0).map(removeDir));
 });
 
-async function startNode(): Promise<ChildServer> {
+async function startNode(env: Record<string, string> = {}): Promise<ChildServer> {
   const dir = await makeTempDir();
   dirs.push(dir);
-  const node = await spawnServer(dir, await freePort(), { REDIS_URL: redis.url, DATABASE_URL: database.connectionString, LOG_LEVEL: 'warn' });
+  const node = await spawnServer(dir, await freePort(), { REDIS_URL: redis.url, DATABASE_URL: database.connectionString, LOG_LEVEL: 'warn', ...env });
   nodes.push(node);
   return node;
 }
@@ -115,6 +115,94 @@ describe('cluster mode', { timeout: 120_000 }, () => {
       const reader = client(fresh, doc);
       await waitForSync(reader);
       await waitFor(() => textOf(reader) === text, { what: `a fresh node to serve ${doc}` });
+    }
+  });
+});
+
+describe('cluster mode: version history', { timeout: 120_000 }, () => {
+  interface ListedVersion {
+    id: number;
+    kind: string;
+    name: string | null;
+    authors: Array<{ name: string }>;
+  }
+  const versionsOn = async (node: ChildServer, doc: string): Promise<ListedVersion[]> => {
+    const response = await fetch(`http://127.0.0.1:${node.port}/docs/${doc}/versions`);
+    expect(response.status).toBe(200);
+    return ((await response.json()) as { versions: ListedVersion[] }).versions;
+  };
+  const post = async (node: ChildServer, path: string, body: unknown) => {
+    const response = await fetch(`http://127.0.0.1:${node.port}${path}`, { method: 'POST', body: JSON.stringify(body) });
+    return { status: response.status, body: (await response.json()) as { id?: number; after?: { id: number } } };
+  };
+
+  it('one version per pause whoever’s node records it, crediting people on every node; named versions never collide', async () => {
+    database = await postgres.createDatabase();
+    const history = { HISTORY_IDLE_MS: '600', HISTORY_MAX_INTERVAL_MS: '60000' };
+    const [a, b, c] = [await startNode(history), await startNode(history), await startNode(history)];
+    const ada = client(a, 'chronicle');
+    const grace = client(b, 'chronicle');
+    const watcher = client(c, 'chronicle');
+    await Promise.all([ada, grace, watcher].map((provider) => waitForSync(provider)));
+    ada.awareness.setLocalStateField('user', { name: 'Ada', color: '#d9480f' });
+    grace.awareness.setLocalStateField('user', { name: 'Grace', color: '#1971c2' });
+    await waitFor(() => watcher.awareness.getStates().size >= 3, { what: 'presence on every node' });
+    type(ada, 'first draft by Ada. ');
+    type(grace, 'Grace adds a line.');
+    await converged([ada, grace, watcher], ['first draft by Ada. ', 'Grace adds a line.'], 'the draft');
+
+    // Every node saw both edits and the same pause; exactly one of them records the version.
+    await waitFor(async () => (await versionsOn(c, 'chronicle')).length > 0, { what: 'a version after the pause', timeoutMs: 15_000 });
+    await new Promise((resolve) => setTimeout(resolve, 2_000)); // two more pauses' worth: no second recording
+    const [first, ...more] = await versionsOn(a, 'chronicle');
+    expect(more).toEqual([]);
+    expect(first!.kind).toBe('auto');
+    expect(first!.authors.map((author) => author.name).sort()).toEqual(['Ada', 'Grace']);
+    for (const node of [b, c]) expect(await versionsOn(node, 'chronicle')).toEqual([first]);
+
+    // Named at the same moment on two nodes: two versions, two ids, on every node's list.
+    const [onA, onB] = await Promise.all([
+      post(a, '/docs/chronicle/versions', { name: 'named on A' }),
+      post(b, '/docs/chronicle/versions', { name: 'named on B' }),
+    ]);
+    expect([onA.status, onB.status]).toEqual([201, 201]);
+    expect(new Set([first!.id, onA.body.id, onB.body.id]).size).toBe(3);
+    for (const node of [a, b, c]) {
+      expect((await versionsOn(node, 'chronicle')).map((version) => version.name ?? version.kind).sort()).toEqual(['auto', 'named on A', 'named on B']);
+    }
+
+  });
+
+  it('a restore through one node brings the old text back on every node, and every node lists it', async () => {
+    database = await postgres.createDatabase();
+    const [a, b, c] = [await startNode(), await startNode(), await startNode()];
+    const doc = 'restored';
+    const append = async (node: ChildServer, markdown: string) => {
+      const response = await fetch(`http://127.0.0.1:${node.port}/docs/${doc}/content?mode=append`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/markdown' },
+        body: markdown,
+      });
+      expect(response.status).toBe(200);
+    };
+    const textOn = async (node: ChildServer) => (await fetch(`http://127.0.0.1:${node.port}/docs/${doc}?format=text`)).text();
+    // Held open on every node by a client, so each node keeps its own copy live.
+    const holders = [a, b, c].map((node) => client(node, doc));
+    await Promise.all(holders.map((provider) => waitForSync(provider)));
+
+    await append(a, 'Kept paragraph.');
+    await waitFor(async () => (await textOn(b)).includes('Kept paragraph.'), { what: 'the first paragraph on B' });
+    const named = await post(b, `/docs/${doc}/versions`, { name: 'good', author: { name: 'Ada' } });
+    expect(named.status).toBe(201);
+    await append(c, 'A mistake.');
+    await waitFor(async () => (await textOn(a)).includes('A mistake.'), { what: 'the mistake on A' });
+
+    const restored = await post(a, `/docs/${doc}/versions/${named.body.id}/restore`, { author: { name: 'Grace' } });
+    expect(restored.status).toBe(200);
+    for (const node of [a, b, c]) {
+      await waitFor(async () => !(await textOn(node)).includes('mistake'), { what: `the restore to reach node ${node.port}` });
+      expect((await textOn(node)).trim()).toBe('Kept paragraph.');
+      expect((await versionsOn(node, doc)).map((version) => version.name ?? version.kind)).toEqual(['restore', 'before-restore', 'good']);
     }
   });
 });

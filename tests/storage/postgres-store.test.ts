@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type pg from 'pg';
-import { StorageError } from '../../sync-server/storage/document-store';
+import { StorageError, VersionsFencedOut } from '../../sync-server/storage/document-store';
 import { PostgresDocumentStore } from '../../sync-server/storage/postgres-store';
 import { freePort } from '../helpers/free-port';
 import { waitFor } from '../helpers/poll';
@@ -126,6 +126,27 @@ describe('PostgresDocumentStore on a real server', () => {
     expect(await other.compactFromStored('doc', 6, merge)).toBe('compacted');
     expect(await temporary.store.load('doc')).toEqual({ snapshot: bytes(1, 2, 3), log: [] });
     expect(await temporary.store.compactFromStored('never-stored', 7, merge)).toBe('nothing-to-do');
+  });
+
+  it('writes versions under a historian token only when no newer token has written', async () => {
+    const other = await temporary.reopen(); // another node of the cluster
+    const version = (id: number, byte: number) => ({
+      id,
+      meta: { createdAt: id, kind: 'auto' as const, name: null, authors: [], restoredFrom: null, encoding: 'full' as const },
+      update: bytes(byte),
+    });
+    await temporary.store.writeVersions('fenced', { put: [version(1, 1)], remove: [], fence: 3 });
+    await other.writeVersions('fenced', { put: [version(2, 2)], remove: [], fence: 4 });
+    // The same holder writes several times under one token (a restore writes two versions).
+    await other.writeVersions('fenced', { put: [version(3, 3)], remove: [], fence: 4 });
+    // A node that stalled past its lease comes back with an older token: nothing is written.
+    await expect(temporary.store.writeVersions('fenced', { put: [version(3, 9)], remove: [1], fence: 3 })).rejects.toBeInstanceOf(VersionsFencedOut);
+    expect((await other.listVersions('fenced')).map((v) => v.id)).toEqual([1, 2, 3]);
+    expect((await other.loadVersions('fenced', [3]))[0]!.update).toEqual(bytes(3));
+    // A version write alone makes the document's row; its content still comes from the first compaction.
+    const merge = () => bytes(7, 7, 7);
+    expect(await other.compactFromStored('fenced', 1, merge)).toBe('compacted');
+    expect(await other.load('fenced')).toEqual({ snapshot: bytes(7, 7, 7), log: [] });
   });
 
   it('creates the tables once when several stores open an empty schema at the same time', async () => {

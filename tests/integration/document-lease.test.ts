@@ -1,7 +1,7 @@
-/** The compaction lease against a real Redis: one holder at a time, tokens that only grow. */
+/** Document leases against a real Redis: one holder at a time per role, tokens that only grow. */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CompactionLease } from '../../sync-server/cluster/compaction-lease';
+import { COMPACTOR, DocumentLease, HISTORIAN, type LeaseRole } from '../../sync-server/cluster/document-lease';
 import { RedisServer } from '../helpers/redis';
 
 let redis: RedisServer;
@@ -16,13 +16,13 @@ afterAll(async () => {
   await redis?.destroy();
 });
 
-function node(name: string, ttlMs = 10_000): CompactionLease {
+function node(name: string, ttlMs = 10_000, role: LeaseRole = COMPACTOR): DocumentLease {
   const connection = new Redis(redis.url);
   connections.push(connection);
-  return new CompactionLease(connection, name, ttlMs);
+  return new DocumentLease(connection, name, ttlMs, role);
 }
 
-describe('compaction lease', () => {
+describe('document lease', () => {
   it('lets exactly one of several nodes hold it at once, with a token that grows at every taking', async () => {
     const nodes = ['a', 'b', 'c', 'd'].map((name) => node(name));
     const tokens = await Promise.all(nodes.map((lease) => lease.acquire('doc')));
@@ -49,5 +49,17 @@ describe('compaction lease', () => {
     // The stalled node's release does not end the new holder's lease.
     await stalled.release('slow');
     expect(await node('third').acquire('slow')).toBeNull();
+  });
+
+  it('keeps the roles apart: the compactor and the historian of one document are held and counted separately', async () => {
+    const compactor = node('a');
+    const historian = node('a', 10_000, HISTORIAN);
+    const otherHistorian = node('b', 10_000, HISTORIAN);
+    expect(await compactor.acquire('roles')).toBe(1);
+    expect(await historian.acquire('roles')).toBe(1);
+    expect(await otherHistorian.acquire('roles')).toBeNull();
+    await historian.release('roles');
+    expect(await otherHistorian.acquire('roles')).toBe(2);
+    expect(await node('c').acquire('roles')).toBeNull(); // the compactor's lease still stands
   });
 });

@@ -43,6 +43,8 @@ export class DocumentStorage {
   private persisted = 0;
   private waiters: Waiter[] = [];
   private compactRequested = false;
+  /** Told how many of the updates queued so far are durable, each time that grows (cluster mode). */
+  onPersisted: ((persisted: number) => void) | null = null;
 
   constructor(
     readonly docName: string,
@@ -83,11 +85,13 @@ export class DocumentStorage {
     return this.store.writeVersions(this.docName, change);
   }
 
-  enqueue(update: Uint8Array): void {
+  /** Queues an update; returns its number among every update queued (durable once `persisted` reaches it). */
+  enqueue(update: Uint8Array): number {
     if (this.doc === null) throw new Error(`document ${this.docName} is not attached`);
     this.pending.push(update);
     this.queued++;
     this.writer.scheduleWrite(1);
+    return this.queued;
   }
 
   /** Resolves once every update queued so far is durable. */
@@ -195,6 +199,7 @@ export class DocumentStorage {
   }
 
   private resolveWaiters(): void {
+    this.onPersisted?.(this.persisted);
     if (this.waiters.length === 0) return;
     const stillWaiting: Waiter[] = [];
     for (const waiter of this.waiters) {

@@ -118,6 +118,7 @@ export class RoomRegistry {
   async close(): Promise<void> {
     this.closing = true;
     const rooms = [...this.rooms.values()].filter((entry) => entry.state !== 'loading').map((entry) => entry.room);
+    for (const room of rooms) room.keepUnconfirmed();
     // What was edited since the last version becomes one, alongside the last writes (best effort).
     await Promise.all([...rooms.map((room) => room.history?.flush().catch(() => undefined)), this.persistence.flushAll()]);
     for (const [docName, entry] of this.rooms) {
@@ -251,6 +252,7 @@ export class RoomRegistry {
     const entry = this.rooms.get(room.name);
     if (entry?.state !== 'ready' || entry.room !== room || room.inUse) return;
     this.rooms.set(room.name, { state: 'unloading', room });
+    room.keepUnconfirmed();
     await room.history?.flush().catch(() => undefined);
     // Waits through storage failures (retried): a room is never dropped with unwritten updates.
     await room.storage.flushAndCompact();

@@ -302,10 +302,10 @@ export class Room implements RelayedDocument {
     if (origin === STORAGE_ORIGIN) return;
     // Another node's client sent it: that node stores and publishes it; here it is only relayed.
     if (origin !== REMOTE_ORIGIN) {
-      this.storage.enqueue(update);
+      const seq = this.storage.enqueue(update);
       const edited = origin !== RESTORE_ORIGIN && typeof origin === 'object' && origin !== null;
       // The author travels with the update so that whichever node records the version credits them.
-      this.channel?.publishUpdate(update, edited && this.history !== null ? authorTag(this.identityOf(origin)) : null);
+      this.channel?.publishUpdate(update, edited && this.history !== null ? authorTag(this.identityOf(origin)) : null, seq);
       if (edited) this.history?.noteEdit(origin);
     } else {
       this.history?.noteEdit(this.remoteEditor);
@@ -318,7 +318,19 @@ export class Room implements RelayedDocument {
 
   /** Starts sharing this document with the other nodes. */
   relayThrough(open: (document: RelayedDocument) => DocumentChannel): void {
-    this.channel = open(this);
+    const channel = open(this);
+    this.channel = channel;
+    this.storage.onPersisted = (persisted) => channel.confirmStored(persisted);
+  }
+
+  /** Stores what other nodes relayed and have not said they stored (before an unload or a stop). */
+  keepUnconfirmed(): void {
+    this.channel?.keepUnconfirmed();
+  }
+
+  keepRelayed(updates: readonly Uint8Array[]): void {
+    if (this.disposed) return;
+    for (const update of updates) this.storage.enqueue(update);
   }
 
   applyRemoteUpdate(update: Uint8Array, author: string | null): void {

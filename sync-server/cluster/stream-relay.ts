@@ -4,7 +4,9 @@
  *
  *   tandem:{<encodeURIComponent(name)>}:stream    entries: n = node id, k = kind, d = bytes
  *     k = u   a Yjs update a client of node n sent (validated and applied there first); a = its
- *             author as version history credits it ({"name","color"} JSON), when known
+ *             author as version history credits it ({"name","color"} JSON), when known; o, q =
+ *             the sending room and the update's sequence number there; c = how far it has stored
+ *     k = c   c only: node n's room o has stored its updates up to c (unconfirmed-updates.ts)
  *     k = p   a presence (awareness) update of node n's clients
  *     k = s   node n's state vector: "send me what I lack" (on load, and after Redis comes back)
  *
@@ -22,6 +24,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger';
 import { DocumentLease, HISTORIAN } from './document-lease';
+import { UnconfirmedUpdates } from './unconfirmed-updates';
 
 /** What the relay needs of a loaded document. */
 export interface RelayedDocument {
@@ -31,12 +34,19 @@ export interface RelayedDocument {
   diffFor(stateVector: Uint8Array): Uint8Array | null;
   /** This node's state vector, to ask the others for what it lacks. */
   stateVector(): Uint8Array;
+  /** Stores relayed updates whose sender never said it stored them (it may have died). */
+  keepRelayed(updates: readonly Uint8Array[]): void;
 }
 
 /** A document's side of the relay, held by its room. */
 export interface DocumentChannel {
-  publishUpdate(update: Uint8Array, author: string | null): void;
+  /** `seq`: the update's number in this node's storage queue of the document. */
+  publishUpdate(update: Uint8Array, author: string | null, seq: number): void;
   publishPresence(update: Uint8Array): void;
+  /** This node has stored its updates up to `seq`; the others hear it soon. */
+  confirmStored(seq: number): void;
+  /** Hands every relayed update still unconfirmed to the document to store (before it unloads). */
+  keepUnconfirmed(): void;
   close(): void;
 }
 
@@ -51,11 +61,22 @@ export interface RelayHealth {
 const MAX_STREAM_LENGTH = 1_000;
 const BLOCK_MS = 5_000;
 const READ_COUNT = 500;
+/** How often stored positions are announced (when no update carried them) and stale updates kept. */
+const SWEEP_MS = 250;
+/** A relayed update not confirmed by then is stored by its receivers: its sender is gone or cannot store. */
+const UNCONFIRMED_KEEP_AFTER_MS = 3_000;
+const MAX_UNCONFIRMED_PER_SENDER = 10_000;
 
 interface Subscription {
   readonly document: RelayedDocument;
   /** The last entry read; '0' reads the whole retained stream first (catching up on load). */
   lastId: string;
+  /** This room, as its entries name it: seqs restart with each load of the document. */
+  readonly room: string;
+  /** How far this node has stored its own updates, and how far it has said so. */
+  storedSeq: number;
+  announcedSeq: number;
+  readonly unconfirmed: UnconfirmedUpdates;
 }
 
 export class StreamRelay {
@@ -70,6 +91,8 @@ export class StreamRelay {
   private entriesSent = 0;
   private entriesReceived = 0;
   private readLoop: Promise<void> | null = null;
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private rooms = 0;
   /** Who compacts and who records versions of which document (document-lease.ts), on the sending connection. */
   readonly compactionLease: DocumentLease;
   readonly historyLease: DocumentLease;
@@ -112,10 +135,13 @@ export class StreamRelay {
   async start(): Promise<void> {
     await Promise.all([this.commands.connect(), this.reader.connect()]);
     this.readLoop = this.readForever();
+    this.sweepTimer = setInterval(() => this.sweep(), SWEEP_MS);
+    this.sweepTimer.unref();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.sweepTimer !== null) clearInterval(this.sweepTimer);
     this.wakeReader();
     this.commands.disconnect();
     this.reader.disconnect();
@@ -135,24 +161,68 @@ export class StreamRelay {
   /** Starts relaying a loaded document: catches up on its stream and asks the others what it lacks. */
   open(docName: string, document: RelayedDocument): DocumentChannel {
     const key = streamKey(docName);
-    this.subscriptions.set(key, { document, lastId: '0' });
+    const subscription: Subscription = {
+      document,
+      lastId: '0',
+      room: String(++this.rooms),
+      storedSeq: 0,
+      announcedSeq: 0,
+      unconfirmed: new UnconfirmedUpdates(MAX_UNCONFIRMED_PER_SENDER),
+    };
+    this.subscriptions.set(key, subscription);
     this.wakeReader();
     this.add(key, 's', document.stateVector());
     return {
-      publishUpdate: (update, author) => this.add(key, 'u', update, author),
+      publishUpdate: (update, author, seq) => {
+        const fields = ['o', subscription.room, 'q', String(seq)];
+        if (author !== null) fields.push('a', author);
+        // What is stored by now rides along: no entry of its own is needed while people type.
+        if (subscription.storedSeq > subscription.announcedSeq) {
+          fields.push('c', String(subscription.storedSeq));
+          subscription.announcedSeq = subscription.storedSeq;
+        }
+        this.add(key, 'u', update, fields);
+      },
       publishPresence: (update) => this.add(key, 'p', update),
+      confirmStored: (seq) => {
+        subscription.storedSeq = Math.max(subscription.storedSeq, seq);
+      },
+      keepUnconfirmed: () => {
+        const held = subscription.unconfirmed.takeAll();
+        if (held.length > 0) document.keepRelayed(held);
+      },
       close: () => {
-        this.subscriptions.delete(key);
+        this.announceStored(key, subscription);
+        if (this.subscriptions.get(key) === subscription) this.subscriptions.delete(key);
         this.wakeReader();
       },
     };
   }
 
-  private add(key: string, kind: 'u' | 'p' | 's', data: Uint8Array, author: string | null = null): void {
+  private add(key: string, kind: 'u' | 'p' | 's' | 'c', data: Uint8Array, extra: readonly string[] = []): void {
     this.entriesSent++;
-    const fields: Array<string | Buffer> = ['n', this.nodeId, 'k', kind, 'd', Buffer.from(data.buffer, data.byteOffset, data.byteLength)];
-    if (author !== null) fields.push('a', author);
-    this.commands.xadd(key, 'MAXLEN', '~', MAX_STREAM_LENGTH, '*', ...fields).catch((error: unknown) => this.recordError(error));
+    this.commands
+      .xadd(key, 'MAXLEN', '~', MAX_STREAM_LENGTH, '*', 'n', this.nodeId, 'k', kind, 'd', Buffer.from(data.buffer, data.byteOffset, data.byteLength), ...extra)
+      .catch((error: unknown) => this.recordError(error));
+  }
+
+  private announceStored(key: string, subscription: Subscription): void {
+    if (subscription.storedSeq <= subscription.announcedSeq) return;
+    subscription.announcedSeq = subscription.storedSeq;
+    this.add(key, 'c', EMPTY, ['o', subscription.room, 'c', String(subscription.storedSeq)]);
+  }
+
+  /** Announces stored positions no update carried, and stores what others relayed and never confirmed. */
+  private sweep(): void {
+    const cutoff = Date.now() - UNCONFIRMED_KEEP_AFTER_MS;
+    for (const [key, subscription] of this.subscriptions) {
+      this.announceStored(key, subscription);
+      if (subscription.unconfirmed.size === 0) continue;
+      const stale = subscription.unconfirmed.takeOlderThan(cutoff);
+      if (stale.length === 0) continue;
+      this.deps.logger.warn({ stream: key, updates: stale.length }, 'storing relayed updates their node never confirmed as stored');
+      subscription.document.keepRelayed(stale);
+    }
   }
 
   private askEveryone(): void {
@@ -191,7 +261,7 @@ export class StreamRelay {
         this.entriesReceived++;
         // One document's bad entry must not stop the others, nor the rest of its own stream.
         try {
-          this.apply(key, subscription.document, entry);
+          this.apply(key, subscription, entry);
         } catch (error) {
           this.deps.logger.warn({ err: error, stream: key, node: entry.node }, 'ignored a relayed entry that could not be applied');
         }
@@ -199,10 +269,19 @@ export class StreamRelay {
     }
   }
 
-  private apply(key: string, document: RelayedDocument, entry: RelayedEntry): void {
+  private apply(key: string, subscription: Subscription, entry: RelayedEntry): void {
+    const document = subscription.document;
+    const sender = entry.room === null ? null : `${entry.node}/${entry.room}`;
+    if (sender !== null && entry.stored !== null) subscription.unconfirmed.confirm(sender, entry.stored);
     switch (entry.kind) {
-      case 'u':
+      case 'u': {
         document.applyRemoteUpdate(entry.data, entry.author);
+        if (sender === null || entry.seq === null) return; // a catch-up answer: its sender holds it
+        const overflow = subscription.unconfirmed.add(sender, entry.seq, entry.data, Date.now());
+        if (overflow.length > 0) document.keepRelayed(overflow);
+        return;
+      }
+      case 'c':
         return;
       case 'p':
         document.applyRemotePresence(entry.node, entry.data);
@@ -244,11 +323,17 @@ export function streamKey(docName: string): string {
   return `tandem:{${encodeURIComponent(docName)}}:stream`;
 }
 
+const EMPTY = new Uint8Array(0);
+
 interface RelayedEntry {
   readonly node: string;
   readonly kind: string;
   readonly data: Uint8Array;
   readonly author: string | null;
+  readonly room: string | null;
+  readonly seq: number | null;
+  /** The sending room has stored its updates up to here. */
+  readonly stored: number | null;
 }
 
 function readFields(fields: Buffer[]): RelayedEntry | null {
@@ -256,6 +341,9 @@ function readFields(fields: Buffer[]): RelayedEntry | null {
   let kind: string | null = null;
   let data: Uint8Array | null = null;
   let author: string | null = null;
+  let room: string | null = null;
+  let seq: number | null = null;
+  let stored: number | null = null;
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const name = fields[i]!.toString();
     const value = fields[i + 1]!;
@@ -263,6 +351,14 @@ function readFields(fields: Buffer[]): RelayedEntry | null {
     else if (name === 'k') kind = value.toString();
     else if (name === 'd') data = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
     else if (name === 'a') author = value.toString();
+    else if (name === 'o') room = value.toString();
+    else if (name === 'q') seq = counter(value);
+    else if (name === 'c') stored = counter(value);
   }
-  return node !== null && kind !== null && data !== null ? { node, kind, data, author } : null;
+  return node !== null && kind !== null && data !== null ? { node, kind, data, author, room, seq, stored } : null;
+}
+
+function counter(value: Buffer): number | null {
+  const n = Number(value.toString());
+  return Number.isSafeInteger(n) && n >= 0 ? n : null;
 }

@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { LocalNginx } from '../../sync-server/cluster/local-nginx';
+import { clusterProxyBlocks } from '../../sync-server/cluster/proxy-config';
 import { freePort } from './free-port';
 
 export { NGINX } from '../../sync-server/cluster/local-nginx';
@@ -17,14 +18,25 @@ export class Nginx {
   ) {}
 
   /** `locations` is the body of the `server` block: where requests go and which headers they carry. */
-  static async start(locations: string): Promise<Nginx> {
-    const prefix = await mkdtemp(path.join(os.tmpdir(), 'tandem-nginx-'));
-    const port = await freePort();
-    const httpBlocks = `
+  static start(locations: string): Promise<Nginx> {
+    return Nginx.startWith(
+      (port) => `
   server {
     listen 127.0.0.1:${port};
     ${locations}
-  }`;
+  }`,
+    );
+  }
+
+  /** The proxy `npm run cluster` puts in front of its nodes (sync-server/cluster/proxy-config.ts). */
+  static startCluster(nodePorts: readonly number[]): Promise<Nginx> {
+    return Nginx.startWith((port) => clusterProxyBlocks(port, nodePorts));
+  }
+
+  private static async startWith(blocksFor: (port: number) => string): Promise<Nginx> {
+    const prefix = await mkdtemp(path.join(os.tmpdir(), 'tandem-nginx-'));
+    const port = await freePort();
+    const httpBlocks = blocksFor(port);
     try {
       return new Nginx(await LocalNginx.start({ prefix, port, httpBlocks }), prefix);
     } catch (error) {

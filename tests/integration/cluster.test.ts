@@ -74,6 +74,10 @@ describe('cluster mode', { timeout: 120_000 }, () => {
     const late = client(c, 'shared');
     await waitForSync(late);
     await converged([...clients, late], ['[from node 0]', '[from node 1]', '[from node 2]'], 'a late joiner');
+
+    // Every node confirmed what it relayed: no receiver stored another node's update as an orphan.
+    await new Promise((resolve) => setTimeout(resolve, 3_500));
+    for (const node of [a, b, c]) expect(node.output()).not.toContain('never confirmed');
   });
 
   it('survives kill -9 of a node: its clients move to another node and nothing the cluster had is lost', async () => {
@@ -276,6 +280,45 @@ describe('cluster mode: a node that died before storing', { timeout: 120_000 }, 
       return doc.getText('t').toString();
     };
     await waitFor(async () => (await stored()) === 'only in the stream', { what: 'the edit to reach PostgreSQL', timeoutMs: 20_000 });
+  });
+});
+
+describe('cluster mode: relayed but never stored', { timeout: 120_000 }, () => {
+  it('stores, while the document stays open, what a node relayed and never said it stored; not what it confirmed', async () => {
+    database = await postgres.createDatabase();
+    const survivor = await startNode();
+    const reader = client(survivor, 'unconfirmed');
+    await waitForSync(reader);
+    const { Redis } = await import('ioredis');
+    const raw = new Redis(redis.url);
+    const relayed = (text: string) => {
+      const doc = new Y.Doc();
+      doc.getText('t').insert(0, text);
+      return Buffer.from(Y.encodeStateAsUpdate(doc));
+    };
+    try {
+      // Node "stored" relays one update and confirms it; node "dead" relays one and never does.
+      await raw.xadd('tandem:{unconfirmed}:stream', '*', 'n', 'stored', 'k', 'u', 'd', relayed('[confirmed]'), 'o', '1', 'q', '1');
+      await raw.xadd('tandem:{unconfirmed}:stream', '*', 'n', 'stored', 'k', 'c', 'd', Buffer.alloc(0), 'o', '1', 'c', '1');
+      await raw.xadd('tandem:{unconfirmed}:stream', '*', 'n', 'dead', 'k', 'u', 'd', relayed('[orphan]'), 'o', '1', 'q', '1');
+    } finally {
+      raw.disconnect();
+    }
+    await waitFor(() => textOf(reader).includes('[orphan]') && textOf(reader).includes('[confirmed]'), { what: 'both relayed' });
+    const storedTexts = async () => {
+      const { rows } = await postgres.admin(
+        (pg) => pg.query<{ bytes: Buffer }>("SELECT bytes FROM tandem_log WHERE doc = 'unconfirmed' ORDER BY seq"),
+        database.connectionString,
+      );
+      return rows.map((row) => {
+        const doc = new Y.Doc();
+        Y.applyUpdate(doc, new Uint8Array(row.bytes));
+        return doc.getText('t').toString();
+      });
+    };
+    await waitFor(async () => (await storedTexts()).includes('[orphan]'), { what: 'the orphan to be stored by the survivor', timeoutMs: 10_000 });
+    expect(await storedTexts()).toEqual(['[orphan]']);
+    expect(survivor.output()).toContain('never confirmed');
   });
 });
 

@@ -230,7 +230,9 @@ export class Room implements RelayedDocument {
   private answerWhenPersisted(connection: RoomConnection): void {
     const requestId = this.saveRequests.get(connection);
     if (requestId === undefined) return;
-    void this.storage.whenPersisted().then(() => {
+    // Cluster mode: what this client saw from other nodes is stored too (by them, or here), as on one node.
+    const settled = this.channel === null ? Promise.resolve() : this.channel.settled();
+    void settled.then(() => this.storage.whenPersisted()).then(() => {
       const latest = this.saveRequests.get(connection);
       if (latest === undefined) return; // the connection left
       if (latest !== requestId) return this.answerWhenPersisted(connection);

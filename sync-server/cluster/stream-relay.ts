@@ -47,6 +47,8 @@ export interface DocumentChannel {
   confirmStored(seq: number): void;
   /** Hands every relayed update still unconfirmed to the document to store (before it unloads). */
   keepUnconfirmed(): void;
+  /** Resolves once every relayed update held unconfirmed now is confirmed or handed to the document. */
+  settled(): Promise<void>;
   close(): void;
 }
 
@@ -187,6 +189,7 @@ export class StreamRelay {
       confirmStored: (seq) => {
         subscription.storedSeq = Math.max(subscription.storedSeq, seq);
       },
+      settled: () => subscription.unconfirmed.settled(),
       keepUnconfirmed: () => {
         const held = subscription.unconfirmed.takeAll();
         if (held.length > 0) document.keepRelayed(held);

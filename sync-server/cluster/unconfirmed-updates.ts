@@ -18,9 +18,16 @@ interface Held {
   readonly at: number;
 }
 
+/** Resolved once every update held when it was made is confirmed or handed over. */
+interface Settling {
+  readonly upTo: Map<string, number>;
+  readonly resolve: () => void;
+}
+
 export class UnconfirmedUpdates {
   private readonly bySender = new Map<string, Held[]>();
   private count = 0;
+  private settling: Settling[] = [];
 
   constructor(
     /** Past this many from one sender, the oldest are handed over at once rather than held. */
@@ -69,6 +76,18 @@ export class UnconfirmedUpdates {
     return this.takeOlderThan(Number.POSITIVE_INFINITY);
   }
 
+  /**
+   * Resolves once nothing held now is still held: each update was confirmed by its sender or handed
+   * over to be stored here. A save acknowledgement waits for it, so that it covers what the client
+   * saw from other nodes, as it would on a single node.
+   */
+  settled(): Promise<void> {
+    if (this.count === 0) return Promise.resolve();
+    const upTo = new Map<string, number>();
+    for (const [sender, held] of this.bySender) upTo.set(sender, held.at(-1)!.seq);
+    return new Promise((resolve) => this.settling.push({ upTo, resolve }));
+  }
+
   private take(sender: string, held: Held[], n: number): Uint8Array[] {
     const taken = held.slice(0, n).map((entry) => entry.update);
     this.drop(sender, held, n);
@@ -80,5 +99,20 @@ export class UnconfirmedUpdates {
     held.splice(0, n);
     this.count -= n;
     if (held.length === 0) this.bySender.delete(sender);
+    if (this.settling.length > 0) this.resolveSettled();
+  }
+
+  private resolveSettled(): void {
+    const stillWaiting: Settling[] = [];
+    for (const waiter of this.settling) {
+      let done = true;
+      for (const [sender, seq] of waiter.upTo) {
+        const head = this.bySender.get(sender)?.[0];
+        if (head !== undefined && head.seq <= seq) done = false;
+      }
+      if (done) waiter.resolve();
+      else stillWaiting.push(waiter);
+    }
+    this.settling = stillWaiting;
   }
 }

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import type { WebsocketProvider } from 'y-websocket';
-import { decodeMessage, encodePing, type Message } from '../../lib/protocol/messages';
+import { decodeMessage, encodePing, encodeSaveRequest, type Message } from '../../lib/protocol/messages';
 import { PostgresServer, type Database } from '../helpers/postgres';
 import { converged, typeAtEnd } from '../helpers/convergence';
 import { waitFor } from '../helpers/poll';
@@ -289,6 +289,11 @@ describe('cluster mode: relayed but never stored', { timeout: 120_000 }, () => {
     const survivor = await startNode();
     const reader = client(survivor, 'unconfirmed');
     await waitForSync(reader);
+    // A Tandem client on the survivor asks for a save once it has seen the relayed text.
+    const received: Message[] = [];
+    const tandem = new WebSocket(`${survivor.url}/unconfirmed`);
+    tandem.on('message', (data: Buffer) => received.push(decodeMessage(new Uint8Array(data))));
+    await new Promise((resolve) => tandem.once('open', resolve));
     const { Redis } = await import('ioredis');
     const raw = new Redis(redis.url);
     const relayed = (text: string) => {
@@ -305,6 +310,7 @@ describe('cluster mode: relayed but never stored', { timeout: 120_000 }, () => {
       raw.disconnect();
     }
     await waitFor(() => textOf(reader).includes('[orphan]') && textOf(reader).includes('[confirmed]'), { what: 'both relayed' });
+    tandem.send(encodeSaveRequest(1));
     const storedTexts = async () => {
       const { rows } = await postgres.admin(
         (pg) => pg.query<{ bytes: Buffer }>("SELECT bytes FROM tandem_log WHERE doc = 'unconfirmed' ORDER BY seq"),
@@ -316,9 +322,11 @@ describe('cluster mode: relayed but never stored', { timeout: 120_000 }, () => {
         return doc.getText('t').toString();
       });
     };
-    await waitFor(async () => (await storedTexts()).includes('[orphan]'), { what: 'the orphan to be stored by the survivor', timeoutMs: 10_000 });
+    // "Saved" covers what the client saw from other nodes: it comes once the orphan is stored here.
+    await waitFor(() => received.some((message) => message.type === 'saved'), { what: 'the save acknowledgement', timeoutMs: 10_000 });
     expect(await storedTexts()).toEqual(['[orphan]']);
     expect(survivor.output()).toContain('never confirmed');
+    tandem.close();
   });
 });
 

@@ -30,4 +30,20 @@ describe('unconfirmed relayed updates', () => {
     held.confirm('a', 3);
     expect(held.takeAll()).toEqual([u(9)]);
   });
+
+  it('settles once everything held at the time is confirmed or handed over, whatever arrives later', async () => {
+    const held = new UnconfirmedUpdates(100);
+    let settled = false;
+    await held.settled(); // nothing held: at once
+    held.add('a', 1, u(1), 0);
+    held.add('b', 1, u(2), 0);
+    void held.settled().then(() => (settled = true));
+    held.add('a', 2, u(3), 0); // later: not waited for
+    held.confirm('a', 1);
+    await Promise.resolve();
+    expect(settled).toBe(false);
+    expect(held.takeOlderThan(1)).toEqual([u(3), u(2)]); // handed over to be stored here
+    await Promise.resolve();
+    expect(settled).toBe(true);
+  });
 });

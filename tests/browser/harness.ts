@@ -75,6 +75,11 @@ export interface BrowserHarnessOptions {
    * left in place by close(). Without it the harness makes a temp folder and removes it.
    */
   readonly dataDir?: string;
+  /**
+   * The port of a sync server the caller runs (e.g. the proxy in front of a cluster): the web app
+   * syncs through it and the harness starts no sync server of its own.
+   */
+  readonly syncPort?: number;
 }
 
 export class BrowserHarness {
@@ -91,7 +96,7 @@ export class BrowserHarness {
 
   static async start(options: BrowserHarnessOptions = {}): Promise<BrowserHarness> {
     await mkdir(SCREENSHOT_DIR, { recursive: true });
-    const [webPort, syncPort] = [await freePort(), await freePort()];
+    const [webPort, syncPort] = [await freePort(), options.syncPort ?? (await freePort())];
     const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'tandem-browser-data-')));
     const ownedDirs = options.dataDir === undefined ? [dataDir] : [];
     // No SYNC_URL: the page must find the sync server on its own host at SYNC_PORT, read at runtime.
@@ -103,7 +108,7 @@ export class BrowserHarness {
     try {
       browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
       const harness = new BrowserHarness(`http://127.0.0.1:${webPort}`, syncPort, dataDir, web, browser, ownedDirs);
-      await harness.startSyncServer();
+      if (options.syncPort === undefined) await harness.startSyncServer();
       await waitForHttp(`${harness.appUrl}/`, web, 'next start');
       return harness;
     } catch (error) {

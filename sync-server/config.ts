@@ -32,6 +32,8 @@ export interface ServerConfig {
   readonly trustProxy: TrustProxy;
   /** Version history, or null with HISTORY=off. */
   readonly history: HistoryOptions | null;
+  /** The HTTP fallback transport (http-fallback.ts), or null with HTTP_FALLBACK=off. */
+  readonly httpFallback: HttpFallbackSettings | null;
 }
 
 export interface AuthConfig {
@@ -60,6 +62,13 @@ export interface ConnectionLimits {
   readonly maxQueuedBytesWhileLoading: number;
   /** Largest request body the document API reads (imported Markdown or HTML). */
   readonly maxApiBodyBytes: number;
+}
+
+export interface HttpFallbackSettings {
+  /** A session without a request for this long is dropped, as a socket that stopped answering. */
+  readonly idleMs: number;
+  /** How long a poll waits for frames before it is answered empty. */
+  readonly pollMs: number;
 }
 
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -112,12 +121,22 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, { min: 100 }),
     trustProxy: read.parsed('TRUST_PROXY', parseTrustProxy, TRUST_NONE),
     history: readHistory(read),
+    httpFallback: readHttpFallback(read),
   };
   if (config.redisUrl !== null && config.databaseUrl === null) {
     read.problem('REDIS_URL (cluster mode) needs DATABASE_URL: every node must store into the same PostgreSQL');
   }
   read.throwIfInvalid();
   return config;
+}
+
+function readHttpFallback(read: EnvReader): HttpFallbackSettings | null {
+  const on = read.oneOf('HTTP_FALLBACK', ['on', 'off'] as const, 'on') === 'on';
+  // Proxies commonly cut a request that has been silent for 30-60 s: a poll ends before.
+  const pollMs = read.integer('HTTP_FALLBACK_POLL_MS', 25_000, { min: 100, max: 120_000 });
+  // Counted between requests (a client waiting in a poll is not idle): a client that polls again is alive.
+  const idleMs = read.integer('HTTP_FALLBACK_IDLE_MS', 30_000, { min: 200 });
+  return on ? { idleMs, pollMs } : null;
 }
 
 function readHistory(read: EnvReader): HistoryOptions | null {

@@ -8,6 +8,7 @@
  *   /docs/<id>, /docs/<id>/content, /docs/<id>/versions[/<v>[/restore]]   the document API (document-api.ts)
  *   GET  /healthz              → 200 | 503 health report
  *   GET  /metrics              → Prometheus text
+ *   /_poll/…                   the HTTP fallback transport (http-fallback.ts)
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { documentNameFromUrl } from '../lib/protocol/document-path';
@@ -38,12 +39,14 @@ export interface HttpRouteDeps {
   readonly trustProxy: TrustProxy;
   readonly documentApi: Omit<DocumentApiDeps, 'send' | 'sendText'>;
   health(): HealthReport;
+  /** The HTTP fallback transport's requests (/_poll/…); returns false for any other path. */
+  fallback?(request: IncomingMessage, response: ServerResponse, path: string): boolean;
 }
 
 // Share links are bearer capabilities and no cookies are involved, so any origin may call these.
 const corsHeaders = {
   'Access-Control-Allow-Origin': '*',
-  'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
+  'Access-Control-Allow-Methods': 'GET, POST, DELETE, OPTIONS',
   'Access-Control-Allow-Headers': 'Authorization, Content-Type',
   'Access-Control-Max-Age': '600',
 };
@@ -57,6 +60,7 @@ export function createHttpHandler(deps: HttpRouteDeps) {
       response.end();
       return;
     }
+    if (deps.fallback?.(request, response, path)) return;
     if (path === '/docs') {
       if (method !== 'POST') return sendJson(response, 405, { error: 'method not allowed' });
       return postDocument(deps, request, response);
@@ -121,7 +125,7 @@ function sendText(response: ServerResponse, status: number, text: string, conten
   response.end(text);
 }
 
-function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   response.writeHead(status, {
     ...corsHeaders,

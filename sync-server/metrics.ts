@@ -25,8 +25,21 @@ export class ServerMetrics {
 
   readonly connections = new Gauge({
     name: 'tandem_connections',
-    help: 'Open WebSocket connections',
+    help: 'Open client connections (WebSocket and HTTP fallback)',
     registers: [this.registry],
+  });
+  /** Set by the server: how many of the connections came over each transport. */
+  connectionsByTransport: () => { readonly websocket: number; readonly http: number } = () => ({ websocket: 0, http: 0 });
+  readonly connectionsPerTransport = new Gauge({
+    name: 'tandem_connections_by_transport',
+    help: 'Open connections by transport: websocket, or http (the HTTP fallback)',
+    labelNames: ['transport'] as const,
+    registers: [this.registry],
+    collect: () => {
+      const counts = this.connectionsByTransport();
+      this.connectionsPerTransport.set({ transport: 'websocket' }, counts.websocket);
+      this.connectionsPerTransport.set({ transport: 'http' }, counts.http);
+    },
   });
   readonly documentsLoaded = new Gauge({
     name: 'tandem_documents_loaded',

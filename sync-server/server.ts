@@ -26,6 +26,8 @@ import type { StreamRelay } from './cluster/stream-relay';
 import type { DocumentStore } from './storage/document-store';
 import { ignoredSocketEvents, type Socket, type SocketEvents } from './socket';
 import { WebSocketTransport, type UpgradeDecision } from './transport';
+import { HttpFallbackTransport } from './http-fallback';
+import { sendJson } from './http-routes';
 
 /** One snapshot of stored parts, garbage-collected: decoded into a document and encoded again. */
 function mergeStoredParts(parts: Uint8Array[]): Uint8Array {
@@ -70,6 +72,9 @@ export class SyncServer {
   readonly access: AccessPolicy;
   private readonly httpServer: HttpServer;
   private readonly transport: WebSocketTransport<ConnectionContext>;
+  private readonly fallback: HttpFallbackTransport<ConnectionContext> | null;
+  /** The connections that came over the HTTP fallback (a subset of `connections`). */
+  private readonly fallbackConnections = new Set<Connection>();
   private readonly persistence: PersistenceQueue;
   private readonly registry: RoomRegistry;
   private readonly connections = new Set<Connection>();
@@ -90,7 +95,10 @@ export class SyncServer {
       ...shared,
       storageHealthy: () => this.persistence.health().ok,
       sharingHealthy: () => deps.relay?.health().connected ?? true,
-      onSocketClosed: (connection) => this.connections.delete(connection),
+      onSocketClosed: (connection) => {
+        this.connections.delete(connection);
+        this.fallbackConnections.delete(connection);
+      },
     };
     this.persistence = new PersistenceQueue(
       deps.store,
@@ -147,27 +155,43 @@ export class SyncServer {
           maxBodyBytes: config.limits.maxApiBodyBytes,
         },
         health: () => this.health(),
+        fallback: (request, response, path) => this.fallback?.handle(request, response, path) ?? false,
       }),
     );
+    const accept = (socket: Socket, context: ConnectionContext, viaFallback: boolean): SocketEvents => {
+      if (!context.access.granted) return this.deny(socket, context.docName, context.access);
+      const connection = new Connection(this.nextConnectionId++, context.docName, context.access.permission, socket, config.limits, connectionDeps);
+      this.connections.add(connection);
+      if (viaFallback) this.fallbackConnections.add(connection);
+      this.registry.connect(connection);
+      return connection;
+    };
     this.transport = new WebSocketTransport<ConnectionContext>(this.httpServer, {
       maxPayload: config.limits.maxMessageBytes,
       pingIntervalMs: config.pingIntervalMs,
       scheduler: this.scheduler,
       decideUpgrade: (request) => this.decideUpgrade(request.url ?? '/'),
-      accept: (socket, context) => {
-        if (!context.access.granted) return this.deny(socket, context.docName, context.access);
-        const connection = new Connection(
-          this.nextConnectionId++,
-          context.docName,
-          context.access.permission,
-          socket,
-          config.limits,
-          connectionDeps,
-        );
-        this.connections.add(connection);
-        this.registry.connect(connection);
-        return connection;
-      },
+      accept: (socket, context) => accept(socket, context, false),
+    });
+    this.fallback =
+      config.httpFallback === null
+        ? null
+        : new HttpFallbackTransport<ConnectionContext>({
+            scheduler: this.scheduler,
+            logger: deps.logger,
+            idleMs: config.httpFallback.idleMs,
+            pollMs: config.httpFallback.pollMs,
+            // Room for one frame as large as a WebSocket may carry, and its framing.
+            maxBodyBytes: config.limits.maxMessageBytes + 64,
+            maxFramesPerBatch: config.limits.messageBurst,
+            maxBufferedBytes: 2 * config.limits.sendBufferLimitBytes,
+            decide: (url) => this.decideUpgrade(url),
+            accept: (socket, context) => accept(socket, context, true),
+            sendJson,
+          });
+    this.metrics.connectionsByTransport = () => ({
+      websocket: this.connections.size - this.fallbackConnections.size,
+      http: this.fallbackConnections.size,
     });
   }
 
@@ -233,6 +257,7 @@ export class SyncServer {
 
   private async shutdown(): Promise<void> {
     this.transport.stopAccepting();
+    this.fallback?.stopAccepting();
     const httpClosed = new Promise<void>((resolve) => this.httpServer.close(() => resolve()));
     for (const connection of this.connections) {
       connection.close(CloseCode.ServiceRestart, 'server restarting', 'shutdown');
@@ -247,6 +272,7 @@ export class SyncServer {
     this.persistence.close();
     await this.deps.relay?.stop();
     this.transport.close();
+    this.fallback?.close();
     this.httpServer.closeAllConnections();
     await httpClosed;
     if (!complete) {

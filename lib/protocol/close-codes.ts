@@ -7,6 +7,8 @@ export const CloseCode = {
   GoingAway: 1001,
   ProtocolError: 1002,
   UnsupportedData: 1003,
+  /** Never sent: what a connection that ended without a close handshake reports (RFC 6455 7.1.5). */
+  Abnormal: 1006,
   InvalidPayload: 1007,
   PolicyViolation: 1008,
   MessageTooBig: 1009,

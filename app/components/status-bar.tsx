@@ -8,9 +8,10 @@ const saveText = { saved: 'Saved', saving: 'Saving…', paused: 'Saving paused',
 export function StatusBar({ snapshot }: { snapshot: ProviderSnapshot }) {
   return (
     <div className="status" role="status" aria-live="polite">
-      <span className="status__item" data-testid="connection-status" data-state={snapshot.connection}>
+      <span className="status__item" data-testid="connection-status" data-state={snapshot.connection} data-carrier={snapshot.carrier}>
         <span className={`dot dot--${snapshot.connection}`} aria-hidden="true" />
         {connectionText[snapshot.connection]}
+        {snapshot.connection === 'connected' && snapshot.carrier === 'http' ? ' (HTTP fallback)' : ''}
       </span>
       <span className="status__item" data-testid="save-status" data-state={snapshot.save}>
         {saveText[snapshot.save]}

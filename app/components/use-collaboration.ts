@@ -76,6 +76,7 @@ const serverSnapshot: ProviderSnapshot = {
   synced: false,
   browserOnline: true,
   failedAttempts: 0,
+  carrier: 'websocket',
   problem: null,
 };
 

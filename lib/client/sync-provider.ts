@@ -1,7 +1,7 @@
 /**
- * Tandem's Yjs provider, as the editor uses it: a WebSocketTransport (keeps a link to the sync
- * server up) under a SyncSession (speaks the protocol over it), folded into one snapshot for React
- * (`subscribe` / `getSnapshot` suit useSyncExternalStore).
+ * Tandem's Yjs provider, as the editor uses it: a FallbackTransport (keeps a link to the sync
+ * server up, over a WebSocket or the HTTP fallback) under a SyncSession (speaks the protocol over
+ * it), folded into one snapshot for React (`subscribe` / `getSnapshot` suit useSyncExternalStore).
  *
  * Liveness and durability are separate questions with separate answers: the transport pings, and
  * the server answers at once even when its disk is full; the session asks for saves, and the server
@@ -15,9 +15,10 @@ import { systemClock, type Clock } from './clock';
 import type { LivenessOptions } from './liveness';
 import { browserEnvironment, type PageEnvironment } from './page-environment';
 import type { SaveStatus } from './save-state';
+import { FallbackTransport, type Carrier, type FallbackMemory } from './fallback-transport';
+import { HttpTransport, type FetchFunction } from './http-transport';
 import { SyncSession, type StorageStatus } from './sync-session';
-import { documentSocketUrl } from './sync-url';
-import type { Transport } from './transport';
+import { documentSocketUrl, httpBaseFromSocketBase } from './sync-url';
 import { WebSocketTransport, type WebSocketConstructor } from './websocket-transport';
 
 export type ConnectionStatus = 'connecting' | 'connected' | 'offline';
@@ -39,6 +40,8 @@ export interface ProviderSnapshot {
   readonly browserOnline: boolean;
   /** Connection attempts that failed since the last good connection. */
   readonly failedAttempts: number;
+  /** What carries the link: a WebSocket, or the HTTP fallback where the network blocks sockets. */
+  readonly carrier: Carrier;
   readonly problem: ProviderProblem | null;
 }
 
@@ -56,19 +59,25 @@ export interface SyncProviderOptions {
   // The rest defaults to the browser's own; tests inject them.
   readonly clock?: Clock;
   readonly WebSocket?: WebSocketConstructor;
+  readonly fetch?: FetchFunction;
   readonly environment?: PageEnvironment;
   readonly random?: () => number;
+  readonly fallbackMemory?: FallbackMemory;
+  /** A first socket not open after this long: the HTTP fallback starts. */
+  readonly socketOpenWithinMs?: number;
 }
 
 export class SyncProvider {
   readonly doc: Y.Doc;
   readonly awareness: Awareness;
-  private readonly transport: Transport;
+  private readonly transport: FallbackTransport;
   private readonly session: SyncSession;
   private readonly listeners = new Set<() => void>();
   /** Until the first loss the page says "connecting"; after it, "offline" until accepted again. */
   private lostOnce = false;
   private failedAttempts = 0;
+  /** The link is moving to another carrier: still "connected" while the new one handshakes. */
+  private switching = false;
   private destroyed = false;
   private snapshot: ProviderSnapshot;
 
@@ -76,15 +85,32 @@ export class SyncProvider {
     const clock = options.clock ?? systemClock;
     const environment = options.environment ?? browserEnvironment();
     this.doc = options.doc;
-    this.transport = new WebSocketTransport({
-      url: documentSocketUrl(options.baseUrl, options.docName, options.params),
+    const shared = {
       clock,
       environment,
-      ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}),
       ...(options.backoff ? { backoff: options.backoff } : {}),
-      ...(options.heartbeat ? { liveness: options.heartbeat } : {}),
-      ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
       ...(options.random ? { random: options.random } : {}),
+    };
+    this.transport = new FallbackTransport({
+      clock,
+      createSocket: () =>
+        new WebSocketTransport({
+          ...shared,
+          url: documentSocketUrl(options.baseUrl, options.docName, options.params),
+          ...(options.WebSocket ? { WebSocket: options.WebSocket } : {}),
+          ...(options.heartbeat ? { liveness: options.heartbeat } : {}),
+          ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
+        }),
+      createHttp: () =>
+        new HttpTransport({
+          ...shared,
+          baseUrl: httpBaseFromSocketBase(options.baseUrl),
+          docName: options.docName,
+          ...(options.params ? { params: options.params } : {}),
+          ...(options.fetch ? { fetch: options.fetch } : {}),
+        }),
+      ...(options.fallbackMemory ? { memory: options.fallbackMemory } : {}),
+      ...(options.socketOpenWithinMs !== undefined ? { socketOpenWithinMs: options.socketOpenWithinMs } : {}),
     });
     this.session = new SyncSession({
       doc: this.doc,
@@ -96,9 +122,13 @@ export class SyncProvider {
     this.awareness = this.session.awareness;
     this.snapshot = this.compose();
     this.transport.listen({
-      onLinkLost: () => {
-        this.lostOnce = true;
-        this.failedAttempts++;
+      onLinkLost: (loss) => {
+        // Moving between the socket and the fallback is no failure: the new link opens at once.
+        this.switching = loss.cause === 'transport-switch';
+        if (!this.switching) {
+          this.lostOnce = true;
+          this.failedAttempts++;
+        }
         this.refresh();
       },
       onStateChange: (state) => {
@@ -109,6 +139,7 @@ export class SyncProvider {
     this.session.subscribe(() => {
       // A link that synced is a good connection: the count of failures starts over.
       if (this.session.view.phase === 'synced') this.failedAttempts = 0;
+      if (this.session.view.phase === 'accepted' || this.session.view.phase === 'synced') this.switching = false;
       this.refresh();
     });
     this.transport.open();
@@ -140,13 +171,15 @@ export class SyncProvider {
     if (state.kind === 'refused') problem = { kind: 'forbidden', code: state.code };
     else if (view.readOnlyReason !== null) problem = { kind: 'read-only', reason: view.readOnlyReason };
     return {
-      connection: accepted ? 'connected' : this.lostOnce || state.kind === 'offline' ? 'offline' : 'connecting',
+      connection:
+        accepted || (this.switching && state.kind === 'open') ? 'connected' : this.lostOnce || state.kind === 'offline' ? 'offline' : 'connecting',
       save: view.save,
       storage: view.storage,
       sharing: view.sharing,
       synced: view.everSynced,
       browserOnline: state.kind !== 'offline',
       failedAttempts: this.failedAttempts,
+      carrier: this.transport.carrier,
       problem,
     };
   }
@@ -169,6 +202,7 @@ function sameSnapshot(a: ProviderSnapshot, b: ProviderSnapshot): boolean {
     a.synced === b.synced &&
     a.browserOnline === b.browserOnline &&
     a.failedAttempts === b.failedAttempts &&
+    a.carrier === b.carrier &&
     sameProblem(a.problem, b.problem)
   );
 }

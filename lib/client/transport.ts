@@ -1,7 +1,7 @@
 /**
  * A frame pipe to the sync server that keeps itself connected: what the sync session needs from a
- * network, and nothing about how. The WebSocket transport implements it; an HTTP fallback would be a
- * second implementation, so nothing here may mention sockets, URLs or close handshakes.
+ * network, and nothing about how. The WebSocket transport and the HTTP fallback implement it, and
+ * FallbackTransport chooses between them, so nothing here may mention sockets, URLs or close handshakes.
  */
 
 /** Where the transport stands. `open` is the only state in which `send` delivers anything. */
@@ -18,8 +18,11 @@ export type TransportState =
   /** close() was called. */
   | { readonly kind: 'closed' };
 
-/** Why an open or opening link ended. */
-export type LinkLossCause = 'server-closed' | 'unresponsive' | 'device-offline' | 'connect-failed';
+/**
+ * Why an open or opening link ended. `transport-switch`: the link moves to another carrier (the
+ * HTTP fallback and back) and a new one opens at once; nothing failed.
+ */
+export type LinkLossCause = 'server-closed' | 'unresponsive' | 'device-offline' | 'connect-failed' | 'transport-switch';
 
 export interface LinkLoss {
   readonly cause: LinkLossCause;

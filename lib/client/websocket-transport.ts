@@ -7,7 +7,7 @@
  * ignores the browser's offline event and cannot tell a refused link from a failed one.
  */
 import { CloseCode, permanentCloseCodes } from '../protocol/close-codes';
-import { MessageType, decodeMessage, encodePing } from '../protocol/messages';
+import { encodePing, isPongFrame } from '../protocol/messages';
 import { backoffDelay, defaultBackoff, type BackoffOptions } from './backoff';
 import { systemClock, type Clock, type TimerHandle } from './clock';
 import { LIVENESS_TICK_MS, checkLiveness, defaultLiveness, type LivenessOptions } from './liveness';
@@ -185,7 +185,7 @@ export class WebSocketTransport implements Transport {
     if (!(data instanceof ArrayBuffer)) return;
     const frame = new Uint8Array(data);
     // A pong has done its job by arriving; the session never needs to see it.
-    if (isPong(frame)) return;
+    if (isPongFrame(frame)) return;
     this.emit((listener) => listener.onFrame?.(frame));
   }
 
@@ -294,11 +294,3 @@ export class WebSocketTransport implements Transport {
   }
 }
 
-function isPong(frame: Uint8Array): boolean {
-  if (frame[0] !== MessageType.Tandem) return false;
-  try {
-    return decodeMessage(frame).type === 'pong';
-  } catch {
-    return false;
-  }
-}

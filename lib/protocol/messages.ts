@@ -222,3 +222,13 @@ function encodeTandem(kind: number, value: number): Uint8Array {
   encoding.writeVarUint(encoder, value);
   return encoding.toUint8Array(encoder);
 }
+
+/** Whether a frame is a pong: a transport's liveness answer, which the session never needs to see. */
+export function isPongFrame(frame: Uint8Array): boolean {
+  if (frame[0] !== MessageType.Tandem) return false;
+  try {
+    return decodeMessage(frame).type === 'pong';
+  } catch {
+    return false;
+  }
+}

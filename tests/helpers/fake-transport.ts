@@ -1,5 +1,5 @@
 import { decodeMessage, type Message } from '../../lib/protocol/messages';
-import type { Transport, TransportListener, TransportState } from '../../lib/client/transport';
+import type { LinkLoss, Transport, TransportListener, TransportState } from '../../lib/client/transport';
 
 /** A transport the test drives by hand: links come up, carry frames and go down on command. */
 export class FakeTransport implements Transport {
@@ -42,9 +42,9 @@ export class FakeTransport implements Transport {
     for (const listener of this.listeners) listener.onFrame?.(frame);
   }
 
-  linkDown(): void {
+  linkDown(loss: LinkLoss = { cause: 'server-closed', code: 1006 }): void {
     this.state = { kind: 'waiting', retryInMs: 500 };
-    for (const listener of this.listeners) listener.onLinkLost?.({ cause: 'server-closed', code: 1006 });
+    for (const listener of [...this.listeners]) listener.onLinkLost?.(loss);
   }
 
   sentOfType<T extends Message['type']>(type: T): Extract<Message, { type: T }>[] {

@@ -1,0 +1,372 @@
+/**
+ * The transport over plain HTTP requests, for networks where WebSockets do not get through (the
+ * server's side and the wire format are in sync-server/http-fallback.ts): a session opened by POST,
+ * frames from the server by long-poll GET, frames to it batched by POST. The same frames as over a
+ * socket, so the sync session above cannot tell the two apart.
+ *
+ * Nothing is lost to a lost response: a batch is repeated under its number until the server has
+ * it (a 409 naming a later number says it had), and each poll acknowledges the frames received so
+ * far, so the server repeats anything whose answer went missing. One POST and one GET are in flight
+ * at a time; frames sent meanwhile wait and leave together.
+ */
+import { CloseCode, permanentCloseCodes } from '../protocol/close-codes';
+import { documentUrlPath } from '../protocol/document-path';
+import { decodeFrameBatch, encodeFrameBatch } from '../protocol/frame-batch';
+import { encodePing, isPongFrame } from '../protocol/messages';
+import { backoffDelay, defaultBackoff, type BackoffOptions } from './backoff';
+import { systemClock, type Clock, type TimerHandle } from './clock';
+import { browserEnvironment, type PageEnvironment } from './page-environment';
+import type { LinkLoss, Transport, TransportListener, TransportState } from './transport';
+
+export type FetchFunction = (url: string, init: RequestInit) => Promise<Response>;
+
+export interface HttpTransportOptions {
+  /** The sync server's HTTP base, e.g. `https://sync.example.com`. */
+  readonly baseUrl: string;
+  readonly docName: string;
+  readonly params?: Readonly<Record<string, string>>;
+  readonly clock?: Clock;
+  readonly fetch?: FetchFunction;
+  readonly environment?: PageEnvironment;
+  readonly backoff?: BackoffOptions;
+  /** How long opening a session or posting a batch may take before the link counts as lost. */
+  readonly requestTimeoutMs?: number;
+  readonly random?: () => number;
+}
+
+interface OpenLink {
+  readonly kind: 'open';
+  readonly session: string;
+  readonly pollMs: number;
+  readonly maxBodyBytes: number;
+  /** Aborts every request of this link when it ends. */
+  readonly abort: AbortController;
+  /** The last server frame received (-1 before the first). */
+  after: number;
+  /** The next batch's number, and the frames waiting to go. */
+  nextBatch: number;
+  outbox: Uint8Array[];
+  posting: boolean;
+}
+
+type Link =
+  | { readonly kind: 'idle' }
+  | { readonly kind: 'connecting'; readonly abort: AbortController }
+  | OpenLink
+  | { readonly kind: 'waiting'; readonly retryInMs: number; readonly timer: TimerHandle }
+  | { readonly kind: 'offline' }
+  | { readonly kind: 'refused'; readonly code: number }
+  | { readonly kind: 'closed' };
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+/** A poll is answered by the server within pollMs; beyond this margin the link is dead. */
+const POLL_MARGIN_MS = 10_000;
+const RESTART_RETRY_WINDOW_MS = 300;
+/** A batch whose answer failed is repeated this often before the link counts as lost. */
+const POST_ATTEMPTS = 3;
+
+export class HttpTransport implements Transport {
+  private readonly clock: Clock;
+  private readonly fetch: FetchFunction;
+  private readonly environment: PageEnvironment;
+  private readonly backoff: BackoffOptions;
+  private readonly requestTimeoutMs: number;
+  private readonly random: () => number;
+  private readonly openUrl: string;
+  private readonly sessionBase: string;
+  private readonly listeners = new Set<TransportListener>();
+  private link: Link = { kind: 'idle' };
+  private failures = 0;
+  private nextPingId = 1;
+
+  constructor(options: HttpTransportOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.fetch = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
+    this.environment = options.environment ?? browserEnvironment();
+    this.backoff = options.backoff ?? defaultBackoff;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.random = options.random ?? Math.random;
+    const base = `${options.baseUrl.replace(/\/+$/, '')}/_poll${documentUrlPath(options.docName)}`;
+    const query = new URLSearchParams(options.params ?? {}).toString();
+    this.openUrl = query ? `${base}?${query}` : base;
+    this.sessionBase = base;
+  }
+
+  get state(): TransportState {
+    const link = this.link;
+    switch (link.kind) {
+      case 'connecting':
+      case 'open':
+        return { kind: link.kind };
+      case 'waiting':
+        return { kind: 'waiting', retryInMs: link.retryInMs };
+      case 'refused':
+        return { kind: 'refused', code: link.code };
+      default:
+        return { kind: link.kind };
+    }
+  }
+
+  listen(listener: TransportListener): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  open(): void {
+    if (this.link.kind !== 'idle') return;
+    this.environment.events.addEventListener('online', this.handleOnline);
+    this.environment.events.addEventListener('offline', this.handleOffline);
+    if (this.environment.isOnline()) this.connect();
+    else this.setLink({ kind: 'offline' });
+  }
+
+  close(): void {
+    void this.closeAndForget();
+  }
+
+  /** Ends the link for good; resolves once the server has let go of the session (or could not be told). */
+  closeAndForget(): Promise<void> {
+    if (this.link.kind === 'closed') return Promise.resolve();
+    const previous = this.link;
+    this.stopListening();
+    this.setLink({ kind: 'closed' });
+    return this.release(previous);
+  }
+
+  send(frame: Uint8Array): boolean {
+    const link = this.link;
+    if (link.kind !== 'open') return false;
+    link.outbox.push(frame);
+    // Frames sent in the same task leave in one request.
+    if (!link.posting) {
+      link.posting = true;
+      queueMicrotask(() => void this.postLoop(link));
+    }
+    return true;
+  }
+
+  markEstablished(): void {
+    this.failures = 0;
+  }
+
+  private connect(): void {
+    const abort = new AbortController();
+    this.setLink({ kind: 'connecting', abort });
+    void this.request(this.openUrl, { method: 'POST', signal: abort.signal }, this.requestTimeoutMs).then(
+      async (response) => {
+        if (this.link.kind !== 'connecting' || this.link.abort !== abort) return;
+        if (response.status !== 200) {
+          // 503: a server that is stopping; others (400, 404 on a server without the fallback) may pass.
+          return this.lose({ cause: 'connect-failed', code: response.status === 503 ? CloseCode.ServiceRestart : null });
+        }
+        const body = (await response.json()) as { session?: unknown; pollMs?: unknown; maxBodyBytes?: unknown };
+        if (this.link.kind !== 'connecting' || this.link.abort !== abort) return;
+        if (typeof body.session !== 'string' || typeof body.pollMs !== 'number' || typeof body.maxBodyBytes !== 'number') {
+          return this.lose({ cause: 'connect-failed', code: null });
+        }
+        const link: OpenLink = {
+          kind: 'open',
+          session: body.session,
+          pollMs: body.pollMs,
+          maxBodyBytes: body.maxBodyBytes,
+          abort,
+          after: -1,
+          nextBatch: 0,
+          outbox: [],
+          posting: false,
+        };
+        this.setLink(link);
+        // As over a socket: the ping tells the server we speak the extension (storage notices).
+        this.send(encodePing(this.nextPingId++));
+        this.emit((listener) => listener.onOpen?.());
+        void this.pollLoop(link);
+      },
+      () => {
+        if (this.link.kind === 'connecting' && this.link.abort === abort) this.lose({ cause: 'connect-failed', code: null });
+      },
+    );
+  }
+
+  private async pollLoop(link: OpenLink): Promise<void> {
+    while (this.link === link) {
+      let response: Response;
+      try {
+        response = await this.request(`${this.sessionUrl(link)}?after=${link.after}`, { signal: link.abort.signal }, link.pollMs + POLL_MARGIN_MS);
+      } catch {
+        if (this.link === link) this.lose({ cause: 'unresponsive', code: null });
+        return;
+      }
+      if (this.link !== link) return;
+      if (response.status === 410) {
+        const closed = (await response.json().catch(() => ({}))) as { code?: unknown };
+        if (this.link === link) this.lose({ cause: 'server-closed', code: typeof closed.code === 'number' ? closed.code : null });
+        return;
+      }
+      if (response.status !== 200) {
+        // 404: the session is gone (the server restarted, or it expired): a new one is needed.
+        this.lose({ cause: 'server-closed', code: null });
+        return;
+      }
+      let bytes: Uint8Array;
+      try {
+        bytes = new Uint8Array(await response.arrayBuffer());
+      } catch {
+        if (this.link === link) this.lose({ cause: 'unresponsive', code: null });
+        return;
+      }
+      if (this.link !== link) return;
+      let batch;
+      try {
+        batch = decodeFrameBatch(bytes);
+      } catch {
+        this.lose({ cause: 'server-closed', code: CloseCode.ProtocolError });
+        return;
+      }
+      batch.frames.forEach((frame, index) => {
+        const seq = batch.seq + index;
+        if (seq <= link.after || this.link !== link) return; // repeated after a lost answer
+        link.after = seq;
+        if (!isPongFrame(frame)) this.emit((listener) => listener.onFrame?.(frame));
+      });
+    }
+  }
+
+  private async postLoop(link: OpenLink): Promise<void> {
+    let attempts = 0;
+    while (this.link === link && link.outbox.length > 0) {
+      const frames = takeBatch(link.outbox, link.maxBodyBytes);
+      const seq = link.nextBatch;
+      let delivered = false;
+      while (!delivered && this.link === link) {
+        try {
+          const response = await this.request(
+            `${this.sessionUrl(link)}?seq=${seq}`,
+            { method: 'POST', body: encodeFrameBatch(seq, frames) as Uint8Array<ArrayBuffer>, signal: link.abort.signal },
+            this.requestTimeoutMs,
+          );
+          if (response.status === 204) delivered = true;
+          else if (response.status === 409) {
+            // The answer to an earlier attempt was lost, and the server had it.
+            const { expected } = (await response.json().catch(() => ({}))) as { expected?: unknown };
+            if (typeof expected === 'number' && expected > seq) delivered = true;
+            else throw new Error('the server lost the thread');
+          } else {
+            // 404 or 410: the session is gone; the poll reports how.
+            if (this.link === link) this.lose({ cause: 'server-closed', code: null });
+            return;
+          }
+        } catch {
+          if (this.link !== link) return;
+          if (++attempts >= POST_ATTEMPTS) return this.lose({ cause: 'unresponsive', code: null });
+          await new Promise<void>((resolve) => this.clock.setTimeout(resolve, 200 * attempts));
+        }
+      }
+      link.nextBatch = seq + 1;
+      attempts = 0;
+    }
+    link.posting = false;
+  }
+
+  private sessionUrl(link: OpenLink): string {
+    return `${this.sessionBase}/${encodeURIComponent(link.session)}`;
+  }
+
+  private request(url: string, init: RequestInit, timeoutMs: number): Promise<Response> {
+    return new Promise<Response>((resolve, reject) => {
+      const timer = this.clock.setTimeout(() => reject(new Error('request timed out')), timeoutMs);
+      this.fetch(url, { cache: 'no-store', ...init }).then(
+        (response) => {
+          timer.cancel();
+          resolve(response);
+        },
+        (error: unknown) => {
+          timer.cancel();
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    });
+  }
+
+  private lose(loss: LinkLoss): void {
+    const previous = this.link;
+    if (loss.code !== null && permanentCloseCodes.has(loss.code)) {
+      this.stopListening();
+      this.setLink({ kind: 'refused', code: loss.code });
+    } else if (loss.cause === 'device-offline' || !this.environment.isOnline()) {
+      this.setLink({ kind: 'offline' });
+    } else {
+      const retryInMs =
+        loss.code === CloseCode.ServiceRestart
+          ? Math.floor(this.random() * RESTART_RETRY_WINDOW_MS)
+          : backoffDelay(this.failures++, this.backoff, this.random);
+      const timer = this.clock.setTimeout(() => {
+        if (this.link.kind === 'waiting' && this.link.timer === timer) this.connect();
+      }, retryInMs);
+      this.setLink({ kind: 'waiting', retryInMs, timer });
+    }
+    void this.release(previous);
+    this.emit((listener) => listener.onLinkLost?.(loss));
+  }
+
+  private readonly handleOnline = (): void => {
+    const link = this.link;
+    if (link.kind !== 'offline' && link.kind !== 'waiting') return;
+    this.failures = 0;
+    void this.release(link);
+    this.connect();
+  };
+
+  private readonly handleOffline = (): void => {
+    const link = this.link;
+    if (link.kind === 'connecting' || link.kind === 'open') {
+      this.lose({ cause: 'device-offline', code: null });
+    } else if (link.kind === 'waiting') {
+      this.setLink({ kind: 'offline' });
+      void this.release(link);
+    }
+  };
+
+  /** Ends what a link that is no longer current holds: its requests, its session, its retry timer. */
+  private release(link: Link): Promise<void> {
+    if (link.kind === 'waiting') link.timer.cancel();
+    if (link.kind === 'connecting') link.abort.abort();
+    if (link.kind !== 'open') return Promise.resolve();
+    link.abort.abort();
+    // The server would expire the session anyway; saying so frees our presence there at once.
+    return this.request(this.sessionUrl(link), { method: 'DELETE', keepalive: true }, this.requestTimeoutMs).then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
+  private stopListening(): void {
+    this.environment.events.removeEventListener('online', this.handleOnline);
+    this.environment.events.removeEventListener('offline', this.handleOffline);
+  }
+
+  private setLink(next: Link): void {
+    this.link = next;
+    const state = this.state;
+    this.emit((listener) => listener.onStateChange?.(state));
+  }
+
+  private emit(call: (listener: TransportListener) => void): void {
+    for (const listener of [...this.listeners]) call(listener);
+  }
+}
+
+/** Takes frames off the front of `outbox` up to about `maxBytes` (always at least one). */
+function takeBatch(outbox: Uint8Array[], maxBytes: number): Uint8Array[] {
+  let bytes = 0;
+  let count = 0;
+  while (count < outbox.length) {
+    const size = outbox[count]!.byteLength + 10;
+    if (count > 0 && bytes + size > maxBytes) break;
+    bytes += size;
+    count++;
+  }
+  return outbox.splice(0, count);
+}
+

@@ -174,7 +174,9 @@ export class WebSocketTransport implements Transport {
     socket.addEventListener('close', (event) => {
       if (this.currentSocket() === socket) this.lose({ cause: 'server-closed', code: event.code });
     });
-    // An error is always followed by close; handling it there keeps one path.
+    // An error is always followed by close; handling it there keeps one path. It is still listened
+    // to: outside a browser (the `ws` library) an error event nobody listens to is thrown.
+    socket.addEventListener('error', ignoreError);
     this.setLink({ kind: 'connecting', socket, startedAt: this.clock.now() });
   }
 
@@ -294,3 +296,4 @@ export class WebSocketTransport implements Transport {
   }
 }
 
+function ignoreError(): void {}

@@ -98,6 +98,15 @@ export class LocalNginx {
     return this.output();
   }
 
+  /**
+   * Writes a new configuration and has nginx load it (SIGHUP; needs `masterProcess`): new connections
+   * get it, open ones finish on the old workers. Resolves once a request sees the new workers.
+   */
+  async reload(httpBlocks: string, prefix: string, masterProcess = true): Promise<void> {
+    await writeFile(this.configFile, nginxConfig(prefix, httpBlocks, masterProcess));
+    process.kill(this.pid, 'SIGHUP');
+  }
+
   /** SIGTERM: nginx (and its workers) close their connections and exit; SIGKILL: a crash. */
   stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<ExitStatus> {
     return stopChild(this.child, signal, STOP_TIMEOUT_MS);

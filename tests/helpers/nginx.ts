@@ -15,30 +15,34 @@ export class Nginx {
   private constructor(
     private readonly nginx: LocalNginx,
     private readonly prefix: string,
+    private readonly reloadable: boolean,
   ) {}
 
-  /** `locations` is the body of the `server` block: where requests go and which headers they carry. */
-  static start(locations: string): Promise<Nginx> {
-    return Nginx.startWith(
-      (port) => `
-  server {
-    listen 127.0.0.1:${port};
-    ${locations}
-  }`,
-    );
+  /** New `locations` for the same port, loaded without a restart (start with `reloadable`). */
+  async reconfigure(locations: string): Promise<void> {
+    if (!this.reloadable) throw new Error('this nginx was started without a master process: it cannot reload');
+    await this.nginx.reload(serverBlock(this.port, locations), this.prefix);
+  }
+
+  /**
+   * `locations` is the body of the `server` block: where requests go and which headers they carry.
+   * `reloadable` runs a master process, so that reconfigure() works (and stop() is a SIGTERM).
+   */
+  static start(locations: string, options: { reloadable?: boolean } = {}): Promise<Nginx> {
+    return Nginx.startWith((port) => serverBlock(port, locations), options.reloadable ?? false);
   }
 
   /** The proxy `npm run cluster` puts in front of its nodes (sync-server/cluster/proxy-config.ts). */
   static startCluster(nodePorts: readonly number[]): Promise<Nginx> {
-    return Nginx.startWith((port) => clusterProxyBlocks(port, nodePorts));
+    return Nginx.startWith((port) => clusterProxyBlocks(port, nodePorts), false);
   }
 
-  private static async startWith(blocksFor: (port: number) => string): Promise<Nginx> {
+  private static async startWith(blocksFor: (port: number) => string, reloadable: boolean): Promise<Nginx> {
     const prefix = await mkdtemp(path.join(os.tmpdir(), 'tandem-nginx-'));
     const port = await freePort();
     const httpBlocks = blocksFor(port);
     try {
-      return new Nginx(await LocalNginx.start({ prefix, port, httpBlocks }), prefix);
+      return new Nginx(await LocalNginx.start({ prefix, port, httpBlocks, masterProcess: reloadable }), prefix, reloadable);
     } catch (error) {
       await rm(prefix, { recursive: true, force: true });
       throw error;
@@ -54,7 +58,16 @@ export class Nginx {
   }
 
   async stop(): Promise<void> {
-    await this.nginx.stop('SIGKILL');
+    // Without a master, nginx is one process that SIGKILL stops whole; a master's workers outlive it.
+    await this.nginx.stop(this.reloadable ? 'SIGTERM' : 'SIGKILL');
     await rm(this.prefix, { recursive: true, force: true });
   }
+}
+
+function serverBlock(port: number, locations: string): string {
+  return `
+  server {
+    listen 127.0.0.1:${port};
+    ${locations}
+  }`;
 }

@@ -1,0 +1,141 @@
+/**
+ * The HTTP fallback as the editor's own provider uses it, behind a real nginx (Debian's) that passes
+ * plain HTTP and strips the WebSocket upgrade, as some corporate proxies do. Someone behind it and
+ * someone connected directly edit together, see each other's presence, go offline and come back;
+ * then the proxy lets upgrades through and the fallback client moves to a socket, nothing lost.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import * as Y from 'yjs';
+import type { WebsocketProvider } from 'y-websocket';
+import type { FallbackMemory } from '../../lib/client/fallback-transport';
+import { SyncProvider } from '../../lib/client/sync-provider';
+import type { WebSocketConstructor } from '../../lib/client/websocket-transport';
+import { FakePageEnvironment } from '../helpers/fake-page-environment';
+import { Nginx } from '../helpers/nginx';
+import { waitFor } from '../helpers/poll';
+import { connectClient, destroyAll, makeTempDir, removeDir, startServer, textOf, type InProcessServer } from '../helpers/server-harness';
+
+let server: InProcessServer | null = null;
+let proxy: Nginx | null = null;
+const dirs: string[] = [];
+const stock: WebsocketProvider[] = [];
+const tandem: SyncProvider[] = [];
+
+afterEach(async () => {
+  destroyAll(stock.splice(0));
+  for (const provider of tandem.splice(0)) provider.destroy();
+  await proxy?.stop();
+  proxy = null;
+  await server?.stop();
+  server = null;
+  await Promise.all(dirs.splice(0).map(removeDir));
+});
+
+/** A proxy that passes plain HTTP and drops the upgrade; or, `allowUpgrade`, one configured for WebSockets. */
+function proxyTo(port: number, allowUpgrade: boolean): string {
+  return `
+    location / {
+      proxy_pass http://127.0.0.1:${port};
+      proxy_http_version 1.1;
+      proxy_set_header Upgrade ${allowUpgrade ? '$http_upgrade' : '""'};
+      proxy_set_header Connection ${allowUpgrade ? '"upgrade"' : '""'};
+      proxy_buffering off;
+      proxy_read_timeout 60s;
+    }`;
+}
+
+class Remembered implements FallbackMemory {
+  until = 0;
+  needsFallback(now: number): boolean {
+    return this.until > now;
+  }
+  remember(until: number): void {
+    this.until = until;
+  }
+  forget(): void {
+    this.until = 0;
+  }
+}
+
+const textIn = (provider: SyncProvider) => provider.doc.getText('t').toString();
+function type(doc: Y.Doc, text: string): void {
+  const t = doc.getText('t');
+  t.insert(t.length, text);
+}
+
+describe('HTTP fallback behind a proxy that blocks WebSockets', { timeout: 90_000 }, () => {
+  it('edits with someone connected directly, presence both ways, offline and back, then moves to a socket with nothing lost', async () => {
+    const dir = await makeTempDir();
+    dirs.push(dir);
+    server = await startServer(dir, { HTTP_FALLBACK_POLL_MS: '5000' });
+    proxy = await Nginx.start(proxyTo(server.port, false), { reloadable: true });
+
+    const environment = new FakePageEnvironment();
+    const memory = new Remembered();
+    const behind = new SyncProvider({
+      baseUrl: `ws://127.0.0.1:${proxy.port}`,
+      docName: 'memo',
+      doc: new Y.Doc(),
+      WebSocket: WebSocket as unknown as WebSocketConstructor,
+      environment,
+      fallbackMemory: memory,
+    });
+    tandem.push(behind);
+    const direct = connectClient(server.url, 'memo');
+    stock.push(direct);
+
+    const startedAt = Date.now();
+    await waitFor(() => behind.getSnapshot().connection === 'connected', { what: 'the client behind the proxy to connect', timeoutMs: 15_000 });
+    const fellBackAfterMs = Date.now() - startedAt;
+    expect(behind.getSnapshot().carrier).toBe('http');
+    expect(memory.until).toBeGreaterThan(Date.now());
+
+    type(behind.doc, '[behind]');
+    type(direct.doc, '[direct]');
+    await waitFor(() => textIn(behind) === textOf(direct) && textOf(direct).includes('[behind]') && textOf(direct).includes('[direct]'), {
+      what: 'both edits on both sides',
+    });
+    await waitFor(() => behind.getSnapshot().save === 'saved', { what: 'the save acknowledgement over HTTP' });
+
+    behind.awareness.setLocalStateField('user', { name: 'Behind', color: '#1971c2' });
+    direct.awareness.setLocalStateField('user', { name: 'Direct', color: '#d9480f' });
+    const names = (states: Map<number, unknown>) => [...states.values()].map((state) => (state as { user?: { name?: string } }).user?.name);
+    await waitFor(() => names(direct.awareness.getStates()).includes('Behind'), { what: 'the fallback client’s presence to reach the direct one' });
+    await waitFor(() => names(behind.awareness.getStates()).includes('Direct'), { what: 'the direct client’s presence to reach the fallback one' });
+    const metrics = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
+    expect(metrics).toMatch(/tandem_connections_by_transport\{transport="http"\} 1/);
+
+    // Offline: both keep typing; back online, the fallback reconnects and both converge.
+    environment.goOffline();
+    await waitFor(() => behind.getSnapshot().connection === 'offline', { what: 'offline' });
+    type(behind.doc, '[offline edit]');
+    type(direct.doc, '[meanwhile]');
+    environment.goOnline();
+    await waitFor(() => textIn(behind) === textOf(direct) && textOf(direct).includes('[offline edit]') && textIn(behind).includes('[meanwhile]'), {
+      what: 'convergence after coming back',
+    });
+
+    // The proxy lets upgrades through now: the next background try of a socket succeeds.
+    await proxy.reconfigure(proxyTo(server.port, true));
+    type(behind.doc, '[just before]');
+    const reconfiguredAt = Date.now();
+    await waitFor(() => behind.getSnapshot().carrier === 'websocket' && behind.getSnapshot().connection === 'connected', {
+      what: 'the move to a socket',
+      timeoutMs: 40_000,
+    });
+    const movedAfterMs = Date.now() - reconfiguredAt;
+    type(behind.doc, '[on the socket]');
+    const markers = ['[behind]', '[direct]', '[offline edit]', '[meanwhile]', '[just before]', '[on the socket]'];
+    await waitFor(() => textIn(behind) === textOf(direct) && markers.every((marker) => textOf(direct).includes(marker)), {
+      what: 'everything on both sides after the move',
+    });
+    for (const marker of markers) expect(textOf(direct).split(marker).length - 1, marker).toBe(1);
+    expect(memory.until).toBe(0);
+    await waitFor(() => names(direct.awareness.getStates()).includes('Behind'), { what: 'presence over the socket' });
+    await waitFor(async () => /tandem_connections_by_transport\{transport="http"\} 0/.test(await (await fetch(`http://127.0.0.1:${server!.port}/metrics`)).text()), {
+      what: 'the HTTP session to be gone',
+    });
+    console.info(`fell back after ${fellBackAfterMs} ms; moved to the socket ${movedAfterMs} ms after the proxy allowed it`);
+  });
+});

@@ -8,8 +8,30 @@ export function clusterProxyBlocks(proxyPort: number, nodePorts: readonly number
   return `  upstream tandem_sync {
 ${servers}
   }
+  # The HTTP fallback's sessions live on one node: every request of a document's sessions goes to
+  # the same node, chosen by the document's name (a node that dies moves them, and they start over).
+  upstream tandem_fallback {
+    hash $tandem_fallback_doc consistent;
+${servers}
+  }
+  map $uri $tandem_fallback_doc {
+    ~^/_poll/(?<doc>[^/?]+) $doc;
+    default '';
+  }
   server {
     listen 127.0.0.1:${proxyPort};
+    location /_poll/ {
+      proxy_pass http://tandem_fallback;
+      proxy_http_version 1.1;
+      proxy_set_header Connection '';
+      # A poll waits up to 25 s for frames; its answer must not wait in a buffer.
+      proxy_buffering off;
+      proxy_read_timeout 60s;
+      proxy_next_upstream error timeout;
+      proxy_connect_timeout 2s;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      client_max_body_size 65m;
+    }
     location / {
       proxy_pass http://tandem_sync;
       # WebSocket: the upgrade is hop-by-hop, so nginx passes it on only when told to.

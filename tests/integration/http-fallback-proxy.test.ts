@@ -138,4 +138,36 @@ describe('HTTP fallback behind a proxy that blocks WebSockets', { timeout: 90_00
     });
     console.info(`fell back after ${fellBackAfterMs} ms; moved to the socket ${movedAfterMs} ms after the proxy allowed it`);
   });
+
+  it('behind the cluster’s nginx, a document’s fallback sessions always reach the same node', async () => {
+    const nodes: InProcessServer[] = [];
+    try {
+      for (let i = 0; i < 3; i++) {
+        const dir = await makeTempDir();
+        dirs.push(dir);
+        nodes.push(await startServer(dir, { HTTP_FALLBACK_POLL_MS: '200' }));
+      }
+      proxy = await Nginx.startCluster(nodes.map((node) => node.port));
+      for (const doc of ['alpha', 'beta', 'notes/with a slash']) {
+        const base = `http://127.0.0.1:${proxy.port}/_poll/${encodeURIComponent(doc)}`;
+        const opened = await fetch(base, { method: 'POST' });
+        expect(opened.status, doc).toBe(200);
+        const { session } = (await opened.json()) as { session: string };
+        // Round robin would send two of three of these to a node that never heard of the session.
+        let after = -1;
+        for (let i = 0; i < 6; i++) {
+          const polled = await fetch(`${base}/${session}?after=${after}`);
+          expect(polled.status, `${doc}, poll ${i}`).toBe(200);
+          const bytes = new Uint8Array(await polled.arrayBuffer());
+          const { decodeFrameBatch } = await import('../../lib/protocol/frame-batch');
+          const batch = decodeFrameBatch(bytes);
+          after = Math.max(after, batch.seq + batch.frames.length - 1);
+        }
+      }
+    } finally {
+      await proxy?.stop();
+      proxy = null;
+      await Promise.all(nodes.map((node) => node.stop()));
+    }
+  });
 });

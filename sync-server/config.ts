@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parseTrustProxy, TRUST_NONE, type TrustProxy } from './client-address';
 import type { HistoryOptions } from './history/document-history';
 import { DAY_MS, HOUR_MS } from './history/retention';
+import { readTlsCredentials, TlsFileError, type TlsFiles } from './tls';
 
 export interface ServerConfig {
   readonly host: string;
@@ -34,6 +35,8 @@ export interface ServerConfig {
   readonly history: HistoryOptions | null;
   /** The HTTP fallback transport (http-fallback.ts), or null with HTTP_FALLBACK=off. */
   readonly httpFallback: HttpFallbackSettings | null;
+  /** wss:// and https:// on SYNC_PORT from these PEM files (re-read on SIGHUP), or null for plain. */
+  readonly tls: TlsFiles | null;
 }
 
 export interface AuthConfig {
@@ -122,6 +125,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     trustProxy: read.parsed('TRUST_PROXY', parseTrustProxy, TRUST_NONE),
     history: readHistory(read),
     httpFallback: readHttpFallback(read),
+    tls: readTls(read, cwd),
   };
   if (config.redisUrl !== null && config.databaseUrl === null) {
     read.problem('REDIS_URL (cluster mode) needs DATABASE_URL: every node must store into the same PostgreSQL');
@@ -139,6 +143,14 @@ function readHttpFallback(read: EnvReader): HttpFallbackSettings | null {
   return on ? { idleMs, pollMs } : null;
 }
 
+/** TLS_CERT_FILE and TLS_KEY_FILE alone, checked as loadConfig checks them (the launcher's https front). */
+export function loadTlsConfig(env: Env = process.env, cwd: string = process.cwd()): TlsFiles | null {
+  const read = new EnvReader(env);
+  const files = readTls(read, cwd);
+  read.throwIfInvalid();
+  return files;
+}
+
 function readHistory(read: EnvReader): HistoryOptions | null {
   const on = read.oneOf('HISTORY', ['on', 'off'] as const, 'on') === 'on';
   const options: HistoryOptions = {
@@ -150,6 +162,29 @@ function readHistory(read: EnvReader): HistoryOptions | null {
     },
   };
   return on ? options : null;
+}
+
+/**
+ * Both files or neither. They are read and checked here, so that a missing file, a certificate
+ * where the key should be or a key that does not match is reported at start with the rest.
+ */
+function readTls(read: EnvReader, cwd: string): TlsFiles | null {
+  const certFile = read.optional('TLS_CERT_FILE');
+  const keyFile = read.optional('TLS_KEY_FILE');
+  if (certFile === undefined && keyFile === undefined) return null;
+  if (certFile === undefined || keyFile === undefined) {
+    read.problem(`TLS_CERT_FILE and TLS_KEY_FILE go together: ${certFile === undefined ? 'TLS_KEY_FILE' : 'TLS_CERT_FILE'} is set, the other is not`);
+    return null;
+  }
+  const files: TlsFiles = { certFile: path.resolve(cwd, certFile), keyFile: path.resolve(cwd, keyFile) };
+  try {
+    readTlsCredentials(files);
+  } catch (error) {
+    if (!(error instanceof TlsFileError)) throw error;
+    read.problem(error.message);
+    return null;
+  }
+  return files;
 }
 
 /** Collects every invalid variable so one start reports all of them. */
@@ -176,6 +211,11 @@ class EnvReader {
       return fallback;
     }
     return value;
+  }
+
+  /** The raw value, or undefined when unset or empty. */
+  optional(name: string): string | undefined {
+    return this.raw(name);
   }
 
   /** A URL with one of `protocols`, or null when unset; never echoed back (it may hold a password). */

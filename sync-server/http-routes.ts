@@ -1,6 +1,7 @@
 /**
- * Plain HTTP on the sync server's port: share-link endpoints for the web app and operations
- * endpoints for load balancers and Prometheus. WebSocket upgrades never reach this handler.
+ * HTTP (HTTPS with TLS_CERT_FILE) on the sync server's port: share-link endpoints for the web app
+ * and operations endpoints for load balancers and Prometheus. WebSocket upgrades never reach this
+ * handler.
  *
  *   POST /docs                 → 201 { id, editToken, viewToken }     rate-limited per client address
  *                                                                      (X-Forwarded-For per TRUST_PROXY)
@@ -29,6 +30,13 @@ export interface HealthReport {
   readonly storage: StorageHealth & { readonly backend: DocumentStore['kind'] };
   /** Cluster mode only: this node's id and its link to Redis. */
   readonly cluster?: { readonly node: string; readonly redis: RelayHealth };
+  /** With TLS only: the certificate new connections get, and why the last SIGHUP reload failed. */
+  readonly tls?: {
+    readonly validTo: string;
+    readonly expired: boolean;
+    readonly fingerprint256: string;
+    readonly reloadError: string | null;
+  };
   readonly uptimeSeconds: number;
 }
 

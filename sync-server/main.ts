@@ -2,6 +2,7 @@
  * Process entry point: configuration from the environment, LevelDB in DATA_DIR, signal handling.
  * A first SIGTERM/SIGINT stops gracefully (every received update written); a repeated SIGTERM is the
  * same stop, and only a second Ctrl+C (SIGINT) a second later exits now (see stop-signals.ts).
+ * With TLS, SIGHUP reloads the certificate and key and nothing else (see SyncServer.reloadTls).
  */
 import { mkdir } from 'node:fs/promises';
 import { loadOrCreateSecret } from './auth/secret';
@@ -27,20 +28,36 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
+  let server: SyncServer | null = null;
+  if (config.tls !== null) {
+    // Installed at once, so that a reload asked for while the server starts does not end the
+    // process, and only with TLS: without it SIGHUP keeps its usual meaning for a process.
+    process.on('SIGHUP', () => server?.reloadTls());
+  }
   await mkdir(config.dataDir, { recursive: true });
   const { secret, source } = await loadOrCreateSecret(config.dataDir, config.auth.secret);
   const store = await openStore(config);
   const metrics = new ServerMetrics({ collectProcessMetrics: true });
   const relay = await startRelay(config, logger);
-  const server = new SyncServer(config, { store, secret, logger, metrics, relay });
+  server = new SyncServer(config, { store, secret, logger, metrics, relay });
   const port = await server.listen();
+  const certificate = server.certificate;
   logger.info(
-    { host: config.host, port, dataDir: config.dataDir, storage: storageName(config), auth: config.auth.mode, secretSource: source },
+    {
+      host: config.host,
+      port,
+      dataDir: config.dataDir,
+      storage: storageName(config),
+      auth: config.auth.mode,
+      secretSource: source,
+      tls: certificate ?? false,
+    },
     config.auth.mode === 'on'
       ? 'sync server listening; share-link tokens required'
       : 'sync server listening in OPEN mode (AUTH=off): anyone can read and edit any document',
   );
 
+  if (certificate?.expired) logger.warn({ certificate }, 'the TLS certificate has expired: clients will refuse it');
   onStopSignals((decision, signal) => {
     if (decision === 'ignore') return; // the same stop, arriving a second way (group + forwarded)
     if (decision === 'force') {

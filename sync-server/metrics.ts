@@ -101,6 +101,24 @@ export class ServerMetrics {
     registers: [this.registry],
   });
 
+  readonly tlsReloads = new Counter({
+    name: 'tandem_tls_reloads_total',
+    help: 'Certificate reloads on SIGHUP, by result (ok, failed: the previous certificate is kept)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  /** Registered only with TLS: a server without a certificate reports no expiry rather than 0. */
+  private certificateExpiry: Gauge | null = null;
+
+  setCertificateExpiry(validTo: Date): void {
+    this.certificateExpiry ??= new Gauge({
+      name: 'tandem_tls_certificate_expiry_timestamp_seconds',
+      help: 'When the certificate served to new connections expires (Unix time)',
+      registers: [this.registry],
+    });
+    this.certificateExpiry.set(Math.floor(validTo.getTime() / 1000));
+  }
+
   constructor(options: { collectProcessMetrics?: boolean } = {}) {
     this.storageHealthy.set(1);
     if (options.collectProcessMetrics) collectDefaultMetrics({ register: this.registry });

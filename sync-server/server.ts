@@ -1,11 +1,12 @@
 /**
  * A sync server instance, composed top to bottom:
- *   HTTP server ── upgrade ──► transport (ws) ──► Connection ──► RoomRegistry ──► Room (Y.Doc)
+ *   HTTP(S) server ── upgrade ──► transport (ws) ──► Connection ──► RoomRegistry ──► Room (Y.Doc)
  *                                                                      │
  *                                             PersistenceQueue ◄───────┘ ──► DocumentStore (LevelDB)
  * Everything is owned by the instance; several can run in one process (the tests do).
  */
 import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import * as Y from 'yjs';
 import type { AddressInfo } from 'node:net';
 import { CloseCode } from '../lib/protocol/close-codes';
@@ -28,6 +29,7 @@ import { ignoredSocketEvents, type Socket, type SocketEvents } from './socket';
 import { WebSocketTransport, type UpgradeDecision } from './transport';
 import { HttpFallbackTransport } from './http-fallback';
 import { sendJson } from './http-routes';
+import { describeCertificate, readTlsCredentials, type TlsCredentials } from './tls';
 
 /** One snapshot of stored parts, garbage-collected: decoded into a document and encoded again. */
 function mergeStoredParts(parts: Uint8Array[]): Uint8Array {
@@ -70,7 +72,12 @@ interface ConnectionContext {
 export class SyncServer {
   readonly metrics: ServerMetrics;
   readonly access: AccessPolicy;
-  private readonly httpServer: HttpServer;
+  /** https when TLS_CERT_FILE/TLS_KEY_FILE are set: WebSocket over TLS is the same upgrade on it. */
+  private readonly httpServer: HttpServer | HttpsServer;
+  /** The certificate being served, or null without TLS. */
+  private tls: TlsCredentials | null;
+  /** Why the last reload failed (the previous certificate is still served), or null. */
+  private tlsReloadError: string | null = null;
   private readonly transport: WebSocketTransport<ConnectionContext>;
   private readonly fallback: HttpFallbackTransport<ConnectionContext> | null;
   /** The connections that came over the HTTP fallback (a subset of `connections`). */
@@ -142,22 +149,24 @@ export class SyncServer {
       config.auth.documentBurst,
       () => this.scheduler.now(),
     );
-    this.httpServer = createServer(
-      createHttpHandler({
-        metrics: this.metrics,
+    const handler = createHttpHandler({
+      metrics: this.metrics,
+      access: this.access,
+      documentCreation,
+      trustProxy: config.trustProxy,
+      documentApi: {
         access: this.access,
-        documentCreation,
-        trustProxy: config.trustProxy,
-        documentApi: {
-          access: this.access,
-          registry: this.registry,
-          logger: deps.logger,
-          maxBodyBytes: config.limits.maxApiBodyBytes,
-        },
-        health: () => this.health(),
-        fallback: (request, response, path) => this.fallback?.handle(request, response, path) ?? false,
-      }),
-    );
+        registry: this.registry,
+        logger: deps.logger,
+        maxBodyBytes: config.limits.maxApiBodyBytes,
+      },
+      health: () => this.health(),
+      fallback: (request, response, path) => this.fallback?.handle(request, response, path) ?? false,
+    });
+    // The files were checked by loadConfig; reading them again here fails only if they changed since.
+    this.tls = config.tls === null ? null : readTlsCredentials(config.tls);
+    this.httpServer = this.tls === null ? createServer(handler) : createHttpsServer({ cert: this.tls.cert, key: this.tls.key }, handler);
+    if (this.tls !== null) this.metrics.setCertificateExpiry(this.tls.validTo);
     const accept = (socket: Socket, context: ConnectionContext, viaFallback: boolean): SocketEvents => {
       if (!context.access.granted) return this.deny(socket, context.docName, context.access);
       const connection = new Connection(this.nextConnectionId++, context.docName, context.access.permission, socket, config.limits, connectionDeps);
@@ -226,6 +235,41 @@ export class SyncServer {
     });
   }
 
+  /**
+   * SIGHUP: reads TLS_CERT_FILE and TLS_KEY_FILE again and serves them to every new connection;
+   * open connections keep the session they have. If either file is unreadable or wrong, the
+   * previous certificate stays in use and the error is logged (and shown by /healthz).
+   */
+  reloadTls(): boolean {
+    if (this.config.tls === null || this.tls === null) return false;
+    let next: TlsCredentials;
+    try {
+      next = readTlsCredentials(this.config.tls);
+      (this.httpServer as HttpsServer).setSecureContext({ cert: next.cert, key: next.key });
+    } catch (error) {
+      this.tlsReloadError = error instanceof Error ? error.message : String(error);
+      this.metrics.tlsReloads.inc({ result: 'failed' });
+      this.deps.logger.error(
+        { error: this.tlsReloadError, serving: describeCertificate(this.tls) },
+        'TLS reload failed; still serving the previous certificate',
+      );
+      return false;
+    }
+    this.tls = next;
+    this.tlsReloadError = null;
+    this.metrics.tlsReloads.inc({ result: 'ok' });
+    this.metrics.setCertificateExpiry(next.validTo);
+    const certificate = describeCertificate(next);
+    if (certificate.expired) this.deps.logger.warn({ certificate }, 'TLS certificate reloaded, but it has expired');
+    else this.deps.logger.info({ certificate }, 'TLS certificate reloaded');
+    return true;
+  }
+
+  /** The certificate served to new connections, or null without TLS. */
+  get certificate(): ReturnType<typeof describeCertificate> | null {
+    return this.tls === null ? null : describeCertificate(this.tls);
+  }
+
   get port(): number {
     return (this.httpServer.address() as AddressInfo).port;
   }
@@ -241,6 +285,7 @@ export class SyncServer {
       connections: this.connections.size,
       storage: { ...storage, backend: this.deps.store.kind },
       ...(relay === null ? {} : { cluster: { node: this.deps.relay!.nodeId, redis: relay } }),
+      ...(this.tls === null ? {} : { tls: { ...describeCertificate(this.tls), reloadError: this.tlsReloadError } }),
       uptimeSeconds: Math.round((this.scheduler.now() - this.startedAt) / 1000),
     };
   }

@@ -7,11 +7,20 @@
  * the whole process group, is passed to every child, and this process exits only after all of them
  * have: the sync server has written every update by then, and nothing is left running. If a child
  * exits on its own, the other is stopped too and the exit code says so.
+ *
+ * TLS (TLS_CERT_FILE and TLS_KEY_FILE): the sync server serves wss:// and https:// itself; the web
+ * app is served over https on PORT by a front in this process (https-front.ts) that passes requests
+ * on to `next start` on a loopback port. A SIGHUP to this process reloads the front's certificate
+ * and is passed on to the sync server, which reloads its own.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import path from 'node:path';
+import { ConfigError, loadTlsConfig } from './config';
+import { HttpsFront } from './https-front';
 import { SYNC_SERVER_NODE_FLAGS } from './node-flags';
 import { onStopSignals, type StopSignal } from './stop-signals';
+import { readTlsCredentials, type TlsFiles } from './tls';
 import { isWebBuildStale } from './web-build';
 
 const root = process.cwd();
@@ -53,20 +62,75 @@ async function buildIfNeeded(): Promise<void> {
   }
 }
 
+/** A port free on the loopback interface right now, for `next start` behind the https front. */
+function loopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function readTlsFiles(): TlsFiles | null {
+  try {
+    return loadTlsConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`tandem: ${error.message}\n`);
+    process.exit(2);
+  }
+}
+
 async function run(): Promise<void> {
+  const tls = readTlsFiles();
+  let front: HttpsFront | null = null;
+  let syncServer: ChildProcess | null = null;
   onStopSignals((decision, signal) => {
     if (decision === 'ignore') return;
     stopRequested = true;
+    front?.close();
     // A forced stop is passed on as a second signal: each child decides what "now" means for it.
     signalAll(decision === 'force' ? signal : 'SIGTERM');
   });
+  if (tls !== null) {
+    process.on('SIGHUP', () => {
+      front?.reload();
+      if (syncServer !== null && running.has(syncServer)) syncServer.kill('SIGHUP');
+    });
+  }
   await buildIfNeeded();
   const webPort = process.env.PORT ?? '3000';
-  const children = [
-    start(process.execPath, [...SYNC_SERVER_NODE_FLAGS, '--enable-source-maps', path.join('sync-server', 'dist', 'main.js')]),
-    start(nextBin, ['start', '-p', webPort]),
-  ];
-  process.stdout.write(`Tandem: web app on http://localhost:${webPort}, sync server on port ${process.env.SYNC_PORT ?? '1234'}\n`);
+  let nextArgs = ['start', '-p', webPort];
+  let innerPort = 0;
+  if (tls !== null) {
+    innerPort = await loopbackPort();
+    front = new HttpsFront(tls, readTlsCredentials(tls), innerPort, {
+      info: (line) => process.stdout.write(`${line}\n`),
+      error: (line) => process.stderr.write(`${line}\n`),
+    });
+    try {
+      await front.listen(Number(webPort));
+    } catch (error) {
+      process.stderr.write(`cannot serve https on PORT ${webPort}: ${(error as Error).message}\n`);
+      process.exit(1);
+    }
+    if (stopRequested) process.exit(0);
+    nextArgs = ['start', '-p', String(innerPort), '-H', '127.0.0.1'];
+    if (/^ws:/i.test(process.env.SYNC_URL?.trim() ?? '')) {
+      process.stderr.write('warning: SYNC_URL is ws://, which pages served over https may not open; use wss://\n');
+    }
+  }
+  syncServer = start(process.execPath, [...SYNC_SERVER_NODE_FLAGS, '--enable-source-maps', path.join('sync-server', 'dist', 'main.js')]);
+  const children = [syncServer, start(nextBin, nextArgs)];
+  const syncPort = process.env.SYNC_PORT ?? '1234';
+  process.stdout.write(
+    tls === null
+      ? `Tandem: web app on http://localhost:${webPort}, sync server on port ${syncPort}\n`
+      : `Tandem: web app on https://localhost:${webPort} (next start behind it on 127.0.0.1:${innerPort}), sync server on port ${syncPort} (wss://, https://)\n`,
+  );
 
   let exitCode = 0;
   await Promise.all(
@@ -77,6 +141,7 @@ async function run(): Promise<void> {
         process.stderr.write(`${child.spawnfile} exited (${code}); stopping the app\n`);
         stopRequested = true;
         exitCode = code === 0 ? 1 : code;
+        front?.close();
         signalAll('SIGTERM');
       } else if (code !== 0 && !STOPPED_BY_SIGNAL.has(code)) {
         exitCode = code;

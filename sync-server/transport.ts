@@ -1,13 +1,15 @@
 /**
- * The only module that knows the `ws` library: accepts WebSocket upgrades on the HTTP server, turns
- * each socket into the small Socket interface, forwards frames and closes, and pings every socket so
- * that peers which vanished without a close (lost network, sleeping laptop) are dropped in seconds.
+ * The only module that knows the `ws` library: accepts WebSocket upgrades on the HTTP server (or the
+ * HTTPS one: WebSocket over TLS is the same upgrade), turns each socket into the small Socket
+ * interface, forwards frames and closes, and pings every socket so that peers which vanished
+ * without a close (lost network, sleeping laptop) are dropped in seconds.
  *
  * Everything here exists once per socket and thousands of sockets can arrive in the same second
  * (a restart, a connection storm), so a socket costs one adapter object and no closures: the event
  * listeners are shared functions that find their adapter on the WebSocket.
  */
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData, type Server as WsServer } from 'ws';
 import type { Scheduler, TimerHandle } from './scheduler';
@@ -112,7 +114,7 @@ export class WebSocketTransport<Context> {
   private readonly pingTimer: TimerHandle;
 
   constructor(
-    private readonly httpServer: HttpServer,
+    private readonly httpServer: HttpServer | HttpsServer,
     private readonly options: TransportOptions<Context>,
   ) {
     this.peers = new PeerGroup(options.scheduler);

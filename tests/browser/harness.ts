@@ -13,8 +13,8 @@ import { waitFor } from '../helpers/poll';
 import { ROOT } from '../helpers/web-build';
 
 export const SCREENSHOT_DIR = path.join(ROOT, 'test-results', 'screenshots');
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',

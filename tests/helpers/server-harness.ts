@@ -67,8 +67,21 @@ export interface ChildServer {
   kill(signal: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Runs the real entry point (`npm run sync-server`'s command) as a child process. */
-export async function spawnServer(dataDir: string, port: number, env: Record<string, string> = {}): Promise<ChildServer> {
+export interface SpawnOptions {
+  /** Whether the server answers yet; plain GET http://127.0.0.1:<port>/healthz by default. */
+  readonly healthy?: (port: number) => Promise<boolean>;
+}
+
+/**
+ * Runs the real entry point (`npm run sync-server`'s command) as a child process. With TLS_CERT_FILE
+ * in `env` its url is wss://, and `options.healthy` must know how to reach it.
+ */
+export async function spawnServer(
+  dataDir: string,
+  port: number,
+  env: Record<string, string> = {},
+  options: SpawnOptions = {},
+): Promise<ChildServer> {
   // The production bundle (built by `npm test` before vitest starts), run by node itself so that
   // signals reach the server process directly.
   const child = spawn(process.execPath, [...SYNC_SERVER_NODE_FLAGS, '--enable-source-maps', 'sync-server/dist/main.js'], {
@@ -87,17 +100,17 @@ export async function spawnServer(dataDir: string, port: number, env: Record<str
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const healthy = options.healthy ?? (async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok);
   await waitFor(
     async () => {
       if (child.exitCode !== null) throw new Error(`server exited early:\n${output}`);
-      const response = await fetch(`http://127.0.0.1:${port}/healthz`);
-      return response.ok;
+      return healthy(port);
     },
     { timeoutMs: 30_000, what: 'child sync server to answer /healthz' },
   );
   return {
     port,
-    url: `ws://127.0.0.1:${port}`,
+    url: `${env.TLS_CERT_FILE ? 'wss' : 'ws'}://127.0.0.1:${port}`,
     process: child,
     output: () => output,
     kill: async (signal) => {
@@ -116,10 +129,12 @@ export function connectClient(
   docName: string,
   doc = new Y.Doc(),
   params: Record<string, string> = {},
+  // e.g. one that trusts a test certificate (tests/helpers/tls.ts)
+  WebSocketPolyfill: typeof globalThis.WebSocket = WebSocket as unknown as typeof globalThis.WebSocket,
 ): WebsocketProvider {
   return new WebsocketProvider(url, docName, doc, {
     params,
-    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+    WebSocketPolyfill,
     // Node 20 has a global BroadcastChannel: without this, clients in one process would sync
     // through it and bypass the server under test.
     disableBc: true,

@@ -3,15 +3,20 @@
  * (`npm run sync-server`, `npm start`): SIGTERM to npm alone (`docker stop`, `kill <pid>`), or
  * SIGTERM to the whole process group followed by SIGKILL of whatever is left once npm has exited
  * (process managers). Either way every edit the server received is on disk, clients are told to
- * come back (1012), npm exits 0 and only after its children, and nothing is left running.
+ * come back (1012), npm exits 0 and only after its children, and nothing is left running. Once more
+ * with TLS, where `npm start` also runs the web app's https front.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { WebsocketProvider } from 'y-websocket';
 import { groupAlive, groupProcesses, killGroup, npmRun } from '../helpers/npm-run';
 import { waitFor } from '../helpers/poll';
 import { connectClient, destroyAll, freePort, makeTempDir, removeDir, storedText, textOf, waitForSync } from '../helpers/server-harness';
+import { httpsGet, makeCertificate, trustingWebSocket, type TestCertificate } from '../helpers/tls';
+
+let certificate: TestCertificate | null = null;
 
 async function answers(url: string): Promise<boolean> {
+  if (url.startsWith('https:')) return (await httpsGet(url, certificate!.cert)).status < 500;
   const response = await fetch(url);
   return response.status < 500;
 }
@@ -31,17 +36,20 @@ afterEach(async () => {
 });
 
 const scenarios = [
-  { script: 'sync-server', signalled: 'npm' },
-  { script: 'sync-server', signalled: 'group' },
-  { script: 'start', signalled: 'npm' },
-  { script: 'start', signalled: 'group' },
+  { script: 'sync-server', signalled: 'npm', tls: false },
+  { script: 'sync-server', signalled: 'group', tls: false },
+  { script: 'start', signalled: 'npm', tls: false },
+  { script: 'start', signalled: 'group', tls: false },
+  { script: 'start', signalled: 'group', tls: true },
 ] as const;
 
 describe('a stop through the documented commands', { timeout: 90_000 }, () => {
-  for (const { script, signalled } of scenarios) {
-    it(`npm run ${script}, SIGTERM to ${signalled === 'npm' ? 'npm alone' : 'the process group, then SIGKILL'}: a 4,000-edit burst is kept, nothing is left running`, async () => {
+  for (const { script, signalled, tls } of scenarios) {
+    it(`npm run ${script}${tls ? ' with TLS' : ''}, SIGTERM to ${signalled === 'npm' ? 'npm alone' : 'the process group, then SIGKILL'}: a 4,000-edit burst is kept, nothing is left running`, async () => {
       const [syncPort, webPort] = [await freePort(), await freePort()];
+      certificate = tls ? makeCertificate(dataDir, 'tls') : null;
       const run = npmRun(script, {
+        ...(certificate === null ? {} : { TLS_CERT_FILE: certificate.certFile, TLS_KEY_FILE: certificate.keyFile }),
         SYNC_HOST: '127.0.0.1',
         SYNC_PORT: String(syncPort),
         PORT: String(webPort),
@@ -54,13 +62,15 @@ describe('a stop through the documented commands', { timeout: 90_000 }, () => {
       groups.push(pgid);
       const ready = async () => {
         if (run.process.exitCode !== null) throw new Error(`npm run ${script} exited early:\n${run.output()}`);
-        return (await answers(`http://127.0.0.1:${syncPort}/healthz`)) && (script !== 'start' || (await answers(`http://127.0.0.1:${webPort}/`)));
+        const scheme = tls ? 'https' : 'http';
+        return (await answers(`${scheme}://127.0.0.1:${syncPort}/healthz`)) && (script !== 'start' || (await answers(`${scheme}://127.0.0.1:${webPort}/`)));
       };
       await waitFor(ready, { timeoutMs: 60_000, intervalMs: 100, what: `npm run ${script} to serve` });
 
-      const url = `ws://127.0.0.1:${syncPort}`;
-      const writer = connectClient(url, 'burst');
-      const witness = connectClient(url, 'burst');
+      const url = `${tls ? 'wss' : 'ws'}://127.0.0.1:${syncPort}`;
+      const socketClass = certificate === null ? undefined : trustingWebSocket(certificate.cert);
+      const writer = connectClient(url, 'burst', undefined, {}, socketClass);
+      const witness = connectClient(url, 'burst', undefined, {}, socketClass);
       providers.push(writer, witness);
       await Promise.all([waitForSync(writer), waitForSync(witness)]);
       const closeCodes: number[] = [];

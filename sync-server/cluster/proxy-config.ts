@@ -14,7 +14,7 @@ ${servers}
     hash $tandem_fallback_doc consistent;
 ${servers}
   }
-  map $uri $tandem_fallback_doc {
+  map $request_uri $tandem_fallback_doc {
     ~^/_poll/(?<doc>[^/?]+) $doc;
     default '';
   }

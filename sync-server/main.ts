@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   let server: SyncServer | null = null;
   if (config.tls !== null) {
     // Installed at once, so that a reload asked for while the server starts does not end the
-    // process, and only with TLS: without it SIGHUP keeps its usual meaning for a process.
+    // process. Without TLS there is nothing to reload, and SIGHUP stops the server as SIGTERM does.
     process.on('SIGHUP', () => server?.reloadTls());
   }
   await mkdir(config.dataDir, { recursive: true });
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
         process.exit(1);
       },
     );
-  });
+  }, { hangup: config.tls === null });
   process.on('uncaughtException', (error) => {
     // Connection handlers catch their own errors; reaching here is a bug. Log it and stay up: the
     // rooms and the persistence queue are still consistent, and exiting would drop every client.

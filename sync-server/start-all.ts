@@ -94,7 +94,7 @@ async function run(): Promise<void> {
     front?.close();
     // A forced stop is passed on as a second signal: each child decides what "now" means for it.
     signalAll(decision === 'force' ? signal : 'SIGTERM');
-  });
+  }, { hangup: tls === null });
   if (tls !== null) {
     process.on('SIGHUP', () => {
       front?.reload();

@@ -5,7 +5,7 @@
  * (supervisors escalate with SIGKILL, not with a second SIGTERM); only a person pressing Ctrl+C
  * again, a SIGINT well after the first signal, means "exit now, without flushing".
  */
-export type StopSignal = 'SIGTERM' | 'SIGINT';
+export type StopSignal = 'SIGTERM' | 'SIGINT' | 'SIGHUP';
 
 export type StopDecision = 'stop' | 'ignore' | 'force';
 
@@ -23,15 +23,20 @@ export class StopSignalPolicy {
       this.firstAt = at;
       return 'stop';
     }
-    if (signal === 'SIGTERM') return 'ignore';
+    if (signal !== 'SIGINT') return 'ignore';
     return at - this.firstAt < this.repeatWindowMs ? 'ignore' : 'force';
   }
 }
 
-/** Calls `onSignal` with the decision for every SIGTERM and SIGINT this process receives. */
-export function onStopSignals(onSignal: (decision: StopDecision, signal: StopSignal) => void): void {
+/**
+ * Calls `onSignal` with the decision for every SIGTERM and SIGINT this process receives, and SIGHUP
+ * with `hangup` (when SIGHUP reloads nothing: a closed terminal then stops the process as SIGTERM
+ * does, flushing, instead of Node's default exit that writes nothing).
+ */
+export function onStopSignals(onSignal: (decision: StopDecision, signal: StopSignal) => void, options: { hangup?: boolean } = {}): void {
   const policy = new StopSignalPolicy();
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  const signals: StopSignal[] = options.hangup ? ['SIGTERM', 'SIGINT', 'SIGHUP'] : ['SIGTERM', 'SIGINT'];
+  for (const signal of signals) {
     process.on(signal, () => onSignal(policy.receive(signal, Date.now()), signal));
   }
 }

@@ -16,4 +16,11 @@ describe('stop signals', () => {
     expect(policy.receive('SIGINT', 5_999)).toBe('ignore');
     expect(policy.receive('SIGINT', 6_000)).toBe('force');
   });
+
+  it('a hangup is a stop like SIGTERM: repeated, it is the same stop', () => {
+    const policy = new StopSignalPolicy(1_000);
+    expect(policy.receive('SIGHUP', 5_000)).toBe('stop');
+    expect(policy.receive('SIGTERM', 5_001)).toBe('ignore');
+    expect(policy.receive('SIGHUP', 9_000)).toBe('ignore');
+  });
 });

@@ -15,6 +15,8 @@ export interface ServerConfig {
   readonly dataDir: string;
   /** PostgreSQL instead of LevelDB as the store, or null for the embedded default. Never logged. */
   readonly databaseUrl: string | null;
+  /** How long a PostgreSQL statement may go unanswered before the write fails and is retried. */
+  readonly databaseQueryTimeoutMs: number;
   /** Cluster mode: Redis distributes documents between nodes (needs DATABASE_URL). Never logged. */
   readonly redisUrl: string | null;
   readonly logLevel: LogLevel;
@@ -93,6 +95,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     port: read.integer('SYNC_PORT', 1234, { min: 0, max: 65535 }),
     dataDir: path.resolve(cwd, read.string('DATA_DIR', './data')),
     databaseUrl: read.url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    databaseQueryTimeoutMs: read.integer('DATABASE_QUERY_TIMEOUT_MS', 30_000, { min: 100 }),
     redisUrl: read.url('REDIS_URL', ['redis:', 'rediss:']),
     logLevel: read.oneOf('LOG_LEVEL', logLevels, 'info'),
     storageSync: read.boolean('STORAGE_SYNC', false),

@@ -101,7 +101,7 @@ async function openStore(config: ServerConfig): Promise<DocumentStore> {
   if (config.databaseUrl !== null) {
     // Imported only then: the default single-machine server never loads the PostgreSQL driver.
     const { PostgresDocumentStore } = await import('./storage/postgres-store');
-    return PostgresDocumentStore.open({ connectionString: config.databaseUrl });
+    return PostgresDocumentStore.open({ connectionString: config.databaseUrl, queryTimeoutMs: config.databaseQueryTimeoutMs });
   }
   return LevelDbDocumentStore.open(`${config.dataDir}/documents`, { sync: config.storageSync });
 }

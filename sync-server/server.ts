@@ -51,7 +51,7 @@ function mergeStoredParts(parts: Uint8Array[]): Uint8Array {
  */
 const LISTEN_BACKLOG = 4096;
 
-export type SyncServerConfig = Omit<ServerConfig, 'dataDir' | 'databaseUrl' | 'redisUrl' | 'logLevel' | 'storageSync'>;
+export type SyncServerConfig = Omit<ServerConfig, 'dataDir' | 'databaseUrl' | 'databaseQueryTimeoutMs' | 'redisUrl' | 'logLevel' | 'storageSync'>;
 
 export interface SyncServerDeps {
   readonly store: DocumentStore;

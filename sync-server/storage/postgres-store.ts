@@ -40,9 +40,16 @@ export interface PostgresStoreOptions {
   readonly poolSize?: number;
   /** How long to wait for a new connection before the operation fails. Defaults to 10 s. */
   readonly connectTimeoutMs?: number;
+  /**
+   * How long one statement may go unanswered before the operation fails (and is retried by the
+   * persistence queue). Without it a server that hangs, or a network that drops packets without a
+   * reset, would hold the write for ever and health would stay "ok". Defaults to 30 s.
+   */
+  readonly queryTimeoutMs?: number;
 }
 
 const DEFAULT_POOL_SIZE = 4;
+const DEFAULT_QUERY_TIMEOUT_MS = 30_000;
 /** An empty Yjs update (no structs, no deletions) is two zero bytes: nothing worth a row. */
 const EMPTY_UPDATE_BYTES = 2;
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -112,6 +119,7 @@ export class PostgresDocumentStore implements DocumentStore {
       connectionString: options.connectionString,
       max: options.poolSize ?? DEFAULT_POOL_SIZE,
       connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      query_timeout: options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS,
       keepAlive: true,
       application_name: 'tandem-sync-server',
     });

@@ -5,6 +5,7 @@
  * as root). It can be stopped and started again on the same data and port, to test what a store
  * does while its server is away.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -145,6 +146,40 @@ export class PostgresServer {
     this.earlierOutput += server.log;
     process.off('exit', this.killOnExit);
     this.server = null;
+  }
+
+  /**
+   * Freezes the server and every backend (SIGSTOP): connections stay open and nothing answers, as
+   * a server that hangs or a network that drops packets without a reset. `thaw` lets it go on.
+   */
+  freeze(): void {
+    for (const pid of this.processes()) process.kill(pid, 'SIGSTOP');
+  }
+
+  thaw(): void {
+    for (const pid of this.processes()) process.kill(pid, 'SIGCONT');
+  }
+
+  /** The postmaster and its descendants (backends, background workers). */
+  private processes(): number[] {
+    if (this.server === null) throw new Error('PostgreSQL is not running');
+    const parents = new Map<number, number>();
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        // The command name is in parentheses and may hold spaces: the fields after it are fixed.
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        parents.set(Number(entry), parent);
+      } catch {
+        // Gone meanwhile.
+      }
+    }
+    const found = [this.server.pid];
+    for (let i = 0; i < found.length; i++) {
+      for (const [pid, parent] of parents) if (parent === found[i]) found.push(pid);
+    }
+    return found;
   }
 
   /** Stops the server and removes its folder. */

@@ -288,6 +288,33 @@ describe('PostgresDocumentStore on a real server', () => {
     expect(await store.load('doc')).toEqual({ snapshot: bytes(2), log: [bytes(3), bytes(6)] });
   });
 
+  it('fails a write to a server that hangs within its query timeout, and goes on once it answers again', async () => {
+    const hanging = await PostgresDocumentStore.open({ connectionString: temporary.schema.connectionString, queryTimeoutMs: 500 });
+    try {
+      await hanging.append([{ docName: 'doc', update: bytes(1) }]);
+      server.freeze();
+      const startedAt = Date.now();
+      let failure: unknown = null;
+      try {
+        await hanging.append([{ docName: 'doc', update: bytes(2) }]);
+      } catch (error) {
+        failure = error;
+      } finally {
+        server.thaw();
+      }
+      expect(failure).toBeInstanceOf(StorageError);
+      expect(Date.now() - startedAt).toBeLessThan(5_000);
+      // The failed write is the caller's to repeat (the persistence queue does); the store goes on.
+      await hanging.append([{ docName: 'doc', update: bytes(2) }]);
+      const { log } = await hanging.load('doc');
+      expect(log.at(0)).toEqual(bytes(1));
+      expect(log.at(-1)).toEqual(bytes(2));
+    } finally {
+      server.thaw();
+      await hanging.close();
+    }
+  });
+
   it('refuses to open without a server, with a StorageError', async () => {
     const port = await freePort();
     const failure = await PostgresDocumentStore.open({ connectionString: `postgresql://postgres@127.0.0.1:${port}/none`, connectTimeoutMs: 2_000 }).catch(

@@ -17,6 +17,7 @@
  * applied twice at the switch. Frames the socket received before the switch are handed on after.
  */
 import { systemClock, type Clock, type TimerHandle } from './clock';
+import { TransportListeners } from './link-state';
 import type { LinkLoss, Transport, TransportListener, TransportState } from './transport';
 
 /** Where the page remembers that this network needs the fallback. */
@@ -71,7 +72,7 @@ export class FallbackTransport implements Transport {
   private readonly probeFirstMs: number;
   private readonly probeMaxMs: number;
   private readonly rememberMs: number;
-  private readonly listeners = new Set<TransportListener>();
+  private readonly listeners = new TransportListeners();
   private active: Active | null = null;
   private detach: (() => void) | null = null;
   /** A socket has worked in this page's life: its later failures are outages, not a blocking network. */
@@ -104,10 +105,7 @@ export class FallbackTransport implements Transport {
   }
 
   listen(listener: TransportListener): () => void {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
+    return this.listeners.add(listener);
   }
 
   open(): void {
@@ -268,7 +266,7 @@ export class FallbackTransport implements Transport {
   }
 
   private emit(call: (listener: TransportListener) => void): void {
-    for (const listener of [...this.listeners]) call(listener);
+    this.listeners.emit(call);
   }
 }
 

@@ -9,11 +9,12 @@
  * far, so the server repeats anything whose answer went missing. One POST and one GET are in flight
  * at a time; frames sent meanwhile wait and leave together.
  */
-import { CloseCode, permanentCloseCodes } from '../protocol/close-codes';
+import { CloseCode } from '../protocol/close-codes';
 import { documentUrlPath } from '../protocol/document-path';
 import { decodeFrameBatch, encodeFrameBatch } from '../protocol/frame-batch';
 import { encodePing, isPongFrame } from '../protocol/messages';
-import { backoffDelay, defaultBackoff, type BackoffOptions } from './backoff';
+import { defaultBackoff, type BackoffOptions } from './backoff';
+import { TransportListeners, afterLoss, stateOfLink } from './link-state';
 import { systemClock, type Clock, type TimerHandle } from './clock';
 import { browserEnvironment, type PageEnvironment } from './page-environment';
 import type { LinkLoss, Transport, TransportListener, TransportState } from './transport';
@@ -61,7 +62,6 @@ type Link =
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 /** A poll is answered by the server within pollMs; beyond this margin the link is dead. */
 const POLL_MARGIN_MS = 10_000;
-const RESTART_RETRY_WINDOW_MS = 300;
 /** A batch whose answer failed is repeated this often before the link counts as lost. */
 const POST_ATTEMPTS = 3;
 
@@ -74,7 +74,7 @@ export class HttpTransport implements Transport {
   private readonly random: () => number;
   private readonly openUrl: string;
   private readonly sessionBase: string;
-  private readonly listeners = new Set<TransportListener>();
+  private readonly listeners = new TransportListeners();
   private link: Link = { kind: 'idle' };
   private failures = 0;
   private nextPingId = 1;
@@ -93,25 +93,12 @@ export class HttpTransport implements Transport {
   }
 
   get state(): TransportState {
-    const link = this.link;
-    switch (link.kind) {
-      case 'connecting':
-      case 'open':
-        return { kind: link.kind };
-      case 'waiting':
-        return { kind: 'waiting', retryInMs: link.retryInMs };
-      case 'refused':
-        return { kind: 'refused', code: link.code };
-      default:
-        return { kind: link.kind };
-    }
+    return stateOfLink(this.link);
   }
 
+
   listen(listener: TransportListener): () => void {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
+    return this.listeners.add(listener);
   }
 
   open(): void {
@@ -291,20 +278,18 @@ export class HttpTransport implements Transport {
 
   private lose(loss: LinkLoss): void {
     const previous = this.link;
-    if (loss.code !== null && permanentCloseCodes.has(loss.code)) {
+    const next = afterLoss(loss, { online: this.environment.isOnline(), failures: this.failures, backoff: this.backoff, random: this.random });
+    if (next.kind === 'refused') {
       this.stopListening();
-      this.setLink({ kind: 'refused', code: loss.code });
-    } else if (loss.cause === 'device-offline' || !this.environment.isOnline()) {
-      this.setLink({ kind: 'offline' });
+      this.setLink(next);
+    } else if (next.kind === 'offline') {
+      this.setLink(next);
     } else {
-      const retryInMs =
-        loss.code === CloseCode.ServiceRestart
-          ? Math.floor(this.random() * RESTART_RETRY_WINDOW_MS)
-          : backoffDelay(this.failures++, this.backoff, this.random);
+      if (next.failed) this.failures++;
       const timer = this.clock.setTimeout(() => {
         if (this.link.kind === 'waiting' && this.link.timer === timer) this.connect();
-      }, retryInMs);
-      this.setLink({ kind: 'waiting', retryInMs, timer });
+      }, next.retryInMs);
+      this.setLink({ kind: 'waiting', retryInMs: next.retryInMs, timer });
     }
     void this.release(previous);
     this.emit((listener) => listener.onLinkLost?.(loss));
@@ -353,7 +338,7 @@ export class HttpTransport implements Transport {
   }
 
   private emit(call: (listener: TransportListener) => void): void {
-    for (const listener of [...this.listeners]) call(listener);
+    this.listeners.emit(call);
   }
 }
 

@@ -6,9 +6,10 @@
  * Why not y-websocket's provider: it notices a dead socket only after 30 s, retries without jitter,
  * ignores the browser's offline event and cannot tell a refused link from a failed one.
  */
-import { CloseCode, permanentCloseCodes } from '../protocol/close-codes';
+import { CloseCode } from '../protocol/close-codes';
 import { encodePing, isPongFrame } from '../protocol/messages';
-import { backoffDelay, defaultBackoff, type BackoffOptions } from './backoff';
+import { defaultBackoff, type BackoffOptions } from './backoff';
+import { TransportListeners, afterLoss, stateOfLink } from './link-state';
 import { systemClock, type Clock, type TimerHandle } from './clock';
 import { LIVENESS_TICK_MS, checkLiveness, defaultLiveness, type LivenessOptions } from './liveness';
 import { browserEnvironment, type PageEnvironment } from './page-environment';
@@ -59,9 +60,6 @@ type Link =
   | { readonly kind: 'refused'; readonly code: number }
   | { readonly kind: 'closed' };
 
-// After a graceful restart (1012) every client retries; a short jittered window keeps that from
-// arriving as one burst while still feeling immediate.
-const RESTART_RETRY_WINDOW_MS = 300;
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 export class WebSocketTransport implements Transport {
@@ -73,7 +71,7 @@ export class WebSocketTransport implements Transport {
   private readonly liveness: LivenessOptions;
   private readonly connectTimeoutMs: number;
   private readonly random: () => number;
-  private readonly listeners = new Set<TransportListener>();
+  private readonly listeners = new TransportListeners();
   private link: Link = { kind: 'idle' };
   /** Failed attempts since the last established link: the backoff exponent. */
   private failures = 0;
@@ -92,26 +90,12 @@ export class WebSocketTransport implements Transport {
   }
 
   get state(): TransportState {
-    const link = this.link;
-    switch (link.kind) {
-      case 'connecting':
-        return { kind: 'connecting' };
-      case 'open':
-        return { kind: 'open' };
-      case 'waiting':
-        return { kind: 'waiting', retryInMs: link.retryInMs };
-      case 'refused':
-        return { kind: 'refused', code: link.code };
-      default:
-        return { kind: link.kind };
-    }
+    return stateOfLink(this.link);
   }
 
+
   listen(listener: TransportListener): () => void {
-    this.listeners.add(listener);
-    return () => {
-      this.listeners.delete(listener);
-    };
+    return this.listeners.add(listener);
   }
 
   open(): void {
@@ -224,20 +208,18 @@ export class WebSocketTransport implements Transport {
   /** The current link (or attempt) is gone: decide what comes next, then tell the listeners. */
   private lose(loss: LinkLoss): void {
     const previous = this.link;
-    if (loss.code !== null && permanentCloseCodes.has(loss.code)) {
+    const next = afterLoss(loss, { online: this.environment.isOnline(), failures: this.failures, backoff: this.backoff, random: this.random });
+    if (next.kind === 'refused') {
       this.stopListening();
-      this.setLink({ kind: 'refused', code: loss.code });
-    } else if (loss.cause === 'device-offline' || !this.environment.isOnline()) {
-      this.setLink({ kind: 'offline' });
+      this.setLink(next);
+    } else if (next.kind === 'offline') {
+      this.setLink(next);
     } else {
-      const retryInMs =
-        loss.code === CloseCode.ServiceRestart
-          ? Math.floor(this.random() * RESTART_RETRY_WINDOW_MS)
-          : backoffDelay(this.failures++, this.backoff, this.random);
+      if (next.failed) this.failures++;
       const timer = this.clock.setTimeout(() => {
         if (this.link.kind === 'waiting' && this.link.timer === timer) this.connect();
-      }, retryInMs);
-      this.setLink({ kind: 'waiting', retryInMs, timer });
+      }, next.retryInMs);
+      this.setLink({ kind: 'waiting', retryInMs: next.retryInMs, timer });
     }
     this.release(previous, 'reconnecting');
     this.emit((listener) => listener.onLinkLost?.(loss));
@@ -292,7 +274,7 @@ export class WebSocketTransport implements Transport {
   }
 
   private emit(call: (listener: TransportListener) => void): void {
-    for (const listener of [...this.listeners]) call(listener);
+    this.listeners.emit(call);
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { Nginx } from '../helpers/nginx';
+import { Nginx, proxyLocation } from '../helpers/nginx';
 import { BrowserHarness, waitUntil } from './harness';
 import { actAs, editor, editorText, openDocument, waitForState, waitForText } from './page-helpers';
 
@@ -18,21 +18,10 @@ let proxy: Nginx;
 const contexts: BrowserContext[] = [];
 const pageErrors: string[] = [];
 
-function proxyTo(port: number, allowUpgrade: boolean): string {
-  return `
-    location / {
-      proxy_pass http://127.0.0.1:${port};
-      proxy_http_version 1.1;
-      proxy_set_header Upgrade ${allowUpgrade ? '$http_upgrade' : '""'};
-      proxy_set_header Connection ${allowUpgrade ? '"upgrade"' : '""'};
-      proxy_buffering off;
-      proxy_read_timeout 60s;
-    }`;
-}
 
 beforeAll(async () => {
   harness = await BrowserHarness.start();
-  proxy = await Nginx.start(proxyTo(harness.syncPort, false), { reloadable: true });
+  proxy = await Nginx.start(proxyLocation(harness.syncPort, { allowUpgrade: false }), { reloadable: true });
 }, 180_000);
 
 afterAll(async () => {
@@ -105,7 +94,7 @@ describe('HTTP fallback in the browser', { timeout: 150_000 }, () => {
     expect(await carrier(a)).toBe('http');
 
     // The proxy is fixed: Alice's page tries a socket in the background and moves to it.
-    await proxy.reconfigure(proxyTo(harness.syncPort, true));
+    await proxy.reconfigure(proxyLocation(harness.syncPort, { allowUpgrade: true }));
     const fixedAt = Date.now();
     await a.keyboard.type(' Around the switch.');
     await waitUntil(async () => (await carrier(a)) === 'websocket' && (await statusText(a)) === 'Connected', {

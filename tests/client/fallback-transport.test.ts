@@ -1,6 +1,7 @@
 /** When the client falls back to HTTP and when it comes back to the socket, on the manual clock. */
 import { describe, expect, it } from 'vitest';
-import { FallbackTransport, type ClosableTransport, type FallbackMemory } from '../../lib/client/fallback-transport';
+import { FallbackTransport, type ClosableTransport } from '../../lib/client/fallback-transport';
+import { TestFallbackMemory } from '../helpers/fallback-memory';
 import type { LinkLoss } from '../../lib/client/transport';
 import { encodeSyncStep1 } from '../../lib/protocol/messages';
 import { FakeTransport } from '../helpers/fake-transport';
@@ -19,20 +20,8 @@ class FakeHttp extends FakeTransport implements ClosableTransport {
   }
 }
 
-class MemoryOfTest implements FallbackMemory {
-  until = 0;
-  needsFallback(now: number): boolean {
-    return this.until > now;
-  }
-  remember(until: number): void {
-    this.until = until;
-  }
-  forget(): void {
-    this.until = 0;
-  }
-}
 
-function setup(memory = new MemoryOfTest()) {
+function setup(memory = new TestFallbackMemory()) {
   const clock = new ManualScheduler();
   const sockets: FakeTransport[] = [];
   const https: FakeHttp[] = [];
@@ -108,7 +97,7 @@ describe('fallback transport', () => {
   });
 
   it('starts on HTTP where the page remembers it was needed', () => {
-    const memory = new MemoryOfTest();
+    const memory = new TestFallbackMemory();
     memory.until = Date.now() * 2;
     const { sockets, https } = setup(memory);
     expect(sockets).toHaveLength(0);

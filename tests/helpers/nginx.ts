@@ -71,3 +71,19 @@ function serverBlock(port: number, locations: string): string {
     ${locations}
   }`;
 }
+
+/**
+ * A `location` passing everything to a server on 127.0.0.1:`port`: plain HTTP only, the WebSocket
+ * upgrade stripped as some corporate proxies do, or (`allowUpgrade`) configured for WebSockets.
+ */
+export function proxyLocation(port: number, { allowUpgrade }: { allowUpgrade: boolean }): string {
+  return `
+    location / {
+      proxy_pass http://127.0.0.1:${port};
+      proxy_http_version 1.1;
+      proxy_set_header Upgrade ${allowUpgrade ? '$http_upgrade' : '""'};
+      proxy_set_header Connection ${allowUpgrade ? '"upgrade"' : '""'};
+      proxy_buffering off;
+      proxy_read_timeout 60s;
+    }`;
+}

@@ -8,11 +8,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import type { WebsocketProvider } from 'y-websocket';
-import type { FallbackMemory } from '../../lib/client/fallback-transport';
+import { TestFallbackMemory } from '../helpers/fallback-memory';
 import { SyncProvider } from '../../lib/client/sync-provider';
 import type { WebSocketConstructor } from '../../lib/client/websocket-transport';
 import { FakePageEnvironment } from '../helpers/fake-page-environment';
-import { Nginx } from '../helpers/nginx';
+import { Nginx, proxyLocation } from '../helpers/nginx';
 import { waitFor } from '../helpers/poll';
 import { connectClient, destroyAll, makeTempDir, removeDir, startServer, textOf, type InProcessServer } from '../helpers/server-harness';
 
@@ -32,31 +32,7 @@ afterEach(async () => {
   await Promise.all(dirs.splice(0).map(removeDir));
 });
 
-/** A proxy that passes plain HTTP and drops the upgrade; or, `allowUpgrade`, one configured for WebSockets. */
-function proxyTo(port: number, allowUpgrade: boolean): string {
-  return `
-    location / {
-      proxy_pass http://127.0.0.1:${port};
-      proxy_http_version 1.1;
-      proxy_set_header Upgrade ${allowUpgrade ? '$http_upgrade' : '""'};
-      proxy_set_header Connection ${allowUpgrade ? '"upgrade"' : '""'};
-      proxy_buffering off;
-      proxy_read_timeout 60s;
-    }`;
-}
 
-class Remembered implements FallbackMemory {
-  until = 0;
-  needsFallback(now: number): boolean {
-    return this.until > now;
-  }
-  remember(until: number): void {
-    this.until = until;
-  }
-  forget(): void {
-    this.until = 0;
-  }
-}
 
 const textIn = (provider: SyncProvider) => provider.doc.getText('t').toString();
 function type(doc: Y.Doc, text: string): void {
@@ -69,10 +45,10 @@ describe('HTTP fallback behind a proxy that blocks WebSockets', { timeout: 90_00
     const dir = await makeTempDir();
     dirs.push(dir);
     server = await startServer(dir, { HTTP_FALLBACK_POLL_MS: '5000' });
-    proxy = await Nginx.start(proxyTo(server.port, false), { reloadable: true });
+    proxy = await Nginx.start(proxyLocation(server.port, { allowUpgrade: false }), { reloadable: true });
 
     const environment = new FakePageEnvironment();
-    const memory = new Remembered();
+    const memory = new TestFallbackMemory();
     const behind = new SyncProvider({
       baseUrl: `ws://127.0.0.1:${proxy.port}`,
       docName: 'memo',
@@ -117,7 +93,7 @@ describe('HTTP fallback behind a proxy that blocks WebSockets', { timeout: 90_00
     });
 
     // The proxy lets upgrades through now: the next background try of a socket succeeds.
-    await proxy.reconfigure(proxyTo(server.port, true));
+    await proxy.reconfigure(proxyLocation(server.port, { allowUpgrade: true }));
     type(behind.doc, '[just before]');
     const reconfiguredAt = Date.now();
     await waitFor(() => behind.getSnapshot().carrier === 'websocket' && behind.getSnapshot().connection === 'connected', {

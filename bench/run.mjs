@@ -1,5 +1,8 @@
 #!/usr/bin/env node
 // npm run bench [-- --quick] [--only=a,d] [--servers=tandem,reference] [--runs=3] [--profile] [--nice]
+// npm run bench -- --only=g [--configs=leveldb,one,three] [--capacity=off] [--docs=20]
+//   the cluster scenario (not in the default set: ~5 minutes); --configs picks configurations,
+//   --capacity=off skips its capacity runs, --docs scales its editing load (documents of 10 clients)
 // Runs every scenario against every server (each its own process, fresh data dir), prints one
 // markdown table per scenario and writes the raw results to bench/results/<timestamp>.json.
 import { execSync } from 'node:child_process';
@@ -22,6 +25,11 @@ const only = opt('only') ? String(opt('only')).split(',') : ['a', 'b', 'c', 'd',
 const serverNames = opt('servers') ? String(opt('servers')).split(',') : ['tandem', 'reference', 'hocuspocus', 'relay'];
 const runs = Number(opt('runs') ?? (quick ? 1 : 3));
 const profile = Boolean(opt('profile'));
+const cluster = {
+  configs: opt('configs') ? String(opt('configs')).split(',') : undefined,
+  capacity: opt('capacity') !== 'off',
+  docs: opt('docs') ? Number(opt('docs')) : undefined,
+};
 // --nice[=N]: run the load generator and the servers at a higher priority (root only) so that other
 // work on a shared machine disturbs the figures less.
 if (opt('nice')) {
@@ -38,7 +46,7 @@ if (!existsSync(path.join(here, 'node_modules'))) {
   console.error('bench: installing comparison servers and clients into bench/node_modules …');
   execSync('npm install --prefix bench --no-audit --no-fund', { cwd: root, stdio: 'inherit' });
 }
-if (serverNames.includes('tandem') || profile) {
+if (serverNames.includes('tandem') || profile || only.includes('g')) {
   console.error('bench: building the sync server …');
   execSync('npm run build:sync-server --silent', { cwd: root, stdio: 'inherit' });
 }
@@ -60,7 +68,7 @@ const machine = {
 console.log(`# Tandem sync benchmark ${new Date().toISOString()}${quick ? ' (quick)' : ''}\n`);
 console.log(`Machine: ${machine.cpus}, ${machine.memoryGb} GB, Node ${machine.node}, ${machine.platform}, load ${machine.loadAvgAtStart}\n`);
 
-const report = await runScenarios({ only, serverNames, quick, runs, profile, resultsDir, stamp, log: (s) => console.error(s), print: (s) => console.log(s) });
+const report = await runScenarios({ only, serverNames, quick, runs, profile, cluster, resultsDir, stamp, log: (s) => console.error(s), print: (s) => console.log(s) });
 const { judgeTargets } = await import('./targets.mjs');
 const targets = judgeTargets(report);
 if (targets) console.log(`\n## Targets (ratios within this run)\n\n${targets}`);

@@ -29,13 +29,20 @@ async function settle(server) {
   }
 }
 
-export async function runEditing(server, { docs, clientsPerDoc, rate, durationMs, prefix }) {
+/**
+ * Optional hooks (the cluster scenario): clientOptions(index) for stockClient; latencyClass(sender,
+ * receiver) names the class a delivery's latency is also counted in (e.g. same-node, cross-node);
+ * measure.start() runs just before the measured window, measure.end() just after it (its result is
+ * returned as `measured`).
+ */
+export async function runEditing(server, { docs, clientsPerDoc, rate, durationMs, prefix }, { clientOptions, latencyClass, measure } = {}) {
   const clients = [];
   const latencies = [];
+  const byClass = {};
   for (let d = 0; d < docs; d++) {
     for (let c = 0; c < clientsPerDoc; c++) {
       const index = clients.length;
-      const client = stockClient(server, `${prefix}-${d}`);
+      const client = stockClient(server, `${prefix}-${d}`, clientOptions?.(index));
       const state = { index, doc: d, client, sent: 0, received: new Map() };
       client.text.observe((event) => {
         if (event.transaction.local) return;
@@ -50,7 +57,9 @@ export async function runEditing(server, { docs, clientsPerDoc, rate, durationMs
             if (!set) state.received.set(sender, (set = new Set()));
             if (set.has(seq)) continue;
             set.add(seq);
-            latencies.push((now - Number(m[1])) / 1000);
+            const ms = (now - Number(m[1])) / 1000;
+            latencies.push(ms);
+            if (latencyClass) (byClass[latencyClass(sender, index, ms)] ??= []).push(ms);
           }
         }
       });
@@ -62,6 +71,7 @@ export async function runEditing(server, { docs, clientsPerDoc, rate, durationMs
   const connectMs = performance.now() - connectStart;
   await settle(server);
 
+  await measure?.start();
   const cpu0 = server.cpu();
   const gen0 = process.cpuUsage();
   const loop = monitorEventLoopDelay({ resolution: 5 });
@@ -111,6 +121,7 @@ export async function runEditing(server, { docs, clientsPerDoc, rate, durationMs
   loop.disable();
   const gen = process.cpuUsage(gen0);
   const wallS = (performance.now() - t0) / 1000;
+  const measured = await measure?.end();
 
   // Convergence: every client of a document holds the same text.
   let converged = true;
@@ -135,5 +146,7 @@ export async function runEditing(server, { docs, clientsPerDoc, rate, durationMs
     loadGenCpuPercent: ((gen.user + gen.system) / 1e6 / wallS) * 100,
     loadGenLoopDelayP99Ms: loop.percentile(99) / 1e6,
     peakRssMb: mem.peakRssMb,
+    ...(latencyClass ? { latencyByClassMs: Object.fromEntries(Object.entries(byClass).map(([k, v]) => [k, latencySummary(v)])) } : {}),
+    ...(measure ? { measured } : {}),
   };
 }

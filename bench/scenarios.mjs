@@ -5,7 +5,7 @@ import { runCapacity } from './scenario-capacity.mjs';
 import { runColdLoad } from './scenario-coldload.mjs';
 import { runEditing } from './scenario-editing.mjs';
 import { runStorm } from './scenario-storm.mjs';
-import { fmt, markdownTable, median, withRatio } from './stats.mjs';
+import { fmt, markdownTable, median, medianResult, withRatio } from './stats.mjs';
 
 export function scenarioDefs(quick) {
   const s = quick ? Number(process.env.BENCH_QUICK_MS || 2000) : 20000;
@@ -19,6 +19,15 @@ export function scenarioDefs(quick) {
       title: '(f) capacity: highest deliveries/s with p99 < 50 ms (20 docs × 10 wire clients)',
       kind: 'capacity',
       params: quick ? { docs: 20, clientsPerDoc: 10, rates: [2, 10], stepMs: 1000, warmupMs: 300 } : { docs: 20, clientsPerDoc: 10, rates: [1, 2.5, 5, 10, 20, 30, 45, 65, 90, 120, 160, 220, 300], stepMs: 4000 },
+    },
+    // Not run by default: ~5 minutes (3 configurations × `--runs` editing runs, then a capacity each).
+    g: {
+      title: '(g) cluster: (a)\'s load, 1 node vs 3 nodes behind nginx (Redis + PostgreSQL)',
+      kind: 'cluster',
+      params: {
+        editing: { docs: 20, clientsPerDoc: 10, rate: 2, durationMs: s },
+        capacity: quick ? { docs: 20, clientsPerDoc: 10, rates: [2, 10], stepMs: 1000, warmupMs: 300 } : { docs: 20, clientsPerDoc: 10, rates: [1, 2.5, 5, 10, 20, 30, 45, 65, 90, 120, 160, 220, 300], stepMs: 4000 },
+      },
     },
   };
 }
@@ -75,12 +84,27 @@ function table(def, results, names) {
   return main;
 }
 
-export async function runScenarios({ only, serverNames, quick, runs, profile, resultsDir, stamp, log, print }) {
+export async function runScenarios({ only, serverNames, quick, runs, profile, cluster = {}, resultsDir, stamp, log, print }) {
   const defs = scenarioDefs(quick);
   const report = { scenarios: {}, failed: false };
   for (const key of only) {
     const def = { ...defs[key], key };
     if (!defs[key]) throw new Error(`unknown scenario ${key}`);
+    if (def.kind === 'cluster') {
+      // Its own configurations rather than --servers: Tandem's nodes, Redis, PostgreSQL, nginx.
+      // Imported here: it loads the cluster launcher's TypeScript modules (through tsx).
+      const { clusterCapacityTable, clusterTable, runClusterScenario } = await import('./scenario-cluster.mjs');
+      const params = { ...def.params, ...(cluster.capacity === false ? { capacity: null } : {}), ...(cluster.configs ? { configs: cluster.configs } : {}) };
+      if (cluster.docs) params.editing = { ...params.editing, docs: cluster.docs };
+      const out = await runClusterScenario(params, { runs, profile, resultsDir, stamp, log });
+      report.scenarios[key] = { title: def.title, params: def.params, repetitions: runs, ...out };
+      if (out.failed) report.failed = true;
+      print(`\n## ${def.title}${runs > 1 ? ` — median of ${runs} runs` : ''}\n`);
+      print(clusterTable(out));
+      const steps = clusterCapacityTable(out);
+      if (steps) print(`\nCapacity steps (one run; CPU is every process of the configuration):\n\n${steps}`);
+      continue;
+    }
     const results = {};
     // editing scenarios are repeated when runs > 1 and reported as medians of the figures
     const reps = def.kind === 'editing' || def.kind === 'storm' ? runs : 1;
@@ -106,22 +130,4 @@ export async function runScenarios({ only, serverNames, quick, runs, profile, re
     }
   }
   return report;
-}
-
-/** Median of every numeric leaf over repeated runs; booleans AND-ed; missing summed (worst case kept). */
-function medianResult(list) {
-  const ok = list.filter((r) => !r.error && !r.skipped);
-  if (ok.length === 0) return list[0];
-  if (ok.length === 1) return ok[0];
-  const merge = (vals) => {
-    const v = vals[0];
-    if (typeof v === 'number') return median(vals);
-    if (typeof v === 'boolean') return vals.every(Boolean);
-    if (Array.isArray(v)) return v;
-    if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).map((k) => [k, merge(vals.map((x) => x[k]))]));
-    return v;
-  };
-  const out = merge(ok);
-  if ('missing' in out) out.missing = Math.max(...ok.map((r) => r.missing));
-  return out;
 }

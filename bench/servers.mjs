@@ -94,12 +94,14 @@ export function memory(pid) {
  * cold-load runs; dispose() removes the data dir.
  */
 export class ServerProcess {
-  constructor(name, { nodeArgs = [] } = {}) {
+  /** env: added to the server's environment (the cluster scenario's REDIS_URL, DATABASE_URL). */
+  constructor(name, { nodeArgs = [], env = {} } = {}) {
     this.name = name;
     this.def = SERVERS[name];
     if (!this.def) throw new Error(`unknown server ${name}`);
     this.dir = mkdtempSync(path.join(os.tmpdir(), `bench-${name}-`));
     this.nodeArgs = nodeArgs;
+    this.env = env;
     this.child = null;
     this.stderr = '';
   }
@@ -114,7 +116,7 @@ export class ServerProcess {
     this.stderr = '';
     const child = spawn(process.execPath, [...this.nodeArgs, ...args], {
       cwd: root,
-      env: { ...process.env, ...env },
+      env: { ...process.env, ...env, ...this.env },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     child.stderr.on('data', (d) => {

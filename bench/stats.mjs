@@ -33,3 +33,21 @@ export function markdownTable(headers, rows) {
   const line = (cells) => `| ${cells.join(' | ')} |`;
   return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
 }
+
+/** Median of every numeric leaf over repeated runs; booleans AND-ed; missing summed (worst case kept). */
+export function medianResult(list) {
+  const ok = list.filter((r) => !r.error && !r.skipped);
+  if (ok.length === 0) return list[0];
+  if (ok.length === 1) return ok[0];
+  const merge = (vals) => {
+    const v = vals[0];
+    if (typeof v === 'number') return median(vals);
+    if (typeof v === 'boolean') return vals.every(Boolean);
+    if (Array.isArray(v)) return v;
+    if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).map((k) => [k, merge(vals.map((x) => x[k]))]));
+    return v;
+  };
+  const out = merge(ok);
+  if ('missing' in out) out.missing = Math.max(...ok.map((r) => r.missing));
+  return out;
+}

@@ -5,8 +5,12 @@ import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 
-/** ready resolves once the client has synced (or, against the relay, is connected). */
-export function stockClient(server, docName) {
+/**
+ * ready resolves once the client has synced (or, against the relay, is connected). onUpgrade(res),
+ * if given, sees the HTTP response of every WebSocket upgrade (the cluster scenario reads which
+ * node the proxy chose from a header).
+ */
+export function stockClient(server, docName, { onUpgrade } = {}) {
   const doc = new Y.Doc();
   let provider;
   let ready;
@@ -17,7 +21,7 @@ export function stockClient(server, docName) {
       provider.on('synced', () => resolve());
     });
   } else {
-    provider = new WebsocketProvider(server.url, docName, doc, { WebSocketPolyfill: WebSocket, disableBc: true });
+    provider = new WebsocketProvider(server.url, docName, doc, { WebSocketPolyfill: onUpgrade ? upgradeWatching(onUpgrade) : WebSocket, disableBc: true });
     ready = new Promise((resolve) => {
       if (!server.def.persistent) {
         provider.on('status', ({ status }) => status === 'connected' && resolve());
@@ -38,5 +42,14 @@ export function stockClient(server, docName) {
       } catch {}
       doc.destroy();
     },
+  };
+}
+
+function upgradeWatching(onUpgrade) {
+  return class extends WebSocket {
+    constructor(...args) {
+      super(...args);
+      this.on('upgrade', onUpgrade);
+    }
   };
 }

@@ -88,6 +88,12 @@ export class ServerMetrics {
     help: '1 when the last storage operation succeeded, 0 while writes are failing and being retried',
     registers: [this.registry],
   });
+  readonly storageBackend = new Gauge({
+    name: 'tandem_storage_backend_info',
+    help: 'The store in use (label backend: leveldb, postgresql or memory), always 1',
+    labelNames: ['backend'] as const,
+    registers: [this.registry],
+  });
   readonly errors = new Counter({
     name: 'tandem_errors_total',
     help: 'Errors by kind (protocol, storage, internal)',
@@ -119,6 +125,23 @@ export class ServerMetrics {
     this.certificateExpiry.set(Math.floor(validTo.getTime() / 1000));
   }
 
+  /**
+   * Cluster mode: the node's link to Redis and its cross-node traffic, read from the relay when
+   * scraped (registered only then, so a single server reports none of them).
+   */
+  observeCluster(health: () => ClusterMetricsSource): void {
+    const gauge = (name: string, help: string, read: (source: ClusterMetricsSource) => number) =>
+      new Gauge({ name, help, registers: [this.registry], collect() {
+        this.set(read(health()));
+      } });
+    gauge('tandem_cluster_redis_connected', '1 while the node reaches Redis (both its connections), 0 while it is cut off', (h) => (h.connected ? 1 : 0));
+    gauge('tandem_cluster_documents', 'Documents this node relays through Redis', (h) => h.documents);
+    gauge('tandem_cluster_entries_sent', 'Stream entries this node has added (updates, presence, state vectors, stored positions)', (h) => h.entriesSent);
+    gauge('tandem_cluster_entries_received', 'Stream entries of other nodes this node has read', (h) => h.entriesReceived);
+    gauge('tandem_cluster_unconfirmed_updates', 'Relayed updates held until their node says it stored them', (h) => h.unconfirmedUpdates);
+    gauge('tandem_cluster_orphans_stored', 'Relayed updates this node stored itself because their node never confirmed them', (h) => h.orphansStored);
+  }
+
   constructor(options: { collectProcessMetrics?: boolean } = {}) {
     this.storageHealthy.set(1);
     if (options.collectProcessMetrics) collectDefaultMetrics({ register: this.registry });
@@ -141,4 +164,14 @@ function trafficCounter(
     },
   });
   return counter;
+}
+
+/** What the cluster metrics read (cluster/stream-relay.ts RelayHealth). */
+export interface ClusterMetricsSource {
+  readonly connected: boolean;
+  readonly documents: number;
+  readonly entriesSent: number;
+  readonly entriesReceived: number;
+  readonly unconfirmedUpdates: number;
+  readonly orphansStored: number;
 }

@@ -136,7 +136,10 @@ export class SyncServer {
       },
       { ...shared, relay: deps.relay ?? null },
     );
+    this.metrics.storageBackend.set({ backend: deps.store.kind }, 1);
     if (deps.relay) {
+      const relay = deps.relay;
+      this.metrics.observeCluster(() => relay.health());
       // Cut off from Redis, a node keeps saving its clients' edits but the other nodes do not see
       // them until it reconnects: its editors are told, not left to wonder where the others went.
       deps.relay.onConnectedChange = (connected) => {

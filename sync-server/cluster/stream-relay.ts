@@ -61,6 +61,10 @@ export interface RelayHealth {
   readonly documents: number;
   readonly entriesSent: number;
   readonly entriesReceived: number;
+  /** Relayed updates held until their node says it stored them. */
+  readonly unconfirmedUpdates: number;
+  /** Relayed updates stored here because their node never confirmed them (it died, or cannot store). */
+  readonly orphansStored: number;
 }
 
 const MAX_STREAM_LENGTH = 1_000;
@@ -95,6 +99,7 @@ export class StreamRelay {
   private lastError: string | null = null;
   private entriesSent = 0;
   private entriesReceived = 0;
+  private orphansStored = 0;
   private readLoop: Promise<void> | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
   private rooms = 0;
@@ -164,6 +169,8 @@ export class StreamRelay {
       documents: this.subscriptions.size,
       entriesSent: this.entriesSent,
       entriesReceived: this.entriesReceived,
+      unconfirmedUpdates: [...this.subscriptions.values()].reduce((sum, subscription) => sum + subscription.unconfirmed.size, 0),
+      orphansStored: this.orphansStored,
     };
   }
 
@@ -249,6 +256,7 @@ export class StreamRelay {
       const stale = subscription.unconfirmed.takeOlderThan(cutoff);
       if (stale.length === 0) continue;
       this.deps.logger.warn({ stream: key, updates: stale.length }, 'storing relayed updates their node never confirmed as stored');
+      this.orphansStored += stale.length;
       subscription.document.keepRelayed(stale);
     }
   }

@@ -78,6 +78,12 @@ describe('cluster mode', { timeout: 120_000 }, () => {
     // Every node confirmed what it relayed: no receiver stored another node's update as an orphan.
     await new Promise((resolve) => setTimeout(resolve, 3_500));
     for (const node of [a, b, c]) expect(node.output()).not.toContain('never confirmed');
+    const metrics = await (await fetch(`http://127.0.0.1:${c.port}/metrics`)).text();
+    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+    expect(value('tandem_cluster_redis_connected')).toBe(1);
+    expect(value('tandem_cluster_entries_received')).toBeGreaterThan(0);
+    expect(value('tandem_cluster_orphans_stored')).toBe(0);
+    expect(metrics).toContain('tandem_storage_backend_info{backend="postgresql"} 1');
   });
 
   it('survives kill -9 of a node: its clients move to another node and nothing the cluster had is lost', async () => {
@@ -326,6 +332,8 @@ describe('cluster mode: relayed but never stored', { timeout: 120_000 }, () => {
     await waitFor(() => received.some((message) => message.type === 'saved'), { what: 'the save acknowledgement', timeoutMs: 10_000 });
     expect(await storedTexts()).toEqual(['[orphan]']);
     expect(survivor.output()).toContain('never confirmed');
+    const metrics = await (await fetch(`http://127.0.0.1:${survivor.port}/metrics`)).text();
+    expect(metrics).toMatch(/^tandem_cluster_orphans_stored 1$/m);
     tandem.close();
   });
 });

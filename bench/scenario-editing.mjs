@@ -30,19 +30,20 @@ async function settle(server) {
 }
 
 /**
- * Optional hooks (the cluster scenario): clientOptions(index) for stockClient; latencyClass(sender,
+ * Optional hooks (the cluster and fallback scenarios): clientOptions(index) for stockClient;
+ * createClient(index, docName) instead of a stock client (same shape: doc, text, awareness, ready, destroy); latencyClass(sender,
  * receiver) names the class a delivery's latency is also counted in (e.g. same-node, cross-node);
  * measure.start() runs just before the measured window, measure.end() just after it (its result is
  * returned as `measured`).
  */
-export async function runEditing(server, { docs, clientsPerDoc, rate, durationMs, prefix }, { clientOptions, latencyClass, measure } = {}) {
+export async function runEditing(server, { docs, clientsPerDoc, rate, durationMs, prefix }, { clientOptions, createClient, latencyClass, measure } = {}) {
   const clients = [];
   const latencies = [];
   const byClass = {};
   for (let d = 0; d < docs; d++) {
     for (let c = 0; c < clientsPerDoc; c++) {
       const index = clients.length;
-      const client = stockClient(server, `${prefix}-${d}`, clientOptions?.(index));
+      const client = createClient ? createClient(index, `${prefix}-${d}`) : stockClient(server, `${prefix}-${d}`, clientOptions?.(index));
       const state = { index, doc: d, client, sent: 0, received: new Map() };
       client.text.observe((event) => {
         if (event.transaction.local) return;

@@ -29,6 +29,13 @@ export function scenarioDefs(quick) {
         capacity: quick ? { docs: 20, clientsPerDoc: 10, rates: [2, 10], stepMs: 1000, warmupMs: 300 } : { docs: 20, clientsPerDoc: 10, rates: [1, 2.5, 5, 10, 20, 30, 45, 65, 90, 120, 160, 220, 300], stepMs: 4000 },
       },
     },
+    // Not run by default: ~3 minutes (3 shares × `--runs` editing runs).
+    h: {
+      // Half of (a)'s documents: 200 polling clients in one load generator would saturate its core.
+      title: "(h) HTTP fallback: 10 docs × 10 of Tandem's own clients × 2 edits/s, 0 % / 50 % / 100 % on the fallback",
+      kind: 'fallback',
+      params: { editing: { docs: 10, clientsPerDoc: 10, rate: 2, durationMs: s }, shares: [0, 0.5, 1] },
+    },
   };
 }
 
@@ -103,6 +110,15 @@ export async function runScenarios({ only, serverNames, quick, runs, profile, cl
       print(clusterTable(out));
       const steps = clusterCapacityTable(out);
       if (steps) print(`\nCapacity steps (one run; CPU is every process of the configuration):\n\n${steps}`);
+      continue;
+    }
+    if (def.kind === 'fallback') {
+      const { fallbackTable, runFallbackScenario } = await import('./scenario-fallback.mjs');
+      const out = await runFallbackScenario(def.params, { runs, log });
+      report.scenarios[key] = { title: def.title, params: def.params, repetitions: runs, ...out };
+      for (const list of Object.values(out.results)) if (list.some((r) => r.missing > 0 || !r.converged)) report.failed = true;
+      print(`\n## ${def.title}${runs > 1 ? ` — median of ${runs} runs` : ''}\n`);
+      print(fallbackTable(out));
       continue;
     }
     const results = {};

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick] [--only=a,d] [--servers=tandem,reference] [--runs=3] [--profile] [--nice]
+// npm run bench [-- --quick] [--only=a,d] [--servers=tandem,reference] [--runs=3] [--clients=both|stock|echo-free] [--profile] [--nice]
 // npm run bench -- --only=g [--configs=leveldb,one,three] [--capacity=off] [--docs=20]
 //   the cluster scenario (not in the default set: ~5 minutes); --configs picks configurations,
 //   --capacity=off skips its capacity runs, --docs scales its editing load (documents of 10 clients)
@@ -25,6 +25,10 @@ const only = opt('only') ? String(opt('only')).split(',') : ['a', 'b', 'c', 'd',
 const serverNames = opt('servers') ? String(opt('servers')).split(',') : ['tandem', 'reference', 'hocuspocus', 'relay'];
 const runs = Number(opt('runs') ?? (quick ? 1 : 3));
 const profile = Boolean(opt('profile'));
+// --clients=stock|echo-free|both: how the editing scenarios' stock clients treat presence (scenarios.mjs).
+const clientsOpt = String(opt('clients') ?? 'both');
+const clientModes = clientsOpt === 'both' ? ['stock', 'echo-free'] : [clientsOpt];
+if (!clientModes.every((mode) => mode === 'stock' || mode === 'echo-free')) throw new Error(`--clients is stock, echo-free or both, not ${clientsOpt}`);
 const cluster = {
   configs: opt('configs') ? String(opt('configs')).split(',') : undefined,
   capacity: opt('capacity') !== 'off',
@@ -68,7 +72,7 @@ const machine = {
 console.log(`# Tandem sync benchmark ${new Date().toISOString()}${quick ? ' (quick)' : ''}\n`);
 console.log(`Machine: ${machine.cpus}, ${machine.memoryGb} GB, Node ${machine.node}, ${machine.platform}, load ${machine.loadAvgAtStart}\n`);
 
-const report = await runScenarios({ only, serverNames, quick, runs, profile, cluster, resultsDir, stamp, log: (s) => console.error(s), print: (s) => console.log(s) });
+const report = await runScenarios({ only, serverNames, quick, runs, profile, cluster, clientModes, resultsDir, stamp, log: (s) => console.error(s), print: (s) => console.log(s) });
 const { judgeTargets } = await import('./targets.mjs');
 const targets = judgeTargets(report);
 if (targets) console.log(`\n## Targets (ratios within this run)\n\n${targets}`);

@@ -36,14 +36,14 @@ async function settle(server) {
  * measure.start() runs just before the measured window, measure.end() just after it (its result is
  * returned as `measured`).
  */
-export async function runEditing(server, { docs, clientsPerDoc, rate, durationMs, prefix }, { clientOptions, createClient, latencyClass, measure } = {}) {
+export async function runEditing(server, { docs, clientsPerDoc, rate, durationMs, prefix, echoFree = false }, { clientOptions, createClient, latencyClass, measure } = {}) {
   const clients = [];
   const latencies = [];
   const byClass = {};
   for (let d = 0; d < docs; d++) {
     for (let c = 0; c < clientsPerDoc; c++) {
       const index = clients.length;
-      const client = createClient ? createClient(index, `${prefix}-${d}`) : stockClient(server, `${prefix}-${d}`, clientOptions?.(index));
+      const client = createClient ? createClient(index, `${prefix}-${d}`) : stockClient(server, `${prefix}-${d}`, { echoFree, ...clientOptions?.(index) });
       const state = { index, doc: d, client, sent: 0, received: new Map() };
       client.text.observe((event) => {
         if (event.transaction.local) return;

@@ -91,12 +91,32 @@ function table(def, results, names) {
   return main;
 }
 
-export async function runScenarios({ only, serverNames, quick, runs, profile, cluster = {}, resultsDir, stamp, log, print }) {
+/**
+ * The editing scenarios run once per client mode: `stock` (y-websocket as shipped: it sends every
+ * presence change it sees, other clients' too, back to the server) and `echo-free` (only its own,
+ * as Tandem's provider and Hocuspocus's do). Each mode is its own table, keyed a, a-echo-free, ….
+ */
+function expand(only, defs, clientModes) {
+  const out = [];
+  for (const key of only) {
+    if (!defs[key]) throw new Error(`unknown scenario ${key}`);
+    if (defs[key].kind !== 'editing') {
+      out.push({ ...defs[key], key });
+      continue;
+    }
+    for (const mode of clientModes) {
+      const echoFree = mode === 'echo-free';
+      out.push({ ...defs[key], key: echoFree ? `${key}-echo-free` : key, title: `${defs[key].title}, ${mode} clients`, params: { ...defs[key].params, echoFree } });
+    }
+  }
+  return out;
+}
+
+export async function runScenarios({ only, serverNames, quick, runs, profile, cluster = {}, clientModes = ['stock', 'echo-free'], resultsDir, stamp, log, print }) {
   const defs = scenarioDefs(quick);
   const report = { scenarios: {}, failed: false };
-  for (const key of only) {
-    const def = { ...defs[key], key };
-    if (!defs[key]) throw new Error(`unknown scenario ${key}`);
+  for (const def of expand(only, defs, clientModes)) {
+    const key = def.key;
     if (def.kind === 'cluster') {
       // Its own configurations rather than --servers: Tandem's nodes, Redis, PostgreSQL, nginx.
       // Imported here: it loads the cluster launcher's TypeScript modules (through tsx).

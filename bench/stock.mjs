@@ -10,7 +10,7 @@ import * as Y from 'yjs';
  * if given, sees the HTTP response of every WebSocket upgrade (the cluster scenario reads which
  * node the proxy chose from a header).
  */
-export function stockClient(server, docName, { onUpgrade } = {}) {
+export function stockClient(server, docName, { onUpgrade, echoFree = false } = {}) {
   const doc = new Y.Doc();
   let provider;
   let ready;
@@ -22,6 +22,16 @@ export function stockClient(server, docName, { onUpgrade } = {}) {
     });
   } else {
     provider = new WebsocketProvider(server.url, docName, doc, { WebSocketPolyfill: onUpgrade ? upgradeWatching(onUpgrade) : WebSocket, disableBc: true });
+    // y-websocket sends every awareness change it sees, the other clients' included, back to the
+    // server; an echo-free client sends only its own (as Tandem's provider and Hocuspocus's do).
+    if (echoFree) {
+      const sendAll = provider._awarenessUpdateHandler;
+      provider.awareness.off('update', sendAll);
+      provider._awarenessUpdateHandler = (change, origin) => {
+        if (origin === 'local') sendAll(change, origin);
+      };
+      provider.awareness.on('update', provider._awarenessUpdateHandler);
+    }
     ready = new Promise((resolve) => {
       if (!server.def.persistent) {
         provider.on('status', ({ status }) => status === 'connected' && resolve());

@@ -40,8 +40,8 @@ interface OpenLink {
   readonly session: string;
   readonly pollMs: number;
   readonly maxBodyBytes: number;
-  /** Aborts every request of this link when it ends. */
-  readonly abort: AbortController;
+  /** The link's requests in flight, aborted together when it ends. */
+  readonly requests: RequestGroup;
   /** The last server frame received (-1 before the first). */
   after: number;
   /** The next batch's number, and the frames waiting to go. */
@@ -52,7 +52,7 @@ interface OpenLink {
 
 type Link =
   | { readonly kind: 'idle' }
-  | { readonly kind: 'connecting'; readonly abort: AbortController }
+  | { readonly kind: 'connecting'; readonly requests: RequestGroup }
   | OpenLink
   | { readonly kind: 'waiting'; readonly retryInMs: number; readonly timer: TimerHandle }
   | { readonly kind: 'offline' }
@@ -139,17 +139,17 @@ export class HttpTransport implements Transport {
   }
 
   private connect(): void {
-    const abort = new AbortController();
-    this.setLink({ kind: 'connecting', abort });
-    void this.request(this.openUrl, { method: 'POST', signal: abort.signal }, this.requestTimeoutMs).then(
+    const requests = new RequestGroup();
+    this.setLink({ kind: 'connecting', requests });
+    void this.request(requests, this.openUrl, { method: 'POST' }, this.requestTimeoutMs).then(
       async (response) => {
-        if (this.link.kind !== 'connecting' || this.link.abort !== abort) return;
+        if (this.link.kind !== 'connecting' || this.link.requests !== requests) return;
         if (response.status !== 200) {
           // 503: a server that is stopping; others (400, 404 on a server without the fallback) may pass.
           return this.lose({ cause: 'connect-failed', code: response.status === 503 ? CloseCode.ServiceRestart : null });
         }
         const body = (await response.json()) as { session?: unknown; pollMs?: unknown; maxBodyBytes?: unknown };
-        if (this.link.kind !== 'connecting' || this.link.abort !== abort) return;
+        if (this.link.kind !== 'connecting' || this.link.requests !== requests) return;
         if (typeof body.session !== 'string' || typeof body.pollMs !== 'number' || typeof body.maxBodyBytes !== 'number') {
           return this.lose({ cause: 'connect-failed', code: null });
         }
@@ -158,7 +158,7 @@ export class HttpTransport implements Transport {
           session: body.session,
           pollMs: body.pollMs,
           maxBodyBytes: body.maxBodyBytes,
-          abort,
+          requests,
           after: -1,
           nextBatch: 0,
           outbox: [],
@@ -171,7 +171,7 @@ export class HttpTransport implements Transport {
         void this.pollLoop(link);
       },
       () => {
-        if (this.link.kind === 'connecting' && this.link.abort === abort) this.lose({ cause: 'connect-failed', code: null });
+        if (this.link.kind === 'connecting' && this.link.requests === requests) this.lose({ cause: 'connect-failed', code: null });
       },
     );
   }
@@ -180,7 +180,7 @@ export class HttpTransport implements Transport {
     while (this.link === link) {
       let response: Response;
       try {
-        response = await this.request(`${this.sessionUrl(link)}?after=${link.after}`, { signal: link.abort.signal }, link.pollMs + POLL_MARGIN_MS);
+        response = await this.request(link.requests, `${this.sessionUrl(link)}?after=${link.after}`, {}, link.pollMs + POLL_MARGIN_MS);
       } catch {
         if (this.link === link) this.lose({ cause: 'unresponsive', code: null });
         return;
@@ -229,8 +229,9 @@ export class HttpTransport implements Transport {
       while (!delivered && this.link === link) {
         try {
           const response = await this.request(
+            link.requests,
             `${this.sessionUrl(link)}?seq=${seq}`,
-            { method: 'POST', body: encodeFrameBatch(seq, frames) as Uint8Array<ArrayBuffer>, signal: link.abort.signal },
+            { method: 'POST', body: encodeFrameBatch(seq, frames) as Uint8Array<ArrayBuffer> },
             this.requestTimeoutMs,
           );
           if (response.status === 204) delivered = true;
@@ -260,21 +261,31 @@ export class HttpTransport implements Transport {
     return `${this.sessionBase}/${encodeURIComponent(link.session)}`;
   }
 
-  private request(url: string, init: RequestInit, timeoutMs: number): Promise<Response> {
+  /** One request of `group`, aborted when it takes longer than `timeoutMs` or the group is aborted. */
+  private request(group: RequestGroup, url: string, init: RequestInit, timeoutMs: number): Promise<Response> {
+    // A controller per request: one signal shared by every request of a long session would
+    // collect an abort listener per request for as long as the session lives.
+    const controller = group.start();
     return new Promise<Response>((resolve, reject) => {
-      const timer = this.clock.setTimeout(() => reject(new Error('request timed out')), timeoutMs);
-      this.fetch(url, { cache: 'no-store', ...init }).then(
+      const timer = this.clock.setTimeout(() => {
+        controller.abort();
+        reject(new Error('request timed out'));
+      }, timeoutMs);
+      this.fetch(url, { cache: 'no-store', ...init, signal: controller.signal }).then(
         (response) => {
           timer.cancel();
+          group.finish(controller);
           resolve(response);
         },
         (error: unknown) => {
           timer.cancel();
+          group.finish(controller);
           reject(error instanceof Error ? error : new Error(String(error)));
         },
       );
     });
   }
+
 
   private lose(loss: LinkLoss): void {
     const previous = this.link;
@@ -316,11 +327,11 @@ export class HttpTransport implements Transport {
   /** Ends what a link that is no longer current holds: its requests, its session, its retry timer. */
   private release(link: Link): Promise<void> {
     if (link.kind === 'waiting') link.timer.cancel();
-    if (link.kind === 'connecting') link.abort.abort();
+    if (link.kind === 'connecting') link.requests.abortAll();
     if (link.kind !== 'open') return Promise.resolve();
-    link.abort.abort();
+    link.requests.abortAll();
     // The server would expire the session anyway; saying so frees our presence there at once.
-    return this.request(this.sessionUrl(link), { method: 'DELETE', keepalive: true }, this.requestTimeoutMs).then(
+    return this.request(new RequestGroup(), this.sessionUrl(link), { method: 'DELETE', keepalive: true }, this.requestTimeoutMs).then(
       () => undefined,
       () => undefined,
     );
@@ -355,3 +366,22 @@ function takeBatch(outbox: Uint8Array[], maxBytes: number): Uint8Array[] {
   return outbox.splice(0, count);
 }
 
+/** The requests in flight on one link. */
+class RequestGroup {
+  private readonly active = new Set<AbortController>();
+
+  start(): AbortController {
+    const controller = new AbortController();
+    this.active.add(controller);
+    return controller;
+  }
+
+  finish(controller: AbortController): void {
+    this.active.delete(controller);
+  }
+
+  abortAll(): void {
+    for (const controller of this.active) controller.abort();
+    this.active.clear();
+  }
+}

@@ -211,7 +211,17 @@ export class SyncSession {
     { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
     origin: unknown,
   ): void => {
-    if (origin === this || this.transport.state.kind !== 'open') return;
+    if (this.transport.state.kind !== 'open') return;
+    if (origin === this) {
+      // The server said our presence was removed (our previous connection left after this one
+      // came, or it corrected a stale clock): y-protocols has kept it under a newer clock, which
+      // only we can announce. Other clients' changes are never echoed back.
+      const own = this.doc.clientID;
+      if (this.awareness.getLocalState() !== null && [added, updated, removed].some((ids) => ids.includes(own))) {
+        this.transport.send(encodeAwarenessMessage(encodeAwarenessUpdate(this.awareness, [own])));
+      }
+      return;
+    }
     const changed = [...added, ...updated, ...removed];
     this.transport.send(encodeAwarenessMessage(encodeAwarenessUpdate(this.awareness, changed)));
   };

@@ -151,6 +151,23 @@ describe('SyncSession', () => {
     remote.destroy();
   });
 
+  it('announces its presence again when the server says it was removed (its previous connection left after this one came)', () => {
+    const { transport, session } = setUp();
+    accept(transport);
+    session.awareness.setLocalStateField('user', { name: 'Alice' });
+    const own = session.doc.clientID;
+    const clock = session.awareness.meta.get(own)!.clock;
+    const sentBefore = transport.sentOfType('awareness').length;
+    // The server's removal of our id, with a newer clock: what the old connection's leaving broadcast.
+    const removal = Uint8Array.from([1, ...varuint(own), ...varuint(clock + 1), 4, 110, 117, 108, 108]);
+    transport.deliver(encodeAwarenessMessage(removal));
+    const sent = transport.sentOfType('awareness').slice(sentBefore);
+    expect(sent).toHaveLength(1);
+    const [entry] = decodeAwarenessUpdate(sent[0]!.update, 1_000);
+    expect(entry).toMatchObject({ clientId: own, clock: clock + 2 });
+    expect(JSON.parse(entry!.state)).toEqual({ user: { name: 'Alice' } });
+  });
+
   it('reads a permission-denied after acceptance as a view-only link, and before it as nothing', () => {
     const { transport, session } = setUp();
     transport.linkUp();
@@ -185,3 +202,14 @@ describe('SyncSession', () => {
     expect(fresh.session.awareness.getLocalState()).toBeNull();
   });
 });
+
+/** lib0's variable-length unsigned integer, as awareness updates carry ids and clocks. */
+function varuint(value: number): number[] {
+  const bytes: number[] = [];
+  while (value > 0x7f) {
+    bytes.push((value & 0x7f) | 0x80);
+    value = Math.floor(value / 128);
+  }
+  bytes.push(value);
+  return bytes;
+}

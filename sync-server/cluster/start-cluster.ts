@@ -124,6 +124,9 @@ async function startAll(settings: ClusterSettings, requestStop: () => void): Pro
     requestStop();
   };
 
+  if (process.env.TLS_CERT_FILE || process.env.TLS_KEY_FILE) {
+    complain('TLS_CERT_FILE/TLS_KEY_FILE are not used by npm run cluster: nginx speaks plain HTTP to the nodes on 127.0.0.1; put TLS on nginx (see README, TLS)');
+  }
   await buildWebIfStale();
   if (stopping) return;
 

@@ -35,10 +35,13 @@ export class SyncNode {
 
   /** Spawns the node; `ready` resolves once it answers /healthz. */
   static spawn(options: SyncNodeOptions): SyncNode {
+    // nginx speaks plain HTTP to the nodes on 127.0.0.1: a certificate meant for people would make
+    // every node refuse it (and the launcher's health checks), so the nodes never get one.
+    const { TLS_CERT_FILE: _cert, TLS_KEY_FILE: _key, ...inherited } = process.env;
     const child = spawn(process.execPath, [...SYNC_SERVER_NODE_FLAGS, '--enable-source-maps', path.join('sync-server', 'dist', 'main.js')], {
       stdio: 'inherit',
       env: {
-        ...process.env,
+        ...inherited,
         // Nodes are quiet unless asked: the launcher reports what people need to know.
         LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
         SYNC_HOST: '127.0.0.1',

@@ -13,6 +13,7 @@ import { CloseCode } from '../lib/protocol/close-codes';
 import type { DocumentLease } from './cluster/document-lease';
 import type { StreamRelay } from './cluster/stream-relay';
 import type { HistoryRecorder } from './history/document-history';
+import { PresenceTick } from './presence-tick';
 import type { Connection } from './connection';
 import type { Logger } from './logger';
 import type { ServerMetrics } from './metrics';
@@ -35,6 +36,7 @@ export interface RoomRegistryOptions extends RoomOptions {
 export class RoomRegistry {
   private readonly rooms = new Map<string, RoomEntry>();
   private readonly loadSlots: LoadSlots;
+  private readonly presenceTick: PresenceTick | null;
   private closing = false;
 
   constructor(
@@ -49,6 +51,7 @@ export class RoomRegistry {
     },
   ) {
     this.loadSlots = new LoadSlots(options.maxConcurrentLoads);
+    this.presenceTick = options.presenceRelayMs > 0 ? new PresenceTick(deps.scheduler, options.presenceRelayMs) : null;
   }
 
   get loadedCount(): number {
@@ -184,6 +187,7 @@ export class RoomRegistry {
       scheduler: this.deps.scheduler,
       onEmpty: (emptyRoom) => this.handleEmpty(emptyRoom),
       historyRecorder: this.deps.relay ? historyRecorderOf(this.deps.relay.historyLease, docName) : null,
+      presenceTick: this.presenceTick,
     });
     const relay = this.deps.relay;
     if (relay) room.relayThrough((document) => relay.open(docName, document));

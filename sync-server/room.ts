@@ -24,6 +24,7 @@ import type { DocumentChannel, RelayedDocument } from './cluster/stream-relay';
 import type { DocumentStorage } from './document-storage';
 import { DocumentHistory, RESTORE_ORIGIN, type Editor, type HistoryOptions, type HistoryRecorder } from './history/document-history';
 import type { VersionAuthor } from './storage/document-store';
+import type { PresenceTick } from './presence-tick';
 import type { Scheduler, TimerHandle } from './scheduler';
 import { answerSyncStep1, type DocumentContent } from './sync-answer';
 import { TurnBroadcast } from './turn-broadcast';
@@ -104,6 +105,8 @@ export class Room implements RelayedDocument {
       onEmpty: (room: Room) => void;
       /** Cluster mode: the right to write this document's versions, shared with the other nodes. */
       historyRecorder?: HistoryRecorder | null;
+      /** When presence changes leave; null: at the end of the turn, as updates (PRESENCE_RELAY_MS=0). */
+      presenceTick: PresenceTick | null;
     },
   ) {
     this.awareness = new AwarenessRegistry(options.maxPresenceIdsPerConnection);
@@ -423,12 +426,14 @@ export class Room implements RelayedDocument {
 
   private schedulePresenceFlush(): void {
     if (this.presenceFlush !== null) return;
-    const delay = this.options.presenceRelayMs;
-    if (delay === 0) {
+    const tick = this.deps.presenceTick;
+    if (tick === null) {
       this.presenceFlush = { cancel: () => undefined };
       this.deps.scheduler.atEndOfTurn(this.flushPresences);
     } else {
-      this.presenceFlush = this.deps.scheduler.setTimeout(this.flushPresences, delay);
+      // One timer for every room of the server (presence-tick.ts), not one per room.
+      this.presenceFlush = { cancel: () => tick.cancel(this.flushPresences) };
+      tick.request(this.flushPresences);
     }
   }
 

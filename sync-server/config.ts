@@ -142,7 +142,7 @@ function readHttpFallback(read: EnvReader): HttpFallbackSettings | null {
   // Proxies commonly cut a request that has been silent for 30-60 s: a poll ends before.
   const pollMs = read.integer('HTTP_FALLBACK_POLL_MS', 25_000, { min: 100, max: 120_000 });
   // Counted between requests (a client waiting in a poll is not idle): a client that polls again is alive.
-  const idleMs = read.integer('HTTP_FALLBACK_IDLE_MS', 30_000, { min: 200 });
+  const idleMs = read.integer('HTTP_FALLBACK_IDLE_MS', 15_000, { min: 200 });
   return on ? { idleMs, pollMs } : null;
 }
 

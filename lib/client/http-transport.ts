@@ -330,11 +330,16 @@ export class HttpTransport implements Transport {
     if (link.kind === 'connecting') link.requests.abortAll();
     if (link.kind !== 'open') return Promise.resolve();
     link.requests.abortAll();
-    // The server would expire the session anyway; saying so frees our presence there at once.
-    return this.request(new RequestGroup(), this.sessionUrl(link), { method: 'DELETE', keepalive: true }, this.requestTimeoutMs).then(
-      () => undefined,
-      () => undefined,
-    );
+    // The server would expire the session anyway, but until then it owns our presence there (a new
+    // connection of ours could not show it): said at once, and once more if the first try fails (a
+    // proxy that closes its idle keep-alive connections fails the request that meets one).
+    const forget = () => this.request(new RequestGroup(), this.sessionUrl(link), { method: 'DELETE', keepalive: true }, this.requestTimeoutMs);
+    return forget()
+      .catch(() => forget())
+      .then(
+        () => undefined,
+        () => undefined,
+      );
   }
 
   private stopListening(): void {

@@ -111,6 +111,7 @@ describe('HTTP fallback behind a proxy that blocks WebSockets', { timeout: 90_00
     await waitFor(() => names(direct.awareness.getStates()).includes('Behind'), { what: 'presence over the socket' });
     await waitFor(async () => /tandem_connections_by_transport\{transport="http"\} 0/.test(await (await fetch(`http://127.0.0.1:${server!.port}/metrics`)).text()), {
       what: 'the HTTP session to be gone',
+      timeoutMs: 5_000,
     });
     console.info(`fell back after ${fellBackAfterMs} ms; moved to the socket ${movedAfterMs} ms after the proxy allowed it`);
   });

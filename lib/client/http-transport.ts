@@ -286,7 +286,7 @@ export class HttpTransport implements Transport {
     });
   }
 
-
+  /** The current link (or attempt) is gone: decide what comes next, then tell the listeners. */
   private lose(loss: LinkLoss): void {
     const previous = this.link;
     const next = afterLoss(loss, { online: this.environment.isOnline(), failures: this.failures, backoff: this.backoff, random: this.random });

@@ -80,6 +80,7 @@ export class Room implements RelayedDocument {
   /** Who made the remote update being applied, as the version history credits it. */
   private remoteEditor: Editor = ANONYMOUS_REMOTE_EDITOR;
   private readonly remoteEditors = new Map<string, Editor>();
+  private readonly authorTags = new WeakMap<Editor, { readonly key: string; readonly tag: string | null }>();
   readonly history: DocumentHistory | null;
   /**
    * The sync messages that are the same for every client until the document changes: the server's
@@ -244,6 +245,20 @@ export class Room implements RelayedDocument {
     });
   }
 
+  /**
+   * The author tag relayed with each of a connection's updates (cluster mode). Parsed from presence
+   * only when that presence changed: a keystroke costs a lookup, not a JSON parse and stringify.
+   */
+  private authorTagOf(editor: Editor): string | null {
+    const states = 'author' in editor ? [] : this.awareness.statesOwnedBy(editor as RoomConnection);
+    const key = states.join('\u0000');
+    const cached = this.authorTags.get(editor);
+    if (cached !== undefined && cached.key === key) return cached.tag;
+    const tag = authorTag(this.identityOf(editor));
+    this.authorTags.set(editor, { key, tag });
+    return tag;
+  }
+
   private identityOf(editor: Editor): VersionAuthor | null {
     if ('author' in editor) return (editor as ApiEditor).author;
     for (const state of this.awareness.statesOwnedBy(editor as RoomConnection)) {
@@ -310,7 +325,7 @@ export class Room implements RelayedDocument {
       const seq = this.storage.enqueue(update);
       const edited = origin !== RESTORE_ORIGIN && typeof origin === 'object' && origin !== null;
       // The author travels with the update so that whichever node records the version credits them.
-      this.channel?.publishUpdate(update, edited && this.history !== null ? authorTag(this.identityOf(origin)) : null, seq);
+      this.channel?.publishUpdate(update, edited && this.history !== null ? this.authorTagOf(origin) : null, seq);
       if (edited) this.history?.noteEdit(origin);
     } else {
       this.history?.noteEdit(this.remoteEditor);

@@ -104,7 +104,9 @@ export async function spawnServer(
   await waitFor(
     async () => {
       if (child.exitCode !== null) throw new Error(`server exited early:\n${output}`);
-      return healthy(port);
+      // The log line too: the answer to /healthz can overtake the pipe carrying the server's output,
+      // and a server of another test that got the same port would answer /healthz as well.
+      return output.includes('sync server listening') && healthy(port);
     },
     { timeoutMs: 30_000, what: 'child sync server to answer /healthz' },
   );

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick] [--only=a,d] [--servers=tandem,reference] [--runs=3] [--clients=both|stock|echo-free] [--profile] [--nice]
+// npm run bench [-- --quick] [--only=a,d] [--servers=tandem,reference] [--runs=3] [--clients=both|stock|echo-free] [--warmup=5] [--profile] [--nice]
+// BENCH_NODE_ARGS="--flag ..." adds node flags to the Tandem server's process (e.g. --perf-basic-prof).
 // npm run bench -- --only=g [--configs=leveldb,one,three] [--capacity=off] [--docs=20]
 //   the cluster scenario (not in the default set: ~5 minutes); --configs picks configurations,
 //   --capacity=off skips its capacity runs, --docs scales its editing load (documents of 10 clients)
@@ -25,6 +26,8 @@ const only = opt('only') ? String(opt('only')).split(',') : ['a', 'b', 'c', 'd',
 const serverNames = opt('servers') ? String(opt('servers')).split(',') : ['tandem', 'reference', 'hocuspocus', 'relay'];
 const runs = Number(opt('runs') ?? (quick ? 1 : 3));
 const profile = Boolean(opt('profile'));
+// --warmup=<s>: how long (a)–(c) run their load unmeasured first (default 5; 0 in --quick).
+if (opt('warmup') !== undefined) process.env.BENCH_WARMUP_MS = String(Number(opt('warmup')) * 1000);
 // --clients=stock|echo-free|both: how the editing scenarios' stock clients treat presence (scenarios.mjs).
 const clientsOpt = String(opt('clients') ?? 'both');
 const clientModes = clientsOpt === 'both' ? ['stock', 'echo-free'] : [clientsOpt];

@@ -9,10 +9,12 @@ import { fmt, markdownTable, median, medianResult, withRatio } from './stats.mjs
 
 export function scenarioDefs(quick) {
   const s = quick ? Number(process.env.BENCH_QUICK_MS || 2000) : 20000;
+  // (a)–(c) run their load for this long before the measured window (--warmup=<s>, 0 = none).
+  const w = process.env.BENCH_WARMUP_MS !== undefined ? Number(process.env.BENCH_WARMUP_MS) : quick ? 0 : 5000;
   return {
-    a: { title: '(a) 20 docs × 10 clients × 2 edits/s + awareness', kind: 'editing', params: { docs: 20, clientsPerDoc: 10, rate: 2, durationMs: s } },
-    b: { title: '(b) 100 docs × 5 clients × 1 edit/s + awareness', kind: 'editing', params: { docs: 100, clientsPerDoc: 5, rate: 1, durationMs: s } },
-    c: { title: '(c) 1 doc × 50 clients × 5 edits/s + awareness (fan-out)', kind: 'editing', params: { docs: 1, clientsPerDoc: 50, rate: 5, durationMs: s } },
+    a: { title: '(a) 20 docs × 10 clients × 2 edits/s + awareness', kind: 'editing', params: { docs: 20, clientsPerDoc: 10, rate: 2, durationMs: s, warmupMs: w } },
+    b: { title: '(b) 100 docs × 5 clients × 1 edit/s + awareness', kind: 'editing', params: { docs: 100, clientsPerDoc: 5, rate: 1, durationMs: s, warmupMs: w } },
+    c: { title: '(c) 1 doc × 50 clients × 5 edits/s + awareness (fan-out)', kind: 'editing', params: { docs: 1, clientsPerDoc: 50, rate: 5, durationMs: s, warmupMs: w } },
     d: { title: '(d) cold load of a ~1 MB document (20,000 inserts/deletes) after a restart', kind: 'coldload', params: { ops: quick ? 4000 : 20000 } },
     e: { title: quick ? '(e) connection storm: 200 clients on 20 docs (quick)' : '(e) connection storm: 1,000 clients on 100 docs', kind: 'storm', params: quick ? { clients: 200, docs: 20 } : { clients: 1000, docs: 100 } },
     f: {

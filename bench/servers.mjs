@@ -100,7 +100,7 @@ export class ServerProcess {
     this.def = SERVERS[name];
     if (!this.def) throw new Error(`unknown server ${name}`);
     this.dir = mkdtempSync(path.join(os.tmpdir(), `bench-${name}-`));
-    this.nodeArgs = nodeArgs;
+    this.nodeArgs = name === 'tandem' && process.env.BENCH_NODE_ARGS ? [...process.env.BENCH_NODE_ARGS.split(' '), ...nodeArgs] : nodeArgs;
     this.env = env;
     this.child = null;
     this.stderr = '';

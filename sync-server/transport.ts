@@ -14,6 +14,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData, type Server as WsServer } from 'ws';
 import type { Scheduler, TimerHandle } from './scheduler';
 import { ignoredSocketEvents, type Socket, type SocketEvents } from './socket';
+import { encodeBinaryFrame } from './websocket-frame';
 
 export type { SocketEvents } from './socket';
 
@@ -37,6 +38,8 @@ class PeerWebSocket extends WebSocket {
 }
 
 const binaryFrame = { binary: true } as const;
+/** Above this a payload is handed to ws as it is, without the copy that framing it here costs. */
+const MAX_SHARED_FRAME_BYTES = 16 * 1024;
 
 /** One accepted socket as the Socket interface, and what the transport tracks about it. */
 class Peer implements Socket {
@@ -55,7 +58,15 @@ class Peer implements Socket {
 
   send(data: Uint8Array, onWritten?: () => void): void {
     if (!this.corked) this.group.hold(this);
-    this.ws.send(data, binaryFrame, onWritten === undefined ? undefined : () => onWritten());
+    if (this.ws.readyState !== WebSocket.OPEN || data.byteLength > MAX_SHARED_FRAME_BYTES) {
+      // ws itself: it refuses data once closing has begun, and sends a big payload without a copy.
+      this.ws.send(data, binaryFrame, onWritten === undefined ? undefined : () => onWritten());
+      return;
+    }
+    // The same relayed payload goes to every socket of a room in a row: framed once, written to each.
+    // Without compression ws writes each frame at once and in order, so frames written here and
+    // frames ws writes (pings, the close frame) never interleave.
+    this.tcp.write(this.group.frameOf(data), onWritten === undefined ? undefined : () => onWritten());
   }
 
   close(code: number, reason: string): void {
@@ -81,6 +92,9 @@ class PeerGroup {
   readonly open = new Set<Peer>();
   private held: Peer[] = [];
   private releaseScheduled = false;
+  /** The payload framed last and its frame: a relay sends one payload to many sockets in a row. */
+  private lastPayload: Uint8Array | null = null;
+  private lastFrame: Buffer | null = null;
 
   constructor(private readonly scheduler: Scheduler) {}
 
@@ -99,8 +113,18 @@ class PeerGroup {
     peer.tcp.uncork();
   }
 
+  frameOf(payload: Uint8Array): Buffer {
+    if (payload !== this.lastPayload || this.lastFrame === null) {
+      this.lastPayload = payload;
+      this.lastFrame = encodeBinaryFrame(payload);
+    }
+    return this.lastFrame;
+  }
+
   private readonly releaseAll = (): void => {
     this.releaseScheduled = false;
+    this.lastPayload = null;
+    this.lastFrame = null;
     const held = this.held;
     this.held = [];
     // A peer released early (closed) or corked again later in the turn is skipped or released once.

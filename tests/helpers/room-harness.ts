@@ -143,6 +143,11 @@ export class ProtocolClient {
     this.connection.receive(frame, isBinary);
   }
 
+  /** Sends update bytes as a sync update, whatever this client's own document holds. */
+  sendUpdate(update: Uint8Array): void {
+    this.sendFrame(encodeSyncUpdate(update));
+  }
+
   sendAwareness(update: Uint8Array): void {
     this.sendFrame(encodeAwarenessMessage(update));
   }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { encodeAwarenessUpdate } from '../../lib/protocol/awareness';
 import { CloseCode } from '../../lib/protocol/close-codes';
-import { encodePing } from '../../lib/protocol/messages';
+import { encodePing, encodeSyncStep2, type Message } from '../../lib/protocol/messages';
 import { MemoryDocumentStore } from '../../sync-server/storage/memory-store';
 import type { ManualScheduler } from '../helpers/manual-scheduler';
 import { createRoomHarness } from '../helpers/room-harness';
@@ -172,6 +172,101 @@ describe('room: sync between clients', () => {
   });
 });
 
+describe('room: incremental updates relayed and stored as received', () => {
+  /** Alice's edits as the update bytes her document emits, without sending them anywhere. */
+  function editsOf(run: (text: Y.Text) => void, clientID: number): Uint8Array[] {
+    const doc = new Y.Doc();
+    doc.clientID = clientID;
+    const updates: Uint8Array[] = [];
+    doc.on('update', (update: Uint8Array) => updates.push(update));
+    run(doc.getText('t'));
+    return updates;
+  }
+
+  async function twoClients(memory: MemoryDocumentStore) {
+    const harness = createRoomHarness(memory);
+    const alice = harness.connect('doc');
+    const bob = harness.connect('doc');
+    alice.sync();
+    bob.sync();
+    await settled(harness, () => alice.received.length > 0 && bob.received.length > 0);
+    return { harness, alice, bob };
+  }
+
+  const updatesTo = (client: { received: Message[] }, from: number) =>
+    client.received.slice(from).flatMap((m) => (m.type === 'sync-update' ? [m.update] : []));
+
+  it('relays and stores the very bytes a client sent', async () => {
+    const memory = new MemoryDocumentStore();
+    const { harness, alice, bob } = await twoClients(memory);
+    const [first, second] = editsOf((text) => {
+      text.insert(0, 'hello');
+      text.insert(5, ' world');
+    }, 101);
+    alice.sendUpdate(first!);
+    // Half of this the server has: Yjs's own copy would hold only the other half.
+    const both = Y.mergeUpdates([first!, second!]);
+    const before = bob.received.length;
+    alice.sendUpdate(both);
+    expect(updatesTo(bob, before)).toEqual([both]);
+    expect(bob.text).toBe('hello world');
+    await harness.scheduler.settle();
+    const stored = await memory.load('doc');
+    expect(stored.log.at(-1)).toEqual(both);
+    expect(await storedText(memory, 'doc')).toBe('hello world');
+  });
+
+  it('neither relays nor stores an update the document already has', async () => {
+    const memory = new MemoryDocumentStore();
+    const { harness, alice, bob } = await twoClients(memory);
+    const [update] = editsOf((text) => text.insert(0, 'once'), 102);
+    alice.sendUpdate(update!);
+    await harness.scheduler.settle();
+    const logLength = (await memory.load('doc')).log.length;
+    const before = bob.received.length;
+    alice.sendUpdate(update!);
+    await harness.scheduler.settle();
+    expect(updatesTo(bob, before)).toEqual([]);
+    expect((await memory.load('doc')).log.length).toBe(logLength);
+  });
+
+  it('keeps an update that arrives before the one it follows, and stores both once the gap is filled', async () => {
+    const memory = new MemoryDocumentStore();
+    const { harness, alice, bob } = await twoClients(memory);
+    const [first, second, third] = editsOf((text) => {
+      text.insert(0, 'a');
+      text.insert(1, 'b');
+      text.insert(2, 'c');
+    }, 103);
+    alice.sendUpdate(third!);
+    alice.sendUpdate(second!);
+    expect(bob.text).toBe('');
+    alice.sendUpdate(first!);
+    expect(bob.text).toBe('abc');
+    await harness.scheduler.settle();
+    expect(await storedText(memory, 'doc')).toBe('abc');
+    // And a restart finds the same.
+    const reloaded = createRoomHarness(memory);
+    const carol = reloaded.connect('doc');
+    carol.sync();
+    await settled(reloaded, () => carol.text === 'abc', { what: 'the stored text after a reload' });
+  });
+
+  it('stores the structs a sync step 2 left waiting once an update lets them in', async () => {
+    const memory = new MemoryDocumentStore();
+    const { harness, alice, bob } = await twoClients(memory);
+    const [first, second] = editsOf((text) => {
+      text.insert(0, 'x');
+      text.insert(1, 'y');
+    }, 104);
+    alice.sendFrame(encodeSyncStep2(second!));
+    alice.sendUpdate(first!);
+    expect(bob.text).toBe('xy');
+    await harness.scheduler.settle();
+    expect(await storedText(memory, 'doc')).toBe('xy');
+  });
+});
+
 describe('room: one relay per turn', () => {
   const presence = (clientId: number, clock: number, name: string) =>
     encodeAwarenessUpdate([{ clientId, clock, state: JSON.stringify({ user: { name } }) }]);
@@ -262,9 +357,7 @@ describe('room: presence relay window', () => {
     const awarenessFrames = () => bob.received.filter((m) => m.type === 'awareness').length;
     const before = awarenessFrames();
     alice.sendAwareness(encodeAwarenessUpdate([{ clientId: 11, clock: 1, state: '{"cursor":1}' }]));
-    alice.type('x');
     alice.sendAwareness(encodeAwarenessUpdate([{ clientId: 11, clock: 2, state: '{"cursor":2}' }]));
-    expect(bob.text).toBe('x');
     expect(awarenessFrames()).toBe(before);
 
     harness.scheduler.advance(15);
@@ -272,6 +365,45 @@ describe('room: presence relay window', () => {
     harness.scheduler.advance(1);
     expect(awarenessFrames()).toBe(before + 1);
     expect(bob.presences.get(11)).toBe('{"cursor":2}');
+  });
+
+  it('sends waiting presence along with the next edit of the document, after it, in the same turn', async () => {
+    const harness = createRoomHarness(new MemoryDocumentStore(), { presenceRelayMs: 16 });
+    const alice = harness.connect('doc');
+    const bob = harness.connect('doc');
+    await settled(harness, () => alice.received.length > 0 && bob.received.length > 0);
+    const bobBefore = bob.received.length;
+    alice.sendAwareness(encodeAwarenessUpdate([{ clientId: 11, clock: 1, state: '{"cursor":1}' }]));
+    harness.scheduler.advance(5);
+    expect(bob.received.length).toBe(bobBefore);
+
+    alice.type('x');
+    // The edit first, so that the caret arrives once the text it points into is there.
+    expect(bob.received.slice(bobBefore).map((m) => m.type)).toEqual(['sync-update', 'awareness']);
+    expect(bob.text).toBe('x');
+    expect(bob.presences.get(11)).toBe('{"cursor":1}');
+
+    // Sent once: the tick that would have carried it finds nothing left for this document.
+    const bobAfter = bob.received.length;
+    harness.scheduler.advance(11);
+    expect(bob.received.length).toBe(bobAfter);
+  });
+
+  it('keeps another document\'s presence for the tick when one document\'s edit leaves', async () => {
+    const harness = createRoomHarness(new MemoryDocumentStore(), { presenceRelayMs: 16 });
+    const alice = harness.connect('doc');
+    const bob = harness.connect('doc');
+    const carol = harness.connect('other');
+    const dave = harness.connect('other');
+    await settled(harness, () => [alice, bob, carol, dave].every((client) => client.received.length > 0));
+    const daveBefore = dave.received.length;
+    carol.sendAwareness(encodeAwarenessUpdate([{ clientId: 33, clock: 1, state: '{"cursor":3}' }]));
+    alice.type('x');
+    expect(bob.text).toBe('x');
+    expect(dave.received.length).toBe(daveBefore);
+    harness.scheduler.advance(16);
+    expect(dave.received.slice(daveBefore).map((m) => m.type)).toEqual(['awareness']);
+    expect(dave.presences.get(33)).toBe('{"cursor":3}');
   });
 });
 

@@ -102,15 +102,21 @@ export async function spawnServer(
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const healthy = options.healthy ?? (async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok);
   const logsListening = ['info', 'debug', 'trace'].includes(env.LOG_LEVEL ?? 'info');
-  await waitFor(
-    async () => {
-      if (child.exitCode !== null) throw new Error(`server exited early:\n${output}`);
-      // The log line too: the answer to /healthz can overtake the pipe carrying the server's output,
-      // and a server of another test that got the same port would answer /healthz as well.
-      return (!logsListening || output.includes('sync server listening')) && healthy(port);
-    },
-    { timeoutMs: 30_000, what: 'child sync server to answer /healthz' },
-  );
+  try {
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`server exited early:\n${output}`);
+        // The log line too: the answer to /healthz can overtake the pipe carrying the server's output,
+        // and a server of another test that got the same port would answer /healthz as well.
+        return (!logsListening || output.includes('sync server listening')) && healthy(port);
+      },
+      { timeoutMs: 30_000, what: 'child sync server to answer /healthz' },
+    );
+  } catch (error) {
+    // The test never gets a handle to stop it by, so a server that did not come up is stopped here.
+    if (child.exitCode === null) child.kill('SIGKILL');
+    throw error;
+  }
   return {
     port,
     url: `${env.TLS_CERT_FILE ? 'wss' : 'ws'}://127.0.0.1:${port}`,

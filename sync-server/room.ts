@@ -308,7 +308,7 @@ export class Room implements RelayedDocument {
     }
     let applied: Y.Transaction | null = null;
     const observe = (transaction: Y.Transaction): void => {
-      applied = transaction;
+      if (transaction.origin === connection) applied ??= transaction;
     };
     this.doc.off('update', this.handleDocUpdate);
     this.doc.on('afterTransactionCleanup', observe);

@@ -14,10 +14,10 @@ import { documentUrlPath } from '../protocol/document-path';
 import { decodeFrameBatch, encodeFrameBatch } from '../protocol/frame-batch';
 import { encodePing, isPongFrame } from '../protocol/messages';
 import { defaultBackoff, type BackoffOptions } from './backoff';
-import { TransportListeners, afterLoss, stateOfLink } from './link-state';
-import { systemClock, type Clock, type TimerHandle } from './clock';
+import { systemClock, type Clock } from './clock';
 import { browserEnvironment, type PageEnvironment } from './page-environment';
-import type { LinkLoss, Transport, TransportListener, TransportState } from './transport';
+import { ReconnectingTransport, type RestingLink } from './reconnecting-transport';
+import type { Transport } from './transport';
 
 export type FetchFunction = (url: string, init: RequestInit) => Promise<Response>;
 
@@ -50,14 +50,8 @@ interface OpenLink {
   posting: boolean;
 }
 
-type Link =
-  | { readonly kind: 'idle' }
-  | { readonly kind: 'connecting'; readonly requests: RequestGroup }
-  | OpenLink
-  | { readonly kind: 'waiting'; readonly retryInMs: number; readonly timer: TimerHandle }
-  | { readonly kind: 'offline' }
-  | { readonly kind: 'refused'; readonly code: number }
-  | { readonly kind: 'closed' };
+type ActiveLink = { readonly kind: 'connecting'; readonly requests: RequestGroup } | OpenLink;
+type Link = RestingLink | ActiveLink;
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 /** A poll is answered by the server within pollMs; beyond this margin the link is dead. */
@@ -65,48 +59,33 @@ const POLL_MARGIN_MS = 10_000;
 /** A batch whose answer failed is repeated this often before the link counts as lost. */
 const POST_ATTEMPTS = 3;
 
-export class HttpTransport implements Transport {
+export class HttpTransport extends ReconnectingTransport<ActiveLink> implements Transport {
   private readonly clock: Clock;
   private readonly fetch: FetchFunction;
-  private readonly environment: PageEnvironment;
-  private readonly backoff: BackoffOptions;
   private readonly requestTimeoutMs: number;
-  private readonly random: () => number;
   private readonly openUrl: string;
   private readonly sessionBase: string;
-  private readonly listeners = new TransportListeners();
-  private link: Link = { kind: 'idle' };
-  private failures = 0;
   private nextPingId = 1;
 
   constructor(options: HttpTransportOptions) {
-    this.clock = options.clock ?? systemClock;
+    const clock = options.clock ?? systemClock;
+    super({
+      clock,
+      environment: options.environment ?? browserEnvironment(),
+      backoff: options.backoff ?? defaultBackoff,
+      random: options.random ?? Math.random,
+    });
+    this.clock = clock;
     this.fetch = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
-    this.environment = options.environment ?? browserEnvironment();
-    this.backoff = options.backoff ?? defaultBackoff;
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    this.random = options.random ?? Math.random;
     const base = `${options.baseUrl.replace(/\/+$/, '')}/_poll${documentUrlPath(options.docName)}`;
     const query = new URLSearchParams(options.params ?? {}).toString();
     this.openUrl = query ? `${base}?${query}` : base;
     this.sessionBase = base;
   }
 
-  get state(): TransportState {
-    return stateOfLink(this.link);
-  }
-
-
-  listen(listener: TransportListener): () => void {
-    return this.listeners.add(listener);
-  }
-
   open(): void {
-    if (this.link.kind !== 'idle') return;
-    this.environment.events.addEventListener('online', this.handleOnline);
-    this.environment.events.addEventListener('offline', this.handleOffline);
-    if (this.environment.isOnline()) this.connect();
-    else this.setLink({ kind: 'offline' });
+    this.start();
   }
 
   close(): void {
@@ -115,11 +94,7 @@ export class HttpTransport implements Transport {
 
   /** Ends the link for good; resolves once the server has let go of the session (or could not be told). */
   closeAndForget(): Promise<void> {
-    if (this.link.kind === 'closed') return Promise.resolve();
-    const previous = this.link;
-    this.stopListening();
-    this.setLink({ kind: 'closed' });
-    return this.release(previous);
+    return this.finish() ?? Promise.resolve();
   }
 
   send(frame: Uint8Array): boolean {
@@ -134,11 +109,7 @@ export class HttpTransport implements Transport {
     return true;
   }
 
-  markEstablished(): void {
-    this.failures = 0;
-  }
-
-  private connect(): void {
+  protected connect(): void {
     const requests = new RequestGroup();
     this.setLink({ kind: 'connecting', requests });
     void this.request(requests, this.openUrl, { method: 'POST' }, this.requestTimeoutMs).then(
@@ -286,46 +257,8 @@ export class HttpTransport implements Transport {
     });
   }
 
-  /** The current link (or attempt) is gone: decide what comes next, then tell the listeners. */
-  private lose(loss: LinkLoss): void {
-    const previous = this.link;
-    const next = afterLoss(loss, { online: this.environment.isOnline(), failures: this.failures, backoff: this.backoff, random: this.random });
-    if (next.kind === 'refused') {
-      this.stopListening();
-      this.setLink(next);
-    } else if (next.kind === 'offline') {
-      this.setLink(next);
-    } else {
-      if (next.failed) this.failures++;
-      const timer = this.clock.setTimeout(() => {
-        if (this.link.kind === 'waiting' && this.link.timer === timer) this.connect();
-      }, next.retryInMs);
-      this.setLink({ kind: 'waiting', retryInMs: next.retryInMs, timer });
-    }
-    void this.release(previous);
-    this.emit((listener) => listener.onLinkLost?.(loss));
-  }
-
-  private readonly handleOnline = (): void => {
-    const link = this.link;
-    if (link.kind !== 'offline' && link.kind !== 'waiting') return;
-    this.failures = 0;
-    void this.release(link);
-    this.connect();
-  };
-
-  private readonly handleOffline = (): void => {
-    const link = this.link;
-    if (link.kind === 'connecting' || link.kind === 'open') {
-      this.lose({ cause: 'device-offline', code: null });
-    } else if (link.kind === 'waiting') {
-      this.setLink({ kind: 'offline' });
-      void this.release(link);
-    }
-  };
-
   /** Ends what a link that is no longer current holds: its requests, its session, its retry timer. */
-  private release(link: Link): Promise<void> {
+  protected release(link: Link): Promise<void> {
     if (link.kind === 'waiting') link.timer.cancel();
     if (link.kind === 'connecting') link.requests.abortAll();
     if (link.kind !== 'open') return Promise.resolve();
@@ -340,21 +273,6 @@ export class HttpTransport implements Transport {
         () => undefined,
         () => undefined,
       );
-  }
-
-  private stopListening(): void {
-    this.environment.events.removeEventListener('online', this.handleOnline);
-    this.environment.events.removeEventListener('offline', this.handleOffline);
-  }
-
-  private setLink(next: Link): void {
-    this.link = next;
-    const state = this.state;
-    this.emit((listener) => listener.onStateChange?.(state));
-  }
-
-  private emit(call: (listener: TransportListener) => void): void {
-    this.listeners.emit(call);
   }
 }
 

@@ -9,11 +9,11 @@
 import { CloseCode } from '../protocol/close-codes';
 import { encodePing, isPongFrame } from '../protocol/messages';
 import { defaultBackoff, type BackoffOptions } from './backoff';
-import { TransportListeners, afterLoss, stateOfLink } from './link-state';
 import { systemClock, type Clock, type TimerHandle } from './clock';
 import { LIVENESS_TICK_MS, checkLiveness, defaultLiveness, type LivenessOptions } from './liveness';
 import { browserEnvironment, type PageEnvironment } from './page-environment';
-import type { LinkLoss, Transport, TransportListener, TransportState } from './transport';
+import { ReconnectingTransport, type RestingLink } from './reconnecting-transport';
+import type { Transport } from './transport';
 
 /** The part of the DOM WebSocket this transport uses; tests hand in an in-memory one. */
 export interface WebSocketLike {
@@ -44,8 +44,7 @@ export interface WebSocketTransportOptions {
   readonly random?: () => number;
 }
 
-type Link =
-  | { readonly kind: 'idle' }
+type ActiveLink =
   | { readonly kind: 'connecting'; readonly socket: WebSocketLike; readonly startedAt: number }
   | {
       readonly kind: 'open';
@@ -54,65 +53,44 @@ type Link =
       /** The last frame from the server, or null before its first. */
       lastHeardAt: number | null;
       probeSentAt: number | null;
-    }
-  | { readonly kind: 'waiting'; readonly retryInMs: number; readonly timer: TimerHandle }
-  | { readonly kind: 'offline' }
-  | { readonly kind: 'refused'; readonly code: number }
-  | { readonly kind: 'closed' };
+    };
+
+type Link = RestingLink | ActiveLink;
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
-export class WebSocketTransport implements Transport {
+export class WebSocketTransport extends ReconnectingTransport<ActiveLink> implements Transport {
   private readonly url: string;
   private readonly clock: Clock;
   private readonly WebSocketClass: WebSocketConstructor;
-  private readonly environment: PageEnvironment;
-  private readonly backoff: BackoffOptions;
   private readonly liveness: LivenessOptions;
   private readonly connectTimeoutMs: number;
-  private readonly random: () => number;
-  private readonly listeners = new TransportListeners();
-  private link: Link = { kind: 'idle' };
-  /** Failed attempts since the last established link: the backoff exponent. */
-  private failures = 0;
   private nextPingId = 1;
   private ticker: TimerHandle | null = null;
 
   constructor(options: WebSocketTransportOptions) {
+    const clock = options.clock ?? systemClock;
+    super({
+      clock,
+      environment: options.environment ?? browserEnvironment(),
+      backoff: options.backoff ?? defaultBackoff,
+      random: options.random ?? Math.random,
+    });
     this.url = options.url;
-    this.clock = options.clock ?? systemClock;
+    this.clock = clock;
     this.WebSocketClass = options.WebSocket ?? WebSocket;
-    this.environment = options.environment ?? browserEnvironment();
-    this.backoff = options.backoff ?? defaultBackoff;
     this.liveness = options.liveness ?? defaultLiveness;
     this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    this.random = options.random ?? Math.random;
-  }
-
-  get state(): TransportState {
-    return stateOfLink(this.link);
-  }
-
-
-  listen(listener: TransportListener): () => void {
-    return this.listeners.add(listener);
   }
 
   open(): void {
-    if (this.link.kind !== 'idle') return;
-    this.environment.events.addEventListener('online', this.handleOnline);
-    this.environment.events.addEventListener('offline', this.handleOffline);
-    this.ticker = this.clock.setInterval(this.tick, LIVENESS_TICK_MS);
-    if (this.environment.isOnline()) this.connect();
-    else this.setLink({ kind: 'offline' });
+    this.start(() => {
+      this.ticker = this.clock.setInterval(this.tick, LIVENESS_TICK_MS);
+    });
   }
 
   close(): void {
-    if (this.link.kind === 'closed') return;
-    const previous = this.link;
-    this.stopListening();
-    this.setLink({ kind: 'closed' });
-    this.release(previous, 'client closed');
+    void this.finish();
   }
 
   send(frame: Uint8Array): boolean {
@@ -127,11 +105,7 @@ export class WebSocketTransport implements Transport {
     }
   }
 
-  markEstablished(): void {
-    this.failures = 0;
-  }
-
-  private connect(): void {
+  protected connect(): void {
     let socket: WebSocketLike;
     try {
       socket = new this.WebSocketClass(this.url);
@@ -205,48 +179,8 @@ export class WebSocketTransport implements Transport {
     this.send(encodePing(this.nextPingId++));
   }
 
-  /** The current link (or attempt) is gone: decide what comes next, then tell the listeners. */
-  private lose(loss: LinkLoss): void {
-    const previous = this.link;
-    const next = afterLoss(loss, { online: this.environment.isOnline(), failures: this.failures, backoff: this.backoff, random: this.random });
-    if (next.kind === 'refused') {
-      this.stopListening();
-      this.setLink(next);
-    } else if (next.kind === 'offline') {
-      this.setLink(next);
-    } else {
-      if (next.failed) this.failures++;
-      const timer = this.clock.setTimeout(() => {
-        if (this.link.kind === 'waiting' && this.link.timer === timer) this.connect();
-      }, next.retryInMs);
-      this.setLink({ kind: 'waiting', retryInMs: next.retryInMs, timer });
-    }
-    this.release(previous, 'reconnecting');
-    this.emit((listener) => listener.onLinkLost?.(loss));
-  }
-
-  private readonly handleOnline = (): void => {
-    const link = this.link;
-    if (link.kind !== 'offline' && link.kind !== 'waiting') return;
-    // The network is back: the outage was not the server's fault, so start the backoff afresh.
-    this.failures = 0;
-    this.release(link, 'online');
-    this.connect();
-  };
-
-  private readonly handleOffline = (): void => {
-    const link = this.link;
-    if (link.kind === 'connecting' || link.kind === 'open') {
-      // Chromium may keep the socket open while offline; edits must not pretend to travel over it.
-      this.lose({ cause: 'device-offline', code: null });
-    } else if (link.kind === 'waiting') {
-      this.setLink({ kind: 'offline' });
-      this.release(link, 'offline');
-    }
-  };
-
   /** Frees what a link that is no longer current holds: its socket or its retry timer. */
-  private release(link: Link, reason: string): void {
+  protected release(link: Link, reason: string): void {
     if (link.kind === 'waiting') link.timer.cancel();
     if (link.kind !== 'connecting' && link.kind !== 'open') return;
     try {
@@ -256,25 +190,14 @@ export class WebSocketTransport implements Transport {
     }
   }
 
-  private stopListening(): void {
+  protected override stopListening(): void {
     this.ticker?.cancel();
     this.ticker = null;
-    this.environment.events.removeEventListener('online', this.handleOnline);
-    this.environment.events.removeEventListener('offline', this.handleOffline);
+    super.stopListening();
   }
 
   private currentSocket(): WebSocketLike | null {
     return this.link.kind === 'connecting' || this.link.kind === 'open' ? this.link.socket : null;
-  }
-
-  private setLink(next: Link): void {
-    this.link = next;
-    const state = this.state;
-    this.emit((listener) => listener.onStateChange?.(state));
-  }
-
-  private emit(call: (listener: TransportListener) => void): void {
-    this.listeners.emit(call);
   }
 }
 

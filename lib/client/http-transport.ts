@@ -13,26 +13,21 @@ import { CloseCode } from '../protocol/close-codes';
 import { documentUrlPath } from '../protocol/document-path';
 import { decodeFrameBatch, encodeFrameBatch } from '../protocol/frame-batch';
 import { encodePing, isPongFrame } from '../protocol/messages';
-import { defaultBackoff, type BackoffOptions } from './backoff';
-import { systemClock, type Clock } from './clock';
-import { browserEnvironment, type PageEnvironment } from './page-environment';
-import { ReconnectingTransport, type RestingLink } from './reconnecting-transport';
+import type { Clock } from './clock';
+import { ReconnectingTransport, type ReconnectingOptions, type RestingLink } from './reconnecting-transport';
 import type { Transport } from './transport';
 
 export type FetchFunction = (url: string, init: RequestInit) => Promise<Response>;
 
-export interface HttpTransportOptions {
+/** Clock, page environment, backoff and jitter: see ReconnectingOptions. */
+export interface HttpTransportOptions extends ReconnectingOptions {
   /** The sync server's HTTP base, e.g. `https://sync.example.com`. */
   readonly baseUrl: string;
   readonly docName: string;
   readonly params?: Readonly<Record<string, string>>;
-  readonly clock?: Clock;
   readonly fetch?: FetchFunction;
-  readonly environment?: PageEnvironment;
-  readonly backoff?: BackoffOptions;
   /** How long opening a session or posting a batch may take before the link counts as lost. */
   readonly requestTimeoutMs?: number;
-  readonly random?: () => number;
 }
 
 interface OpenLink {
@@ -68,14 +63,8 @@ export class HttpTransport extends ReconnectingTransport<ActiveLink> implements 
   private nextPingId = 1;
 
   constructor(options: HttpTransportOptions) {
-    const clock = options.clock ?? systemClock;
-    super({
-      clock,
-      environment: options.environment ?? browserEnvironment(),
-      backoff: options.backoff ?? defaultBackoff,
-      random: options.random ?? Math.random,
-    });
-    this.clock = clock;
+    super(options);
+    this.clock = this.reconnecting.clock;
     this.fetch = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     const base = `${options.baseUrl.replace(/\/+$/, '')}/_poll${documentUrlPath(options.docName)}`;

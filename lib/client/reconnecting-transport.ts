@@ -4,10 +4,10 @@
  * up (link-state.ts), and reports every change to its listeners. The WebSocket transport and the
  * HTTP fallback extend it with how a link is opened and what ending one releases.
  */
-import type { BackoffOptions } from './backoff';
-import type { Clock, TimerHandle } from './clock';
+import { defaultBackoff, type BackoffOptions } from './backoff';
+import { systemClock, type Clock, type TimerHandle } from './clock';
 import { TransportListeners, afterLoss, stateOfLink } from './link-state';
-import type { PageEnvironment } from './page-environment';
+import { browserEnvironment, type PageEnvironment } from './page-environment';
 import type { LinkLoss, TransportListener, TransportState } from './transport';
 
 /** The states with no link in them; each transport adds its own `connecting` and `open`. */
@@ -18,11 +18,19 @@ export type RestingLink =
   | { readonly kind: 'refused'; readonly code: number }
   | { readonly kind: 'closed' };
 
+/** What a transport's options may inject for reconnecting; each has the real default. */
 export interface ReconnectingOptions {
+  readonly clock?: Clock;
+  readonly environment?: PageEnvironment;
+  readonly backoff?: BackoffOptions;
+  /** The jitter source; injectable so that tests are deterministic. */
+  readonly random?: () => number;
+}
+
+interface Reconnecting {
   readonly clock: Clock;
   readonly environment: PageEnvironment;
   readonly backoff: BackoffOptions;
-  /** The jitter source. */
   readonly random: () => number;
 }
 
@@ -32,7 +40,16 @@ export abstract class ReconnectingTransport<ActiveLink extends { readonly kind: 
   private failures = 0;
   private readonly listeners = new TransportListeners();
 
-  protected constructor(protected readonly reconnecting: ReconnectingOptions) {}
+  protected readonly reconnecting: Reconnecting;
+
+  protected constructor(options: ReconnectingOptions) {
+    this.reconnecting = {
+      clock: options.clock ?? systemClock,
+      environment: options.environment ?? browserEnvironment(),
+      backoff: options.backoff ?? defaultBackoff,
+      random: options.random ?? Math.random,
+    };
+  }
 
   get state(): TransportState {
     return stateOfLink(this.link);

@@ -8,11 +8,9 @@
  */
 import { CloseCode } from '../protocol/close-codes';
 import { encodePing, isPongFrame } from '../protocol/messages';
-import { defaultBackoff, type BackoffOptions } from './backoff';
-import { systemClock, type Clock, type TimerHandle } from './clock';
+import type { Clock, TimerHandle } from './clock';
 import { LIVENESS_TICK_MS, checkLiveness, defaultLiveness, type LivenessOptions } from './liveness';
-import { browserEnvironment, type PageEnvironment } from './page-environment';
-import { ReconnectingTransport, type RestingLink } from './reconnecting-transport';
+import { ReconnectingTransport, type ReconnectingOptions, type RestingLink } from './reconnecting-transport';
 import type { Transport } from './transport';
 
 /** The part of the DOM WebSocket this transport uses; tests hand in an in-memory one. */
@@ -27,12 +25,10 @@ export interface WebSocketLike {
 
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
-export interface WebSocketTransportOptions {
+/** Clock, page environment, backoff and jitter: see ReconnectingOptions. */
+export interface WebSocketTransportOptions extends ReconnectingOptions {
   readonly url: string;
-  readonly clock?: Clock;
   readonly WebSocket?: WebSocketConstructor;
-  readonly environment?: PageEnvironment;
-  readonly backoff?: BackoffOptions;
   readonly liveness?: LivenessOptions;
   /**
    * A link not open and answered by the server after this long is abandoned and retried. The
@@ -40,8 +36,6 @@ export interface WebSocketTransportOptions {
    * late, so the short liveness deadline only applies once the link has been answered.
    */
   readonly connectTimeoutMs?: number;
-  /** The jitter source; injectable so that tests are deterministic. */
-  readonly random?: () => number;
 }
 
 type ActiveLink =
@@ -69,15 +63,9 @@ export class WebSocketTransport extends ReconnectingTransport<ActiveLink> implem
   private ticker: TimerHandle | null = null;
 
   constructor(options: WebSocketTransportOptions) {
-    const clock = options.clock ?? systemClock;
-    super({
-      clock,
-      environment: options.environment ?? browserEnvironment(),
-      backoff: options.backoff ?? defaultBackoff,
-      random: options.random ?? Math.random,
-    });
+    super(options);
     this.url = options.url;
-    this.clock = clock;
+    this.clock = this.reconnecting.clock;
     this.WebSocketClass = options.WebSocket ?? WebSocket;
     this.liveness = options.liveness ?? defaultLiveness;
     this.connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;

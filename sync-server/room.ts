@@ -312,24 +312,24 @@ export class Room implements RelayedDocument {
     };
     this.doc.off('update', this.handleDocUpdate);
     this.doc.on('afterTransactionCleanup', observe);
-    let failed = true;
     try {
       Y.applyUpdate(this.doc, update, connection);
-      failed = false;
+    } catch (error) {
+      // Yjs gave up part-way: what it integrated is kept as its own encoding would have kept it,
+      // and the bytes that failed are neither stored nor relayed.
+      const partial = applied as Y.Transaction | null;
+      if (partial !== null && changedDocument(partial)) {
+        this.handleDocUpdate(Y.encodeStateAsUpdate(this.doc, Y.encodeStateVector(partial.beforeState)), connection);
+      }
+      throw error;
     } finally {
       this.doc.off('afterTransactionCleanup', observe);
       this.doc.on('update', this.handleDocUpdate);
-      const transaction = applied as Y.Transaction | null;
-      if (failed) {
-        // Yjs gave up part-way: what it integrated is kept as its own encoding would have kept it,
-        // and the bytes that failed are neither stored nor relayed.
-        if (transaction !== null && changedDocument(transaction)) {
-          this.handleDocUpdate(Y.encodeStateAsUpdate(this.doc, Y.encodeStateVector(transaction.beforeState)), connection);
-        }
-      } else if ((transaction !== null && changedDocument(transaction)) || store.pendingStructs !== null || store.pendingDs !== null) {
-        // Structs left waiting are in these bytes too: stored and relayed, they wait the same way elsewhere.
-        this.handleDocUpdate(update, connection);
-      }
+    }
+    const transaction = applied as Y.Transaction | null;
+    // Structs left waiting are in these bytes too: stored and relayed, they wait the same way elsewhere.
+    if ((transaction !== null && changedDocument(transaction)) || store.pendingStructs !== null || store.pendingDs !== null) {
+      this.handleDocUpdate(update, connection);
     }
   }
 

@@ -140,6 +140,9 @@ export class ServerMetrics {
     gauge('tandem_cluster_entries_received', 'Stream entries of other nodes this node has read', (h) => h.entriesReceived);
     gauge('tandem_cluster_unconfirmed_updates', 'Relayed updates held until their node says it stored them', (h) => h.unconfirmedUpdates);
     gauge('tandem_cluster_orphans_stored', 'Relayed updates this node stored itself because their node never confirmed them', (h) => h.orphansStored);
+    gauge('tandem_cluster_gaps_detected', 'Times this node found it had missed stream entries (numbers jumped, or the stream was trimmed past it)', (h) => h.gapsDetected);
+    gauge('tandem_cluster_digest_mismatches', "Times another node's digest showed this node lacked content", (h) => h.digestMismatches);
+    gauge('tandem_cluster_catch_ups', 'State vectors this node sent to catch up after a gap or a digest mismatch', (h) => h.catchUps);
   }
 
   constructor(options: { collectProcessMetrics?: boolean } = {}) {
@@ -174,4 +177,7 @@ export interface ClusterMetricsSource {
   readonly entriesReceived: number;
   readonly unconfirmedUpdates: number;
   readonly orphansStored: number;
+  readonly gapsDetected: number;
+  readonly digestMismatches: number;
+  readonly catchUps: number;
 }

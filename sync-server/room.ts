@@ -21,6 +21,7 @@ import { AwarenessRegistry } from './awareness-registry';
 import type { Logger } from './logger';
 import type { ServerMetrics } from './metrics';
 import type { DocumentChannel, RelayedDocument } from './cluster/stream-relay';
+import { deletionsHash, type StateDigest } from './cluster/state-digest';
 import type { DocumentStorage } from './document-storage';
 import { DocumentHistory, RESTORE_ORIGIN, type Editor, type HistoryOptions, type HistoryRecorder } from './history/document-history';
 import type { VersionAuthor } from './storage/document-store';
@@ -90,6 +91,8 @@ export class Room implements RelayedDocument {
    */
   private stateVectorMessage: Uint8Array | null = null;
   private wholeStateMessage: Uint8Array | null = null;
+  /** Cluster mode: this document's anti-entropy digest, until it changes (state-digest.ts). */
+  private stateDigest: StateDigest | null = null;
   /** What sync step 1 is answered from (sync-answer.ts). */
   private readonly content: DocumentContent;
 
@@ -363,6 +366,7 @@ export class Room implements RelayedDocument {
   private readonly handleDocUpdate = (update: Uint8Array, origin: unknown): void => {
     this.stateVectorMessage = null;
     this.wholeStateMessage = null;
+    this.stateDigest = null;
     if (origin === STORAGE_ORIGIN) return;
     // Another node's client sent it: that node stores and publishes it; here it is only relayed.
     if (origin !== REMOTE_ORIGIN) {
@@ -468,6 +472,15 @@ export class Room implements RelayedDocument {
 
   stateVector(): Uint8Array {
     return Y.encodeStateVector(this.doc);
+  }
+
+  /** Worked out again only after the document changed: the delete set takes a walk over every struct. */
+  digest(): StateDigest {
+    if (this.stateDigest === null) {
+      const stateVector = Y.encodeStateVector(this.doc);
+      this.stateDigest = { stateVector, deletions: deletionsHash(Y.encodeStateAsUpdate(this.doc, stateVector)) };
+    }
+    return this.stateDigest;
   }
 
   /** The first update of a turn schedules the turn's flush. */

@@ -2,13 +2,19 @@
  * Cluster mode's distribution: what a node's clients send to a document reaches every other node
  * that has the document loaded, through one Redis stream per document.
  *
- *   tandem:{<encodeURIComponent(name)>}:stream    entries: n = node id, k = kind, d = bytes
+ *   tandem:{<encodeURIComponent(name)>}:stream    entries: n = node id, k = kind, d = bytes,
+ *             o = the sending room (one load of the document on node n), i = the entry's number
+ *             among that room's entries (1, 2, 3, …: a receiver sees what it missed)
  *     k = u   a Yjs update a client of node n sent (validated and applied there first); a = its
- *             author as version history credits it ({"name","color"} JSON), when known; o, q =
- *             the sending room and the update's sequence number there; c = how far it has stored
+ *             author as version history credits it ({"name","color"} JSON), when known; q = the
+ *             update's sequence number in the room's storage queue; c = how far it has stored.
+ *             Without q: an answer to a state vector, which its sender holds already
  *     k = c   c only: node n's room o has stored its updates up to c (unconfirmed-updates.ts)
  *     k = p   a presence (awareness) update of node n's clients
- *     k = s   node n's state vector: "send me what I lack" (on load, and after Redis comes back)
+ *     k = s   node n's state vector: "send me what I lack" (on load, after Redis comes back,
+ *             after a gap, when a digest shows it lacks something)
+ *     k = h   node n's digest of the document (state-digest.ts): d = its state vector, x = a hash
+ *             of its delete set; sent every ANTI_ENTROPY_MS
  *
  * Why streams rather than pub/sub: an entry stays readable after it was added, so a node reads
  * from where it left off after a reconnect instead of losing what was published meanwhile
@@ -16,6 +22,14 @@
  * to about MAX_STREAM_LENGTH entries: they are a transport, not the store. Whatever a node lacks
  * beyond them (it loaded later, Redis lost its data) it asks for with its state vector, and every
  * node holding the document answers with the difference, which Yjs merges idempotently.
+ *
+ * A node that falls behind (frozen, starved of CPU, its Redis link stalled) must not quietly skip
+ * what was trimmed meanwhile: XREAD from a trimmed-away id returns only what is left. Three checks
+ * see to it, each ending in the same state-vector exchange: a sender's entry numbers jump; a read
+ * that fills its COUNT is followed by a look at the stream's first entry (only a reader at least
+ * MAX_STREAM_LENGTH behind can have lost entries to the trim, and such a read is always full);
+ * and every ANTI_ENTROPY_MS each node publishes a digest of each document, which heals a divergence
+ * of any cause within about one period once edits pause.
  *
  * One connection sends; one reads every stream of the node's documents with a blocking XREAD, woken
  * with CLIENT UNBLOCK when the set of documents changes. What the node adds in one event-loop turn
@@ -25,8 +39,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { assertValidStateVector } from '../../lib/protocol/validate-payload';
 import type { Logger } from '../logger';
 import { DocumentLease, HISTORIAN } from './document-lease';
+import { SenderSequences } from './sender-sequence';
+import { compareDigests, type StateDigest } from './state-digest';
 import { UnconfirmedUpdates } from './unconfirmed-updates';
 
 /** What the relay needs of a loaded document. */
@@ -37,6 +54,8 @@ export interface RelayedDocument {
   diffFor(stateVector: Uint8Array): Uint8Array | null;
   /** This node's state vector, to ask the others for what it lacks. */
   stateVector(): Uint8Array;
+  /** What the other nodes compare with theirs to find out whether they lack something. */
+  digest(): StateDigest;
   /** Stores relayed updates whose sender never said it stored them (it may have died). */
   keepRelayed(updates: readonly Uint8Array[]): void;
 }
@@ -65,6 +84,12 @@ export interface RelayHealth {
   readonly unconfirmedUpdates: number;
   /** Relayed updates stored here because their node never confirmed them (it died, or cannot store). */
   readonly orphansStored: number;
+  /** Times this node found it had missed entries (a sender's numbers jumped, or the stream was trimmed past it). */
+  readonly gapsDetected: number;
+  /** Times another node's digest showed this node lacked content. */
+  readonly digestMismatches: number;
+  /** State vectors this node sent to catch up (after a gap or a digest mismatch; not on load). */
+  readonly catchUps: number;
 }
 
 const MAX_STREAM_LENGTH = 1_000;
@@ -75,6 +100,12 @@ const SWEEP_MS = 250;
 /** A relayed update not confirmed by then is stored by its receivers: its sender is gone or cannot store. */
 const UNCONFIRMED_KEEP_AFTER_MS = 3_000;
 const MAX_UNCONFIRMED_PER_SENDER = 10_000;
+/** How often each node publishes each document's digest: divergence of any cause heals within about this. */
+const ANTI_ENTROPY_MS = 3_000;
+/** A catch-up asked less than this long ago is still being answered: another would fetch it all again. */
+const CATCH_UP_SPACING_MS = 250;
+
+type EntryKind = 'u' | 'p' | 's' | 'c' | 'h';
 
 interface Subscription {
   readonly document: RelayedDocument;
@@ -86,6 +117,14 @@ interface Subscription {
   storedSeq: number;
   announcedSeq: number;
   readonly unconfirmed: UnconfirmedUpdates;
+  /** The number of the last entry this room added (field i). */
+  entriesAdded: number;
+  /** The last entry number read from each other room (node/room). */
+  readonly senders: SenderSequences;
+  /** When this node last asked with its state vector; a wanted catch-up waits for the spacing. */
+  lastCatchUpAt: number;
+  catchUpWanted: boolean;
+  nextDigestAt: number;
 }
 
 export class StreamRelay {
@@ -100,11 +139,14 @@ export class StreamRelay {
   private entriesSent = 0;
   private entriesReceived = 0;
   private orphansStored = 0;
+  private gapsDetected = 0;
+  private digestMismatches = 0;
+  private catchUps = 0;
   private readLoop: Promise<void> | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
   private rooms = 0;
   /** Entries added this turn, sent together once the turn's I/O is handled (setImmediate). */
-  private unsent: Array<{ key: string; kind: 'u' | 'p' | 's' | 'c'; data: Uint8Array; extra: readonly string[] }> = [];
+  private unsent: Array<{ key: string; kind: EntryKind; data: Uint8Array; fields: readonly string[] }> = [];
   private sendScheduled = false;
   /** Who compacts and who records versions of which document (document-lease.ts), on the sending connection. */
   readonly compactionLease: DocumentLease;
@@ -120,7 +162,8 @@ export class StreamRelay {
   ) {
     const options = {
       // Reconnect with capped backoff; commands wait while it is down rather than failing at once.
-      retryStrategy: (attempt: number) => Math.min(50 * 2 ** attempt, 2_000),
+      // The cap bounds how long after Redis is back the node still edits apart from the others.
+      retryStrategy: (attempt: number) => Math.min(50 * 2 ** attempt, 1_000),
       maxRetriesPerRequest: null,
       lazyConnect: true,
     };
@@ -171,6 +214,9 @@ export class StreamRelay {
       entriesReceived: this.entriesReceived,
       unconfirmedUpdates: [...this.subscriptions.values()].reduce((sum, subscription) => sum + subscription.unconfirmed.size, 0),
       orphansStored: this.orphansStored,
+      gapsDetected: this.gapsDetected,
+      digestMismatches: this.digestMismatches,
+      catchUps: this.catchUps,
     };
   }
 
@@ -184,22 +230,28 @@ export class StreamRelay {
       storedSeq: 0,
       announcedSeq: 0,
       unconfirmed: new UnconfirmedUpdates(MAX_UNCONFIRMED_PER_SENDER),
+      entriesAdded: 0,
+      senders: new SenderSequences(),
+      lastCatchUpAt: Date.now(),
+      catchUpWanted: false,
+      // Spread over the period, so that many documents loaded together do not publish together.
+      nextDigestAt: Date.now() + Math.random() * ANTI_ENTROPY_MS,
     };
     this.subscriptions.set(key, subscription);
     this.wakeReader();
-    this.add(key, 's', document.stateVector());
+    this.add(key, subscription, 's', document.stateVector());
     return {
       publishUpdate: (update, author, seq) => {
-        const fields = ['o', subscription.room, 'q', String(seq)];
+        const fields = ['q', String(seq)];
         if (author !== null) fields.push('a', author);
         // What is stored by now rides along: no entry of its own is needed while people type.
         if (subscription.storedSeq > subscription.announcedSeq) {
           fields.push('c', String(subscription.storedSeq));
           subscription.announcedSeq = subscription.storedSeq;
         }
-        this.add(key, 'u', update, fields);
+        this.add(key, subscription, 'u', update, fields);
       },
-      publishPresence: (update) => this.add(key, 'p', update),
+      publishPresence: (update) => this.add(key, subscription, 'p', update),
       confirmStored: (seq) => {
         subscription.storedSeq = Math.max(subscription.storedSeq, seq);
       },
@@ -216,9 +268,10 @@ export class StreamRelay {
     };
   }
 
-  private add(key: string, kind: 'u' | 'p' | 's' | 'c', data: Uint8Array, extra: readonly string[] = []): void {
+  private add(key: string, subscription: Subscription, kind: EntryKind, data: Uint8Array, extra: readonly string[] = []): void {
     this.entriesSent++;
-    this.unsent.push({ key, kind, data, extra });
+    const fields = ['o', subscription.room, 'i', String(++subscription.entriesAdded), ...extra];
+    this.unsent.push({ key, kind, data, fields });
     if (this.sendScheduled) return;
     this.sendScheduled = true;
     setImmediate(this.sendUnsent);
@@ -230,8 +283,8 @@ export class StreamRelay {
     if (entries.length === 0) return;
     this.unsent = [];
     const pipeline = this.commands.pipeline();
-    for (const { key, kind, data, extra } of entries) {
-      pipeline.xadd(key, 'MAXLEN', '~', MAX_STREAM_LENGTH, '*', 'n', this.nodeId, 'k', kind, 'd', Buffer.from(data.buffer, data.byteOffset, data.byteLength), ...extra);
+    for (const { key, kind, data, fields } of entries) {
+      pipeline.xadd(key, 'MAXLEN', '~', MAX_STREAM_LENGTH, '*', 'n', this.nodeId, 'k', kind, 'd', Buffer.from(data.buffer, data.byteOffset, data.byteLength), ...fields);
     }
     pipeline
       .exec()
@@ -244,14 +297,24 @@ export class StreamRelay {
   private announceStored(key: string, subscription: Subscription): void {
     if (subscription.storedSeq <= subscription.announcedSeq) return;
     subscription.announcedSeq = subscription.storedSeq;
-    this.add(key, 'c', EMPTY, ['o', subscription.room, 'c', String(subscription.storedSeq)]);
+    this.add(key, subscription, 'c', EMPTY, ['c', String(subscription.storedSeq)]);
   }
 
-  /** Announces stored positions no update carried, and stores what others relayed and never confirmed. */
+  /**
+   * Announces stored positions no update carried, sends catch-ups that waited for their spacing and
+   * digests that are due, and stores what others relayed and never confirmed.
+   */
   private sweep(): void {
-    const cutoff = Date.now() - UNCONFIRMED_KEEP_AFTER_MS;
+    const now = Date.now();
+    const cutoff = now - UNCONFIRMED_KEEP_AFTER_MS;
     for (const [key, subscription] of this.subscriptions) {
       this.announceStored(key, subscription);
+      if (subscription.catchUpWanted) this.catchUp(key, subscription);
+      if (now >= subscription.nextDigestAt) {
+        subscription.nextDigestAt = now + ANTI_ENTROPY_MS * (0.8 + 0.4 * Math.random());
+        const digest = subscription.document.digest();
+        this.add(key, subscription, 'h', digest.stateVector, ['x', digest.deletions]);
+      }
       if (subscription.unconfirmed.size === 0) continue;
       const stale = subscription.unconfirmed.takeOlderThan(cutoff);
       if (stale.length === 0) continue;
@@ -262,7 +325,53 @@ export class StreamRelay {
   }
 
   private askEveryone(): void {
-    for (const [key, subscription] of this.subscriptions) this.add(key, 's', subscription.document.stateVector());
+    for (const [key, subscription] of this.subscriptions) this.ask(key, subscription);
+  }
+
+  /** Asks every other node holding the document for what this one lacks; they answer with diffs. */
+  private ask(key: string, subscription: Subscription): void {
+    subscription.catchUpWanted = false;
+    subscription.lastCatchUpAt = Date.now();
+    this.add(key, subscription, 's', subscription.document.stateVector());
+  }
+
+  /** A catch-up after a gap or a digest: at once, or when the last one has had time to be answered. */
+  private catchUp(key: string, subscription: Subscription): void {
+    if (Date.now() - subscription.lastCatchUpAt < CATCH_UP_SPACING_MS) {
+      subscription.catchUpWanted = true; // the sweep sends it
+      return;
+    }
+    this.catchUps++;
+    this.ask(key, subscription);
+  }
+
+  private missed(key: string, subscription: Subscription, why: string, detail: Record<string, unknown>): void {
+    this.gapsDetected++;
+    this.deps.logger.warn({ stream: key, ...detail }, `missed stream entries (${why}); catching up`);
+    this.catchUp(key, subscription);
+  }
+
+  /** After a read that filled its COUNT: whether the trim removed entries this node had not read yet. */
+  private checkTrimmed(key: string, subscription: Subscription, readAfter: string): void {
+    this.commands
+      .call('XINFO', 'STREAM', key)
+      .then((reply) => {
+        if (this.subscriptions.get(key) !== subscription) return;
+        const info = fieldsOf(reply);
+        // The trim does not move max-deleted-entry-id (XDEL does); it moves the first entry. Once
+        // the entry read last is gone, what followed it may be gone too: a catch-up is cheap, a miss is not.
+        const firstEntry = info.get('first-entry');
+        const firstId = Array.isArray(firstEntry) ? String(firstEntry[0]) : null;
+        const maxDeleted = info.get('max-deleted-entry-id');
+        const trimmed = firstId !== null && compareStreamIds(firstId, readAfter) > 0;
+        const deleted = typeof maxDeleted === 'string' && compareStreamIds(maxDeleted, readAfter) > 0;
+        if (trimmed || deleted) this.missed(key, subscription, 'the stream was trimmed past this node', { readAfter, firstId });
+      })
+      .catch((error: unknown) => {
+        // Not knowing is treated as having missed something: a catch-up costs one diff, a miss a divergence.
+        this.recordError(error);
+        if (this.subscriptions.get(key) === subscription) this.missed(key, subscription, 'could not check the stream for a trim', {});
+      });
   }
 
   private async readForever(): Promise<void> {
@@ -290,11 +399,18 @@ export class StreamRelay {
       const key = rawKey.toString();
       const subscription = this.subscriptions.get(key);
       if (subscription === undefined) continue;
+      const readAfter = subscription.lastId;
       for (const [rawId, fields] of entries) {
         subscription.lastId = rawId.toString();
         const entry = readFields(fields);
         if (entry === null || entry.node === this.nodeId) continue;
         this.entriesReceived++;
+        if (entry.room !== null && entry.index !== null) {
+          const sender = `${entry.node}/${entry.room}`;
+          if (subscription.senders.note(sender, entry.index) === 'gap') {
+            this.missed(key, subscription, "a sender's entry numbers jumped", { sender, index: entry.index });
+          }
+        }
         // One document's bad entry must not stop the others, nor the rest of its own stream.
         try {
           this.apply(key, subscription, entry);
@@ -302,6 +418,9 @@ export class StreamRelay {
           this.deps.logger.warn({ err: error, stream: key, node: entry.node }, 'ignored a relayed entry that could not be applied');
         }
       }
+      // Only a reader at least MAX_STREAM_LENGTH entries behind can have lost some to the trim, and
+      // then everything left is newer than its position: its read fills COUNT (< MAX_STREAM_LENGTH).
+      if (entries.length >= READ_COUNT && readAfter !== '0') this.checkTrimmed(key, subscription, readAfter);
     }
   }
 
@@ -324,9 +443,24 @@ export class StreamRelay {
         return;
       case 's': {
         const diff = document.diffFor(entry.data);
-        if (diff !== null) this.add(key, 'u', diff);
+        if (diff !== null) this.add(key, subscription, 'u', diff);
         return;
       }
+      case 'h': {
+        if (entry.deletions === null) return;
+        assertValidStateVector(entry.data);
+        const verdict = compareDigests(document.digest(), { stateVector: entry.data, deletions: entry.deletions });
+        if (verdict === 'not-behind') return;
+        this.digestMismatches++;
+        this.deps.logger.warn({ stream: key, node: entry.node, verdict }, "another node's digest shows this node lacks content; catching up");
+        this.catchUp(key, subscription);
+        return;
+      }
+      case 'unknown':
+        // A kind a newer node speaks: skipped, so that nodes can be upgraded one at a time.
+        return;
+      default:
+        return assertNever(entry.kind);
     }
   }
 
@@ -361,15 +495,23 @@ export function streamKey(docName: string): string {
 
 const EMPTY = new Uint8Array(0);
 
+function assertNever(value: never): never {
+  throw new Error(`unhandled stream entry kind ${String(value)}`);
+}
+
 interface RelayedEntry {
   readonly node: string;
-  readonly kind: string;
+  readonly kind: EntryKind | 'unknown';
   readonly data: Uint8Array;
   readonly author: string | null;
   readonly room: string | null;
   readonly seq: number | null;
   /** The sending room has stored its updates up to here. */
   readonly stored: number | null;
+  /** The entry's number among the sending room's entries. */
+  readonly index: number | null;
+  /** Digests: the hash of the sender's delete set. */
+  readonly deletions: string | null;
 }
 
 function readFields(fields: Buffer[]): RelayedEntry | null {
@@ -380,6 +522,8 @@ function readFields(fields: Buffer[]): RelayedEntry | null {
   let room: string | null = null;
   let seq: number | null = null;
   let stored: number | null = null;
+  let index: number | null = null;
+  let deletions: string | null = null;
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const name = fields[i]!.toString();
     const value = fields[i + 1]!;
@@ -390,8 +534,31 @@ function readFields(fields: Buffer[]): RelayedEntry | null {
     else if (name === 'o') room = value.toString();
     else if (name === 'q') seq = counter(value);
     else if (name === 'c') stored = counter(value);
+    else if (name === 'i') index = counter(value);
+    else if (name === 'x') deletions = value.toString();
   }
-  return node !== null && kind !== null && data !== null ? { node, kind, data, author, room, seq, stored } : null;
+  if (node === null || kind === null || data === null) return null;
+  return { node, kind: entryKind(kind), data, author, room, seq, stored, index, deletions };
+}
+
+function entryKind(kind: string): EntryKind | 'unknown' {
+  return kind === 'u' || kind === 'p' || kind === 's' || kind === 'c' || kind === 'h' ? kind : 'unknown';
+}
+
+/** Redis stream ids are "<ms>-<seq>"; both parts can exceed 2^53. */
+export function compareStreamIds(a: string, b: string): number {
+  const [aMs = 0n, aSeq = 0n] = a.split('-').map((part) => BigInt(part));
+  const [bMs = 0n, bSeq = 0n] = b.split('-').map((part) => BigInt(part));
+  if (aMs !== bMs) return aMs < bMs ? -1 : 1;
+  return aSeq === bSeq ? 0 : aSeq < bSeq ? -1 : 1;
+}
+
+/** XINFO STREAM's flat [name, value, name, value, …] reply as a map. */
+function fieldsOf(reply: unknown): Map<string, unknown> {
+  const fields = new Map<string, unknown>();
+  if (!Array.isArray(reply)) return fields;
+  for (let i = 0; i + 1 < reply.length; i += 2) fields.set(String(reply[i]), reply[i + 1]);
+  return fields;
 }
 
 function counter(value: Buffer): number | null {

@@ -9,7 +9,9 @@ import type { Schema } from '@tiptap/pm/model';
 import { renderToHTMLString } from '@tiptap/static-renderer';
 import { yXmlFragmentToProseMirrorRootNode } from '@tiptap/y-tiptap';
 import type * as Y from 'yjs';
+import { withoutRefusedLinks } from './content-links';
 import type { ExportFormat } from './content-formats';
+import { markdownSafeContent } from './markdown-safe-content';
 import { CONTENT_FIELD, TITLE_FIELD, contentExtensions } from './schema';
 
 export { exportContentTypes, exportFormats, type ExportFormat } from './content-formats';
@@ -36,24 +38,29 @@ export function readDocument(doc: Y.Doc): PortableDocument {
   return { title: doc.getText(TITLE_FIELD).toString(), content: root.toJSON() as JSONContent };
 }
 
+/**
+ * The document in `format`. Every format leaves out the links the link policy refuses (keeping their
+ * text), whatever the Yjs document holds: any client can write any link target into it.
+ */
 export function renderDocument(document: PortableDocument, format: ExportFormat): string {
+  const exported: PortableDocument = { title: document.title, content: withoutRefusedLinks(document.content) };
   switch (format) {
     case 'json':
-      return JSON.stringify(document);
+      return JSON.stringify(exported);
     case 'html':
-      return renderHtmlPage(document);
+      return renderHtmlPage(exported);
     case 'markdown': {
-      const body = contentTools().markdown.serialize(document.content);
-      return document.title.trim() === '' ? body : `# ${document.title.trim()}\n\n${body}`;
+      const body = contentTools().markdown.serialize(markdownSafeContent(exported.content));
+      return exported.title.trim() === '' ? body : `# ${exported.title.trim()}\n\n${body}`;
     }
     case 'text':
-      return renderText(document);
+      return renderText(exported);
   }
 }
 
 /** The body alone as HTML (no page around it), e.g. to preview a version inside the editor. */
 export function renderBodyHtml(content: JSONContent): string {
-  return renderToHTMLString({ extensions: contentExtensions(), content });
+  return renderToHTMLString({ extensions: contentExtensions(), content: withoutRefusedLinks(content) });
 }
 
 function renderHtmlPage(document: PortableDocument): string {

@@ -1,8 +1,9 @@
 /**
  * Content from outside (Markdown, HTML) into a live document, as a normal Yjs change. Parsing uses
  * TipTap's own parsers with the one schema, so what cannot be represented (scripts, unknown tags)
- * is dropped by the schema, not by hand. Writing changes only what differs, so the CRDT merges it
- * with concurrent and offline edits like any other edit. Server side only (HTML parsing needs a DOM).
+ * is dropped by the schema, not by hand; a link whose target the link policy refuses keeps only its
+ * text. Writing changes only what differs, so the CRDT merges it with concurrent and offline edits
+ * like any other edit. Server side only (HTML parsing needs a DOM).
  */
 import type { JSONContent } from '@tiptap/core';
 import { generateJSON } from '@tiptap/html/server';
@@ -10,6 +11,7 @@ import type { Node as ProseMirrorNode } from '@tiptap/pm/model';
 import { initProseMirrorDoc, updateYFragment } from '@tiptap/y-tiptap';
 import * as Y from 'yjs';
 import { diffToSplice } from '../client/text-diff';
+import { withoutRefusedLinks } from './content-links';
 import { contentTools, type PortableDocument } from './document-export';
 import { ContentError, type ImportFormat } from './content-formats';
 import { CONTENT_FIELD, TITLE_FIELD, contentExtensions } from './schema';
@@ -25,6 +27,8 @@ export function parseContent(source: string, format: ImportFormat): JSONContent 
   }
   // Nothing at all is still a document: one empty paragraph, as the editor shows it.
   if (json.content === undefined || json.content.length === 0) json = { type: 'doc', content: [{ type: 'paragraph' }] };
+  // The HTML parser already skips such links (the schema's link mark asks the same policy); Markdown's does not.
+  json = withoutRefusedLinks(json);
   toNode(json); // refuses content the schema cannot hold
   return json;
 }

@@ -5,6 +5,7 @@
  */
 import type { Extensions } from '@tiptap/core';
 import StarterKit from '@tiptap/starter-kit';
+import { isAllowedLinkHref } from './link-policy';
 
 export const CONTENT_FIELD = 'content';
 export const TITLE_FIELD = 'title';
@@ -15,7 +16,15 @@ export function contentExtensions(): Extensions {
     // extension brings a Yjs UndoManager that tracks only this client's transactions.
     StarterKit.configure({
       undoRedo: false,
-      link: { openOnClick: false, autolink: true, defaultProtocol: 'https' },
+      // The one link policy decides what the editor renders, accepts from the toolbar, links as you
+      // type and takes from pasted HTML, as it decides what the server imports and exports.
+      link: {
+        openOnClick: false,
+        autolink: true,
+        defaultProtocol: 'https',
+        // TipTap passes a mark's href as it is, null included.
+        isAllowedUri: (url) => typeof url === 'string' && isAllowedLinkHref(url),
+      },
     }),
   ];
 }

@@ -6,8 +6,9 @@
 import { request } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import type { JSONContent } from '@tiptap/core';
 import type { WebsocketProvider } from 'y-websocket';
-import { readDocument, renderDocument } from '../../lib/editor/document-export';
+import { contentTools, readDocument, renderDocument } from '../../lib/editor/document-export';
 import { parseContent, writeDocument } from '../../lib/editor/document-import';
 import { waitFor } from '../helpers/poll';
 import { connectClient, destroyAll, freePort, makeTempDir, removeDir, spawnServer, startServer, waitForSync, type InProcessServer } from '../helpers/server-harness';
@@ -165,6 +166,150 @@ describe('document API: content', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(markdownOf(ada.doc)).toBe('untouched');
     expect(await (await api(`/docs/${created.id}?format=markdown`, { token })).text()).toBe('untouched');
+  });
+});
+
+/** The link targets in a Y.Doc as y-prosemirror stores them: a `link` attribute on formatted text. */
+function linkTargetsIn(doc: Y.Doc): unknown[] {
+  const targets: unknown[] = [];
+  const visit = (node: Y.XmlElement | Y.XmlFragment | Y.XmlText | Y.XmlHook): void => {
+    if (node instanceof Y.XmlText) {
+      for (const op of node.toDelta() as Array<{ attributes?: { link?: { href?: unknown } } }>) if (op.attributes?.link) targets.push(op.attributes.link.href);
+    } else if (node instanceof Y.XmlElement || node instanceof Y.XmlFragment) {
+      node.toArray().forEach(visit);
+    }
+  };
+  visit(doc.getXmlFragment('content'));
+  return targets;
+}
+
+/** Every link target a Markdown reader (TipTap's, on marked) finds in `markdown`. */
+function markdownLinkTargets(markdown: string): unknown[] {
+  const targets: unknown[] = [];
+  const visit = (node: JSONContent): void => {
+    for (const mark of node.marks ?? []) if (mark.type === 'link') targets.push(mark.attrs?.['href']);
+    node.content?.forEach(visit);
+  };
+  visit(contentTools().markdown.parse(markdown));
+  return targets;
+}
+
+/** What a stock Yjs client can write: one paragraph of words, each a link to any target at all. */
+function writeLinksStraightIntoDoc(doc: Y.Doc, links: ReadonlyArray<readonly [string, string, string?]>): void {
+  doc.transact(() => {
+    const paragraph = new Y.XmlElement('paragraph');
+    doc.getXmlFragment('content').insert(0, [paragraph]);
+    const text = new Y.XmlText();
+    paragraph.insert(0, [text]);
+    for (const [word, href, title] of links) {
+      text.insert(text.length, word, { link: { href, title: title ?? null } });
+      text.insert(text.length, ' ', { link: null });
+    }
+  });
+}
+
+/** Every export of the document and, when `versionId` is given, of that version: format → body. */
+async function everyExport(created: Created, versionId?: number): Promise<Array<[string, string]>> {
+  const exported: Array<[string, string]> = [];
+  for (const format of ['json', 'html', 'markdown', 'text']) {
+    exported.push([`content as ${format}`, await (await api(`/docs/${created.id}?format=${format}`, { token: created.editToken })).text()]);
+    if (versionId !== undefined) {
+      const path = `/docs/${created.id}/versions/${versionId}?format=${format}`;
+      exported.push([`version as ${format}`, await (await api(path, { token: created.editToken })).text()]);
+    }
+  }
+  return exported;
+}
+
+function expectNoRefusedTargets(exported: Array<[string, string]>, words: readonly string[]): void {
+  for (const [what, body] of exported) {
+    expect(body, what).not.toMatch(/alert|script:|data:|file:/i);
+    for (const word of words) expect(body, `${what} keeps the text "${word}"`).toContain(word);
+    if (!what.endsWith('text')) expect(body, `${what} keeps the allowed link`).toContain('https://ok.example/fine');
+  }
+}
+
+describe('document API: link targets', () => {
+  const refusedWords = ['one', 'two', 'three', 'four', 'five', 'six', 'seven'];
+
+  it('drops links that run code from imported Markdown, keeps their text, and exports none of them', async () => {
+    await start();
+    const created = await newDocument();
+    const ada = editor(created);
+    await waitForSync(ada);
+    const markdown =
+      '[one](javascript:alert(1)) [two](data:text/html,alert2) [three](&#106;avascript:alert(3)) [four](<JaVa\tScRiPt:alert(4)>) ' +
+      '[five](%6Aavascript:alert(5)) [six](vbscript:alert(6)) [seven](file:///alert7) [nine](https://ok.example/fine) [ten](#top)';
+    const written = await api(`/docs/${created.id}/content`, { method: 'POST', token: created.editToken, headers: { 'Content-Type': 'text/markdown' }, body: markdown });
+    expect(written.status).toBe(200);
+    await waitFor(() => markdownOf(ada.doc).includes('ten'), { what: 'the editor to see the import' });
+
+    expect(linkTargetsIn(ada.doc)).toEqual(['https://ok.example/fine', '#top']);
+    expectNoRefusedTargets(await everyExport(created), refusedWords);
+  });
+
+  it('drops links that run code from imported HTML, keeps their text, and exports none of them', async () => {
+    await start();
+    const created = await newDocument();
+    const ada = editor(created);
+    await waitForSync(ada);
+    const html =
+      '<p><a href="javascript:alert(1)">one</a> <a href=" JaVa&#09;ScRiPt:alert(2)">two</a> <a href="&amp;#106;avascript:alert(3)">three</a> ' +
+      '<a href="%6Aavascript:alert(4)">four</a> <a href="data:text/html,alert5">five</a> <a href="java&NewLine;script&colon;alert(6)">six</a> ' +
+      '<a href="&#x6A;ava&#x09;script&#58;alert(7)">seven</a> <a href="https://ok.example/fine">nine</a></p>';
+    const written = await api(`/docs/${created.id}/content?mode=replace`, { method: 'POST', token: created.editToken, headers: { 'Content-Type': 'text/html' }, body: html });
+    expect(written.status).toBe(200);
+    await waitFor(() => markdownOf(ada.doc).includes('nine'), { what: 'the editor to see the import' });
+
+    expect(linkTargetsIn(ada.doc)).toEqual(['https://ok.example/fine']);
+    expectNoRefusedTargets(await everyExport(created), refusedWords);
+  });
+
+  it('exports no link that runs code when a stock client wrote it straight into the Y.Doc, in the document or a version of it', async () => {
+    await start();
+    const created = await newDocument();
+    const mallory = editor(created);
+    await waitForSync(mallory);
+    writeLinksStraightIntoDoc(mallory.doc, [
+      ['one', 'javascript:alert(1)'],
+      ['two', 'data:text/html,<script>alert(2)</script>'],
+      ['three', '&#106;avascript:alert(3)'],
+      ['four', ' JaVa\tScRiPt:alert(4)'],
+      ['five', 'java\nscript:alert(5)'],
+      ['six', 'vbscript:alert(6)'],
+      ['seven', '%6Aavascript:alert(7)'],
+      ['nine', 'https://ok.example/fine'],
+    ]);
+    await waitFor(async () => (await (await api(`/docs/${created.id}?format=text`, { token: created.editToken })).text()).includes('nine'), {
+      what: 'the server to have the links',
+    });
+    const named = await api(`/docs/${created.id}/versions`, { method: 'POST', token: created.editToken, body: '{"name":"with links"}' });
+    expect(named.status).toBe(201);
+    const { id } = (await named.json()) as { id: number };
+
+    expectNoRefusedTargets(await everyExport(created, id), refusedWords);
+  });
+
+  it('exports a Markdown link a stock client wrote as exactly that link, whatever its target and title hold', async () => {
+    await start();
+    const created = await newDocument();
+    const mallory = editor(created);
+    await waitForSync(mallory);
+    writeLinksStraightIntoDoc(mallory.doc, [
+      ['one', 'https://ok.example/) [p](javascript:alert(1)'],
+      ['two', 'https://ok.example/two', '") [q](javascript:alert(2)'],
+      ['three', 'https://ok.example/<x>\n\n[r](javascript:alert(3))'],
+    ]);
+    await waitFor(async () => (await (await api(`/docs/${created.id}?format=text`, { token: created.editToken })).text()).includes('three'), {
+      what: 'the server to have the links',
+    });
+
+    const markdown = await (await api(`/docs/${created.id}?format=markdown`, { token: created.editToken })).text();
+    expect(markdownLinkTargets(markdown)).toEqual([
+      'https://ok.example/)%20[p](javascript:alert(1)', // the space as a browser sends it
+      'https://ok.example/two',
+      'https://ok.example/<x>%0A%0A[r](javascript:alert(3))',
+    ]);
   });
 });
 

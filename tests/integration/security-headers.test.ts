@@ -4,17 +4,20 @@
  * fresh nonce per page, no framing unless FRAME_ANCESTORS says so, nosniff and no referrer. The sync
  * server's HTTP answers: never a page of its origin, the HTML export least of all.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { request } from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClusterSettingsError, readClusterSettings } from '../../sync-server/cluster/cluster-settings';
 import { HttpsFront } from '../../sync-server/https-front';
 import { readTlsCredentials } from '../../sync-server/tls';
 import { startNext, type NextApp } from '../helpers/next-start';
 import { freePort, makeTempDir, removeDir, startServer, type InProcessServer } from '../helpers/server-harness';
 import { makeCertificate, type TestCertificate } from '../helpers/tls';
+import { ROOT } from '../helpers/web-build';
 
 /** A policy as directive → sources; a directive named twice keeps its first, as browsers do. */
 function parsePolicy(header: string | null | undefined): Map<string, string[]> {
@@ -78,6 +81,15 @@ describe('the web app’s pages', () => {
 
     const html = await response.text();
     const scripts = scriptTags(html);
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const tag of scripts) expect(tag).toContain(`nonce="${nonce}"`);
+  });
+
+  it('renders the not-found page per request too, its scripts with the nonce', async () => {
+    const response = await fetch(`${app.url}/no/such/page`);
+    expect(response.status).toBe(404);
+    const nonce = nonceOf(parsePolicy(response.headers.get('content-security-policy')));
+    const scripts = scriptTags(await response.text());
     expect(scripts.length).toBeGreaterThan(0);
     for (const tag of scripts) expect(tag).toContain(`nonce="${nonce}"`);
   });
@@ -149,6 +161,26 @@ describe('the web app’s pages', () => {
       expect(answer.headers['x-content-type-options']).toBe('nosniff');
       expect(answer.headers['referrer-policy']).toBe('no-referrer');
     });
+  });
+});
+
+describe('a malformed FRAME_ANCESTORS', () => {
+  const value = "https://wiki.example.com; script-src 'unsafe-inline'";
+
+  it('stops `npm start` before anything starts, naming the variable', () => {
+    const result = spawnSync(process.execPath, ['sync-server/dist/start-all.js'], {
+      cwd: ROOT,
+      env: { ...process.env, FRAME_ANCESTORS: value, PORT: '1', SYNC_PORT: '1' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^tandem: FRAME_ANCESTORS: .*is not an origin/);
+  });
+
+  it('stops `npm run cluster` with its other settings problems', () => {
+    expect(() => readClusterSettings({ ...process.env, FRAME_ANCESTORS: value })).toThrow(ClusterSettingsError);
+    expect(() => readClusterSettings({ ...process.env, FRAME_ANCESTORS: value, CLUSTER_NODES: 'x' })).toThrow(/CLUSTER_NODES.*; FRAME_ANCESTORS: /);
   });
 });
 

@@ -64,7 +64,7 @@ const corsHeaders = {
  * the document exports, which are the document's own content. A browser led to any of them must not
  * run it as a page of this origin, guess another type for it, frame it or tell another site of it.
  */
-export const syncServerSecurityHeaders: Readonly<Record<string, string>> = {
+const syncServerSecurityHeaders: Readonly<Record<string, string>> = {
   'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'; sandbox",
   'X-Content-Type-Options': 'nosniff',
   'X-Frame-Options': 'DENY',

@@ -1,4 +1,5 @@
 import type { Metadata, Viewport } from 'next';
+import { connection } from 'next/server';
 import type { ReactNode } from 'react';
 import './globals.css';
 
@@ -12,7 +13,10 @@ export const viewport: Viewport = {
   initialScale: 1,
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  // Every page is rendered per request, the not-found page too: each response's scripts carry the
+  // nonce of its own Content-Security-Policy (proxy.ts), which a page built ahead of time cannot.
+  await connection();
   return (
     <html lang="en">
       <body>{children}</body>

@@ -35,7 +35,7 @@ export interface DocumentApiDeps {
   /** Largest request body accepted (Markdown, HTML, a version name). */
   readonly maxBodyBytes: number;
   send(response: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void;
-  sendText(response: ServerResponse, status: number, text: string, contentType: string): void;
+  sendText(response: ServerResponse, status: number, text: string, contentType: string, headers?: Record<string, string>): void;
 }
 
 /** Requests through the API are authored by it: versions name it among their authors. */
@@ -129,7 +129,7 @@ async function serve(deps: DocumentApiDeps, route: Route, request: IncomingMessa
   try {
     switch (route.kind) {
       case 'content':
-        return deps.sendText(response, 200, renderDocument(readDocument(room.doc), format), exportContentTypes[format]);
+        return deps.sendText(response, 200, renderDocument(readDocument(room.doc), format), exportContentTypes[format], exportHeaders(format));
       case 'write':
         return writeContent(deps, conversions, room, request, query, body, response);
       case 'versions': {
@@ -143,7 +143,7 @@ async function serve(deps: DocumentApiDeps, route: Route, request: IncomingMessa
       case 'version': {
         const doc = await historyOf(room).documentAt(route.versionId);
         try {
-          return deps.sendText(response, 200, renderDocument(readDocument(doc), format), exportContentTypes[format]);
+          return deps.sendText(response, 200, renderDocument(readDocument(doc), format), exportContentTypes[format], exportHeaders(format));
         } finally {
           doc.destroy();
         }
@@ -203,6 +203,15 @@ function exportFormatOf(requested: string | null, accept: string | undefined): E
   if (wanted.includes('text/markdown')) return 'markdown';
   if (wanted.includes('text/plain')) return 'text';
   return 'json';
+}
+
+/**
+ * The HTML export is a document's content, which anyone with an edit link wrote: opened in a browser
+ * it is saved, not shown (the sandboxing policy on every answer of this port already keeps it from
+ * running as a page of this origin where a browser would show it anyway).
+ */
+function exportHeaders(format: ExportFormat): Record<string, string> {
+  return format === 'html' ? { 'Content-Disposition': 'attachment; filename="document.html"' } : {};
 }
 
 function importFormatOf(contentType: string | undefined): ImportFormat {

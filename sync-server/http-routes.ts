@@ -59,8 +59,22 @@ const corsHeaders = {
   'Access-Control-Max-Age': '600',
 };
 
+/**
+ * On every answer of this port. Nothing it serves is a page: JSON, Prometheus text, frame batches and
+ * the document exports, which are the document's own content. A browser led to any of them must not
+ * run it as a page of this origin, guess another type for it, frame it or tell another site of it.
+ */
+const syncServerSecurityHeaders: Readonly<Record<string, string>> = {
+  'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'; sandbox",
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+};
+
 export function createHttpHandler(deps: HttpRouteDeps) {
   return (request: IncomingMessage, response: ServerResponse): void => {
+    // Set before any route runs, so the fallback's and the API's own answers carry them too.
+    for (const [name, value] of Object.entries(syncServerSecurityHeaders)) response.setHeader(name, value);
     const path = (request.url ?? '/').split('?')[0] ?? '/';
     const method = request.method ?? 'GET';
     if (method === 'OPTIONS') {
@@ -123,9 +137,10 @@ function decodeSegment(segment: string): string | null {
   return documentNameFromUrl(`/${segment}`);
 }
 
-function sendText(response: ServerResponse, status: number, text: string, contentType: string): void {
+function sendText(response: ServerResponse, status: number, text: string, contentType: string, headers: Record<string, string> = {}): void {
   response.writeHead(status, {
     ...corsHeaders,
+    ...headers,
     'Content-Type': contentType,
     'Content-Length': Buffer.byteLength(text),
     'Cache-Control': 'no-store',

@@ -22,6 +22,7 @@ import { SYNC_SERVER_NODE_FLAGS } from './node-flags';
 import { onStopSignals, type StopSignal } from './stop-signals';
 import { readTlsCredentials, type TlsFiles } from './tls';
 import { isWebBuildStale } from './web-build';
+import { FrameAncestorsError, parseFrameAncestors } from '../lib/web/security-headers';
 
 const root = process.cwd();
 const nextBin = path.join(root, 'node_modules', '.bin', 'next');
@@ -84,8 +85,20 @@ function readTlsFiles(): TlsFiles | null {
   }
 }
 
+/** The web app would refuse every framing site over a wrong FRAME_ANCESTORS; here it stops the start. */
+function checkFrameAncestors(): void {
+  try {
+    parseFrameAncestors(process.env.FRAME_ANCESTORS);
+  } catch (error) {
+    if (!(error instanceof FrameAncestorsError)) throw error;
+    process.stderr.write(`tandem: ${error.message}\n`);
+    process.exit(2);
+  }
+}
+
 async function run(): Promise<void> {
   const tls = readTlsFiles();
+  checkFrameAncestors();
   let front: HttpsFront | null = null;
   let syncServer: ChildProcess | null = null;
   onStopSignals((decision, signal) => {

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 /** Everything `next build` reads that a person may change. */
-const WEB_BUILD_SOURCES = ['app', 'lib', 'next.config.js', 'package.json', 'package-lock.json', 'tsconfig.json'];
+const WEB_BUILD_SOURCES = ['app', 'lib', 'proxy.ts', 'next.config.js', 'package.json', 'package-lock.json', 'tsconfig.json'];
 
 export function isWebBuildStale(root: string): boolean {
   const buildId = path.join(root, '.next', 'BUILD_ID');

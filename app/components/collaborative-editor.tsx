@@ -4,6 +4,7 @@ import { EditorContent, useEditor } from '@tiptap/react';
 import { useEffect } from 'react';
 import type { Identity } from '@/lib/client/identity';
 import type { SyncProvider } from '@/lib/client/sync-provider';
+import { pageNonce } from '@/lib/client/page-nonce';
 import { editorExtensions } from '@/lib/editor/extensions';
 import { ReadOnlyNotice, Toolbar } from './toolbar';
 
@@ -13,6 +14,8 @@ export function CollaborativeEditor({ provider, identity, readOnly }: { provider
       // The server render has no document; rendering there would mismatch on hydration.
       immediatelyRender: false,
       shouldRerenderOnTransaction: false,
+      // TipTap adds its base styles as a <style> element, which the page's policy admits by nonce.
+      injectNonce: pageNonce(),
       extensions: editorExtensions(provider.doc, provider.awareness, identity),
       editorProps: { attributes: { 'aria-label': 'Document body', 'data-testid': 'editor', spellcheck: 'true' } },
     },

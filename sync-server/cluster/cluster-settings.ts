@@ -4,6 +4,7 @@
  * message naming every offending variable.
  */
 import path from 'node:path';
+import { FrameAncestorsError, parseFrameAncestors } from '../../lib/web/security-headers';
 
 export interface ClusterSettings {
   readonly webPort: number;
@@ -45,6 +46,13 @@ export function readClusterSettings(env: NodeJS.ProcessEnv = process.env): Clust
     postgresPort: port('CLUSTER_POSTGRES_PORT', 5440),
     dataDir: path.resolve(env.CLUSTER_DATA_DIR?.trim() || path.join('data', 'cluster')),
   };
+  try {
+    // Read by the web app it starts, which would otherwise let no site frame the pages.
+    parseFrameAncestors(env.FRAME_ANCESTORS);
+  } catch (error) {
+    if (!(error instanceof FrameAncestorsError)) throw error;
+    problems.push(error.message);
+  }
   if (problems.length > 0) throw new ClusterSettingsError(problems.join('; '));
   return settings;
 }

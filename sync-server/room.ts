@@ -373,12 +373,11 @@ export class Room implements RelayedDocument {
     if (origin !== REMOTE_ORIGIN) {
       const seq = this.storage.enqueue(update);
       const edited = origin !== RESTORE_ORIGIN && typeof origin === 'object' && origin !== null;
-      const identity = edited && this.history !== null ? this.identityNow(origin) : null;
       // The author travels with the update so that whichever node records the version credits them.
-      this.channel?.publishUpdate(update, identity?.tag ?? null, seq);
-      if (identity !== null) this.history?.noteEdit(origin as Editor, identity.author);
+      this.channel?.publishUpdate(update, edited && this.history !== null ? this.identityNow(origin).tag : null, seq);
+      if (edited) this.history?.noteEdit(origin);
     } else {
-      this.history?.noteEdit(this.remoteEditor, this.identityNow(this.remoteEditor).author);
+      this.history?.noteEdit(this.remoteEditor);
     }
     this.outgoing.addUpdate(update, origin);
     this.scheduleUpdateFlush();

@@ -66,7 +66,7 @@ export class DocumentHistory {
   private readonly schedule: CheckpointSchedule;
   /**
    * Who edited since the newest version, and when last. The identity is the newest one the editor
-   * was seen with while editing or as its presence went: clients withdraw their presence before
+   * was seen with at its first edit or as its presence went: clients withdraw their presence before
    * their socket closes, so by the time a version is recorded it may be gone.
    */
   private readonly editors = new Map<Editor, { identity: VersionAuthor | null; lastEditAt: number }>();
@@ -91,16 +91,15 @@ export class DocumentHistory {
     this.schedule = new CheckpointSchedule(options, deps.scheduler, () => void this.checkpoint().catch(() => undefined));
   }
 
-  /** An update from `editor`, who is `identity` in presence now, was applied (the hot path: keep it cheap). */
-  noteEdit(editor: Editor, identity: VersionAuthor | null): void {
+  /**
+   * An update from `editor` was applied (the hot path: keep it cheap). Who it is is asked once per
+   * version, at its first edit; a later name is learnt as its presence goes, or when the version is recorded.
+   */
+  noteEdit(editor: Editor): void {
     const at = this.schedule.noteEdit();
     const known = this.editors.get(editor);
-    if (known === undefined) this.editors.set(editor, { identity, lastEditAt: at });
-    else {
-      known.lastEditAt = at;
-      // Someone who names themselves after typing is credited; one whose presence lost its name is not forgotten.
-      if (identity !== null) known.identity = identity;
-    }
+    if (known === undefined) this.editors.set(editor, { identity: this.deps.identityOf(editor), lastEditAt: at });
+    else known.lastEditAt = at;
   }
 
   /**

@@ -5,7 +5,7 @@
  * answers save requests once that has it on disk.
  */
 import * as Y from 'yjs';
-import { decodeAwarenessUpdate, encodeAwarenessUpdate } from '../lib/protocol/awareness';
+import { decodeAwarenessUpdate, encodeAwarenessUpdate, REMOVED_STATE } from '../lib/protocol/awareness';
 import { CloseCode } from '../lib/protocol/close-codes';
 import {
   encodeAwarenessMessage,
@@ -81,7 +81,8 @@ export class Room implements RelayedDocument {
   /** Who made the remote update being applied, as the version history credits it. */
   private remoteEditor: Editor = ANONYMOUS_REMOTE_EDITOR;
   private readonly remoteEditors = new Map<string, Editor>();
-  private readonly authorTags = new WeakMap<Editor, { readonly key: string; readonly tag: string | null }>();
+  /** Who each editor is in presence, as of the presence text it was parsed from (see identityNow). */
+  private readonly identities = new WeakMap<Editor, EditorIdentity>();
   readonly history: DocumentHistory | null;
   /**
    * The sync messages that are the same for every client until the document changes: the server's
@@ -125,7 +126,7 @@ export class Room implements RelayedDocument {
         : new DocumentHistory(doc, storage, options.history, {
             scheduler: deps.scheduler,
             logger: deps.logger,
-            identityOf: (editor) => this.identityOf(editor),
+            identityOf: (editor) => this.identityNow(editor).author,
             recorder: deps.historyRecorder ?? null,
           });
     doc.on('update', this.handleDocUpdate);
@@ -161,7 +162,7 @@ export class Room implements RelayedDocument {
   leave(connection: RoomConnection): void {
     if (!this.connections.delete(connection)) return;
     this.saveRequests.delete(connection);
-    this.history?.editorLeaving(connection);
+    this.history?.presenceLeaving(connection);
     const removals = this.awareness.removeOwner(connection);
     if (removals.length > 0) {
       this.outgoing.addPresence(removals, null, null);
@@ -249,17 +250,19 @@ export class Room implements RelayedDocument {
   }
 
   /**
-   * The author tag relayed with each of a connection's updates (cluster mode). Parsed from presence
-   * only when that presence changed: a keystroke costs a lookup, not a JSON parse and stringify.
+   * Who an editor is now: what the version history credits it as, and the author tag relayed with
+   * each of its updates (cluster mode). Parsed from presence only when that presence changed: a
+   * keystroke costs a lookup, not a JSON parse and stringify.
    */
-  private authorTagOf(editor: Editor): string | null {
+  private identityNow(editor: Editor): EditorIdentity {
     const states = 'author' in editor ? [] : this.awareness.statesOwnedBy(editor as RoomConnection);
     const key = states.join('\u0000');
-    const cached = this.authorTags.get(editor);
-    if (cached !== undefined && cached.key === key) return cached.tag;
-    const tag = authorTag(this.identityOf(editor));
-    this.authorTags.set(editor, { key, tag });
-    return tag;
+    const cached = this.identities.get(editor);
+    if (cached !== undefined && cached.key === key) return cached;
+    const author = this.identityOf(editor);
+    const identity = { key, author, tag: authorTag(author) };
+    this.identities.set(editor, identity);
+    return identity;
   }
 
   private identityOf(editor: Editor): VersionAuthor | null {
@@ -344,6 +347,8 @@ export class Room implements RelayedDocument {
       if (owned) skipped++;
       return owned;
     });
+    // Clients withdraw their presence before they close: who they are is kept for the history first.
+    if (this.history !== null && entries.some((entry) => entry.state === REMOVED_STATE)) this.history.presenceLeaving(connection);
     const { accepted, correction, rejected } = this.awareness.apply(connection, entries);
     if (rejected + skipped > 0 && this.deps.logger.isLevelEnabled('debug')) {
       this.deps.logger.debug(
@@ -373,7 +378,7 @@ export class Room implements RelayedDocument {
       const seq = this.storage.enqueue(update);
       const edited = origin !== RESTORE_ORIGIN && typeof origin === 'object' && origin !== null;
       // The author travels with the update so that whichever node records the version credits them.
-      this.channel?.publishUpdate(update, edited && this.history !== null ? this.authorTagOf(origin) : null, seq);
+      this.channel?.publishUpdate(update, edited && this.history !== null ? this.identityNow(origin).tag : null, seq);
       if (edited) this.history?.noteEdit(origin);
     } else {
       this.history?.noteEdit(this.remoteEditor);
@@ -537,6 +542,14 @@ function authorFrom(user: unknown): VersionAuthor | null {
   const { name, color } = user as { name?: unknown; color?: unknown };
   if (typeof name !== 'string' || name.trim() === '') return null;
   return { name: name.slice(0, 100), color: typeof color === 'string' && /^#[0-9a-fA-F]{3,8}$/.test(color) ? color : null };
+}
+
+interface EditorIdentity {
+  /** The editor's presence states, joined: the identity is parsed again only when they change. */
+  readonly key: string;
+  readonly author: VersionAuthor | null;
+  /** The author as it travels between nodes with an update (cluster/stream-relay.ts). */
+  readonly tag: string | null;
 }
 
 /** An author as it travels between nodes with an update (cluster/stream-relay.ts). */

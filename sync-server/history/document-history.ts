@@ -64,7 +64,11 @@ export type Editor = object;
 
 export class DocumentHistory {
   private readonly schedule: CheckpointSchedule;
-  /** Who edited since the newest version, and when last; an identity is filled in when its editor leaves. */
+  /**
+   * Who edited since the newest version, and when last. The identity is the newest one the editor
+   * was seen with at its first edit or as its presence went: clients withdraw their presence before
+   * their socket closes, so by the time a version is recorded it may be gone.
+   */
   private readonly editors = new Map<Editor, { identity: VersionAuthor | null; lastEditAt: number }>();
   /** Loaded on first use: the stored list, and where the chain of versions leaves off. */
   private state: { versions: VersionInfo[]; position: ChainPosition | null } | null = null;
@@ -78,7 +82,7 @@ export class DocumentHistory {
     private readonly deps: {
       readonly scheduler: Scheduler;
       readonly logger: Logger;
-      /** The name and colour an editor has in presence now, if any. */
+      /** The name and colour an editor has in presence now, if any (not parsed anew for every call). */
       identityOf(editor: Editor): VersionAuthor | null;
       /** Cluster mode: versions are shared with other nodes, written under this lease. */
       readonly recorder?: HistoryRecorder | null;
@@ -87,18 +91,26 @@ export class DocumentHistory {
     this.schedule = new CheckpointSchedule(options, deps.scheduler, () => void this.checkpoint().catch(() => undefined));
   }
 
-  /** An update from `editor` was applied (the hot path: keep it cheap). */
+  /**
+   * An update from `editor` was applied (the hot path: keep it cheap). Who it is is asked once per
+   * version, at its first edit; a later name is learnt as its presence goes, or when the version is recorded.
+   */
   noteEdit(editor: Editor): void {
     const at = this.schedule.noteEdit();
     const known = this.editors.get(editor);
-    if (known === undefined) this.editors.set(editor, { identity: null, lastEditAt: at });
+    if (known === undefined) this.editors.set(editor, { identity: this.deps.identityOf(editor), lastEditAt: at });
     else known.lastEditAt = at;
   }
 
-  /** An editor leaves: remember who it was before its presence goes. */
-  editorLeaving(editor: Editor): void {
+  /**
+   * An editor's presence is about to go (withdrawn, or its connection closing): remember who it is
+   * now, in case it named itself, or renamed, since its last edit.
+   */
+  presenceLeaving(editor: Editor): void {
     const known = this.editors.get(editor);
-    if (known !== undefined && known.identity === null) known.identity = this.deps.identityOf(editor);
+    if (known === undefined) return;
+    const identity = this.deps.identityOf(editor);
+    if (identity !== null) known.identity = identity;
   }
 
   /** The last editor left: what they did becomes a version now rather than after the pause. */
@@ -249,7 +261,8 @@ export class DocumentHistory {
   private takeAuthors(): VersionAuthor[] {
     const authors: VersionAuthor[] = [];
     for (const [editor, { identity }] of this.editors) {
-      const author = identity ?? this.deps.identityOf(editor);
+      // Each editor once, by its newest name: a rename is one person, not two.
+      const author = this.deps.identityOf(editor) ?? identity;
       if (author !== null) authors.push(author);
     }
     this.editors.clear();

@@ -49,6 +49,14 @@ function serverContent(docId: string, token: string, format: 'markdown' | 'text'
   });
 }
 
+async function serverVersions(docId: string, token: string): Promise<Array<{ authors: Array<{ name: string }> }>> {
+  const response = await fetch(`http://127.0.0.1:${harness.syncPort}/docs/${encodeURIComponent(docId)}/versions`, {
+    headers: { Authorization: `Bearer ${token}` },
+  });
+  if (!response.ok) throw new Error(`GET versions: ${response.status}`);
+  return ((await response.json()) as { versions: Array<{ authors: Array<{ name: string }> }> }).versions;
+}
+
 async function downloadFrom(page: Page, format: 'markdown' | 'html' | 'text'): Promise<{ name: string; text: string }> {
   await page.getByTestId('document-menu').click();
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId(`download-${format}`).click()]);
@@ -188,6 +196,39 @@ describe('Version history in the browser', { timeout: 150_000 }, () => {
     expect(markdown.name).toBe('Weekly notes.md');
     expect(markdown.text).toBe(await serverContent(docId, token, 'markdown'));
     await screenshot(viewer, 'history-viewer');
+  });
+
+  it('credits both people in the version recorded when they close their tabs', async () => {
+    const a = await personPage(alice);
+    await a.goto(harness.appUrl);
+    await a.getByTestId('new-doc').click();
+    await a.waitForURL(/\/d\/[A-Za-z0-9_-]{22}#token=/);
+    await editor(a).waitFor({ state: 'visible', timeout: 30_000 });
+    const link = a.url();
+    const docId = documentIdOf(link);
+    const token = link.split('#token=')[1] ?? '';
+    const b = await personPage(bob);
+    await openDocument(b, link);
+    await Promise.all([waitForState(a, 'connected'), waitForState(b, 'connected')]);
+
+    await editor(a).click();
+    await a.keyboard.type('Alice writes. ');
+    await waitForText(b, (text) => text === 'Alice writes. ', 'Bob to see Alice’s words');
+    await editor(b).click();
+    await b.keyboard.press('Control+End');
+    await b.keyboard.type('Bob answers.');
+    await waitForText(a, (text) => text === 'Alice writes. Bob answers.', 'Alice to see Bob’s words');
+    await Promise.all([waitForState(a, 'connected', 'saved'), waitForState(b, 'connected', 'saved')]);
+
+    // Closing a tab withdraws its presence (pagehide) before the socket goes.
+    await a.close();
+    await b.close();
+    const versions = await waitUntil(async () => {
+      const listed = await serverVersions(docId, token);
+      return listed.length > 0 ? listed : null;
+    }, { what: 'the version recorded when the last editor left' });
+    expect(versions).toHaveLength(1);
+    expect(versions?.[0]?.authors.map((author) => author.name).sort()).toEqual(['Alice', 'Bob']);
   });
 
   it('works at phone width, and says so with a retry when the server cannot be reached', async () => {

@@ -4,10 +4,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { encodeAwarenessUpdate } from '../../lib/protocol/awareness';
+import { encodeAwarenessUpdate, REMOVED_STATE } from '../../lib/protocol/awareness';
 import { readDocument, renderDocument } from '../../lib/editor/document-export';
 import { parseContent, writeDocument } from '../../lib/editor/document-import';
 import { DAY_MS, HOUR_MS } from '../../sync-server/history/retention';
+import type { VersionAuthor } from '../../sync-server/storage/document-store';
 import { MemoryDocumentStore } from '../../sync-server/storage/memory-store';
 import { createRoomHarness, type ProtocolClient } from '../helpers/room-harness';
 
@@ -28,8 +29,17 @@ function markdownOf(doc: Y.Doc): string {
   return renderDocument(readDocument(doc), 'markdown');
 }
 
-function announce(client: ProtocolClient, name: string, color: string): void {
-  client.sendAwareness(encodeAwarenessUpdate([{ clientId: client.doc.clientID, clock: 1, state: JSON.stringify({ user: { name, color } }) }]));
+function announce(client: ProtocolClient, name: string, color: string, clock = 1): void {
+  client.sendAwareness(encodeAwarenessUpdate([{ clientId: client.doc.clientID, clock, state: JSON.stringify({ user: { name, color } }) }]));
+}
+
+/** What a stock client sends as it goes (y-protocols' removeAwarenessStates), before its socket closes. */
+function withdraw(client: ProtocolClient, clock: number): void {
+  client.sendAwareness(encodeAwarenessUpdate([{ clientId: client.doc.clientID, clock, state: REMOVED_STATE }]));
+}
+
+function sortedNames(authors: readonly VersionAuthor[]): string[] {
+  return authors.map((author) => author.name).sort();
 }
 
 describe('version history', () => {
@@ -79,6 +89,89 @@ describe('version history', () => {
     expect(versions).toHaveLength(1);
     expect(versions[0]!.meta.authors).toEqual([{ name: 'Ada', color: '#d9480f' }]);
     expect(markdownOf(await room.history!.documentAt(versions[0]!.id))).toBe('written and gone');
+    release();
+  });
+
+  it('credits editors who withdraw their presence before their socket closes, as stock clients and pagehide do', async () => {
+    const { harness } = setup();
+    const ada = harness.connect('doc');
+    const bob = harness.connect('doc');
+    ada.sync();
+    bob.sync();
+    announce(ada, 'Ada', '#d9480f');
+    announce(bob, 'Bob', '#1971c2');
+    await harness.scheduler.settle();
+    write(ada, 'Ada was here');
+    write(bob, 'Ada was here\n\nand Bob too');
+    await harness.scheduler.settle();
+    withdraw(ada, 2);
+    ada.close();
+    withdraw(bob, 2);
+    bob.close();
+    await harness.scheduler.settle();
+    const { room, release } = await harness.registry.acquire('doc');
+    const versions = await room.history!.list();
+    expect(versions).toHaveLength(1);
+    expect(sortedNames(versions[0]!.meta.authors)).toEqual(['Ada', 'Bob']);
+    release();
+  });
+
+  it('credits an editor who typed anonymously and named themselves afterwards, even when they withdraw before leaving', async () => {
+    const { harness } = setup();
+    const ada = harness.connect('doc');
+    const bob = harness.connect('doc');
+    ada.sync();
+    bob.sync();
+    announce(bob, 'Bob', '#1971c2');
+    await harness.scheduler.settle();
+    write(ada, 'typed before saying who');
+    await harness.scheduler.settle();
+    announce(ada, 'Ada', '#d9480f');
+    await harness.scheduler.settle();
+    withdraw(ada, 2);
+    ada.close();
+    await harness.scheduler.settle();
+    // Bob stays, so the version waits for the pause: by then Ada's presence is long gone.
+    harness.scheduler.advance(history.idleMs);
+    await harness.scheduler.settle();
+    const { room, release } = await harness.registry.acquire('doc');
+    const versions = await room.history!.list();
+    expect(versions).toHaveLength(1);
+    expect(versions[0]!.meta.authors).toEqual([{ name: 'Ada', color: '#d9480f' }]);
+    release();
+  });
+
+  it('credits a person once: hidden and shown again, in two tabs, or renamed (by their newest name)', async () => {
+    const { harness } = setup();
+    const ada = harness.connect('doc');
+    const adaAgain = harness.connect('doc');
+    const carol = harness.connect('doc');
+    for (const client of [ada, adaAgain, carol]) client.sync();
+    announce(ada, 'Ada', '#d9480f');
+    announce(adaAgain, 'Ada', '#d9480f');
+    announce(carol, 'Carol', '#2b8a3e');
+    await harness.scheduler.settle();
+    write(ada, 'one');
+    write(carol, 'one\n\nCarol');
+    await harness.scheduler.settle();
+    // A page put in the back-forward cache and restored: presence withdrawn, then the same again.
+    withdraw(ada, 2);
+    announce(ada, 'Ada', '#d9480f', 3);
+    write(ada, 'one two\n\nCarol');
+    write(adaAgain, 'one two three\n\nCarol');
+    // Carol gives her full name and types on.
+    announce(carol, 'Carol Shaw', '#2b8a3e', 2);
+    write(carol, 'one two three\n\nCarol Shaw');
+    await harness.scheduler.settle();
+    for (const client of [ada, adaAgain, carol]) {
+      withdraw(client, 9);
+      client.close();
+    }
+    await harness.scheduler.settle();
+    const { room, release } = await harness.registry.acquire('doc');
+    const versions = await room.history!.list();
+    expect(versions).toHaveLength(1);
+    expect(sortedNames(versions[0]!.meta.authors)).toEqual(['Ada', 'Carol Shaw']);
     release();
   });
 

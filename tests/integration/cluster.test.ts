@@ -183,6 +183,35 @@ describe('cluster mode: version history', { timeout: 120_000 }, () => {
 
   });
 
+  it('the version recorded when the last person leaves credits everyone, on this node and on others, presence withdrawn first', async () => {
+    database = await postgres.createDatabase();
+    const history = { HISTORY_IDLE_MS: '600000', HISTORY_MAX_INTERVAL_MS: '600000' };
+    const [a, b] = [await startNode(history), await startNode(history)];
+    const ada = client(a, 'farewell');
+    const grace = client(b, 'farewell');
+    await Promise.all([ada, grace].map((provider) => waitForSync(provider)));
+    ada.awareness.setLocalStateField('user', { name: 'Ada', color: '#d9480f' });
+    grace.awareness.setLocalStateField('user', { name: 'Grace', color: '#1971c2' });
+    await waitFor(() => ada.awareness.getStates().size === 2 && grace.awareness.getStates().size === 2, { what: 'presence across nodes' });
+    type(ada, 'Ada writes. ');
+    type(grace, 'Grace answers.');
+    await converged([ada, grace], ['Ada writes. ', 'Grace answers.'], 'both edits');
+
+    // Each goes as apps make them go: presence withdrawn, then the socket closed. Grace's node
+    // records: Ada through the author tag relayed with her edits, Grace from what it kept of her.
+    ada.awareness.setLocalState(null);
+    ada.destroy();
+    await waitFor(() => grace.awareness.getStates().size === 1, { what: 'Ada gone from Grace’s presence' });
+    grace.awareness.setLocalState(null);
+    grace.destroy();
+    const versions = await waitFor(async () => {
+      const listed = await versionsOn(a, 'farewell');
+      return listed.length > 0 ? listed : null;
+    }, { what: 'the version recorded when the last person left', timeoutMs: 15_000 });
+    expect(versions?.map((version) => version.kind)).toEqual(['auto']);
+    expect(versions?.[0]?.authors.map((author) => author.name).sort()).toEqual(['Ada', 'Grace']);
+  });
+
   it('a restore through one node brings the old text back on every node, and every node lists it', async () => {
     database = await postgres.createDatabase();
     const [a, b, c] = [await startNode(), await startNode(), await startNode()];

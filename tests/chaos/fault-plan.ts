@@ -35,11 +35,13 @@ export interface PlanOptions {
 /** How likely each kind is, and how long it lasts (ms). */
 const KINDS: ReadonlyArray<{ kind: FaultKind; weight: number; minMs: number; maxMs: number }> = [
   { kind: 'kill-node', weight: 2, minMs: 500, maxMs: 4_000 },
-  // Long enough, at the top, for the other nodes to add over a thousand entries to a stream.
-  { kind: 'pause-node', weight: 2, minMs: 1_000, maxMs: 15_000 },
+  // Long enough, at the top, for the other nodes to add well over a thousand entries to a stream
+  // (~65 a second per document at the default load), and short of the 30 s after which a stock
+  // client gives up on a silent server and reconnects.
+  { kind: 'pause-node', weight: 2, minMs: 1_000, maxMs: 25_000 },
   { kind: 'restart-redis', weight: 1, minMs: 500, maxMs: 4_000 },
   { kind: 'stop-postgres', weight: 1, minMs: 1_000, maxMs: 6_000 },
-  { kind: 'break-redis-link', weight: 2, minMs: 1_000, maxMs: 12_000 },
+  { kind: 'break-redis-link', weight: 2, minMs: 1_000, maxMs: 20_000 },
 ];
 const GAP_MS = { min: 500, max: 3_000 } as const;
 

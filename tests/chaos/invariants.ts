@@ -13,35 +13,50 @@ export const MEMORY_GROWTH_FACTOR = 1.5;
 export const MEMORY_SLACK_BYTES = 48 * 1024 * 1024;
 const LISTED = 5;
 
-/** Every document's text rebuilt from PostgreSQL (snapshot, then the log), as a fresh node would. */
-export async function storedTexts(connectionString: string, docs: readonly string[]): Promise<Map<string, string>> {
+export interface StoredDocumentText {
+  /** The text a fresh node would rebuild (snapshot, then the log). */
+  readonly text: string;
+  /**
+   * Every stored byte as Latin-1, to search for a marker's characters: an update that is stored
+   * but cannot be applied (Yjs holds it back while an earlier one of its client is missing) has
+   * them, the rebuilt text does not.
+   */
+  readonly raw: string;
+}
+
+/** Every document as stored in PostgreSQL. */
+export async function storedDocuments(connectionString: string, docs: readonly string[]): Promise<Map<string, StoredDocumentText>> {
   const store = await PostgresDocumentStore.open({ connectionString, queryTimeoutMs: 10_000 });
   try {
-    const texts = new Map<string, string>();
+    const stored = new Map<string, StoredDocumentText>();
     for (const doc of docs) {
-      const stored = await store.load(doc);
+      const { snapshot, log } = await store.load(doc);
       const ydoc = new Y.Doc();
-      if (stored.snapshot) Y.applyUpdate(ydoc, stored.snapshot);
-      for (const update of stored.log) Y.applyUpdate(ydoc, update);
-      texts.set(doc, ydoc.getText('t').toString());
+      if (snapshot) Y.applyUpdate(ydoc, snapshot);
+      for (const update of log) Y.applyUpdate(ydoc, update);
+      const raw = [snapshot, ...log].map((bytes) => (bytes ? Buffer.from(bytes).toString('latin1') : '')).join('|');
+      stored.set(doc, { text: ydoc.getText('t').toString(), raw });
     }
-    return texts;
+    return stored;
   } finally {
     await store.close();
   }
 }
 
 /** Every marker a "saved" answer covered is in the store. */
-export function acknowledgedButNotStored(typists: readonly Typist[], stored: ReadonlyMap<string, string>): string[] {
+export function acknowledgedButNotStored(typists: readonly Typist[], stored: ReadonlyMap<string, StoredDocumentText>): string[] {
   const failures: string[] = [];
   for (const typist of typists) {
-    const text = stored.get(typist.doc) ?? '';
+    const { text, raw } = stored.get(typist.doc) ?? { text: '', raw: '' };
     const missing = typist.acknowledged.filter((marker) => !text.includes(marker));
-    if (missing.length > 0) {
-      failures.push(
-        `${typist.name}: ${missing.length} of ${typist.acknowledged.length} edits acknowledged as saved are not in PostgreSQL (${list(missing)})`,
-      );
-    }
+    if (missing.length === 0) continue;
+    const heldBack = missing.filter((marker) => raw.includes(marker));
+    const firstMissingTyped = typist.typed.find((marker) => !text.includes(marker));
+    failures.push(
+      `${typist.name}: ${missing.length} of ${typist.acknowledged.length} edits acknowledged as saved are not in the text PostgreSQL rebuilds ` +
+        `(${list(missing)}); ${heldBack.length} of them are stored but cannot be applied for want of an earlier update` +
+        `; the first of its edits missing there is ${firstMissingTyped ?? 'none'}`,
+    );
   }
   return failures;
 }

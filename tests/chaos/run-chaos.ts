@@ -12,7 +12,7 @@ import {
   freshClientsDisagree,
   mb,
   memoryNotReturned,
-  storedTexts,
+  storedDocuments,
   type MemorySample,
 } from './invariants';
 import { Typist } from './typist';
@@ -110,7 +110,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
 
     // Acknowledged means committed: it must be in PostgreSQL already, before anything catches up.
     const database = running.database!.connectionString;
-    fail('acknowledged edit lost', acknowledgedButNotStored(typists, await storedTexts(database, docs)));
+    fail('acknowledged edit lost', acknowledgedButNotStored(typists, await storedDocuments(database, docs)));
 
     const converged = await pollUntil(() => divergence(typists).length === 0, settings.convergeWithinMs, options.signal);
     if (converged) say(`every client converged ${Date.now() - faultsStarted - settings.seconds * 1_000} ms after the faults stopped`);
@@ -123,7 +123,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     let stored = new Map<string, string>();
     const storeMatches = await pollUntil(
       async () => {
-        stored = await storedTexts(database, docs);
+        stored = new Map([...(await storedDocuments(database, docs))].map(([doc, { text }]) => [doc, text]));
         return docs.every((doc) => stored.get(doc) === expected.get(doc));
       },
       settings.convergeWithinMs,

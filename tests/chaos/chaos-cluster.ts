@@ -11,7 +11,7 @@ import { LocalRedis } from '../../sync-server/cluster/local-redis';
 import { freePort } from '../helpers/free-port';
 import { PostgresServer, type Database } from '../helpers/postgres';
 import { NodeProcess } from './node-process';
-import { TcpProxy } from './tcp-proxy';
+import { TcpProxy } from '../helpers/tcp-proxy';
 
 export interface ClusterOptions {
   readonly nodes: number;

@@ -127,7 +127,7 @@ describe('cluster mode: a node that falls behind catches up', { timeout: 120_000
     writers[0]!.doc.getText('t').insert(0, '[start]');
     await converged(all, ['[start]'], 'everyone before the cut');
 
-    proxy.cutLink();
+    proxy.cut();
     await waitFor(async () => (await metric(c, 'tandem_cluster_redis_connected')) === 0, { what: 'C to see Redis gone' });
     behind[0]!.doc.getText('t').insert(0, '[typed on C while it was cut off]');
     await manySmallEdits(writers, 4_000);

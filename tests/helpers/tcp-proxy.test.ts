@@ -1,7 +1,7 @@
 /** The chaos run's breakable link, over real sockets on 127.0.0.1. */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { waitFor } from '../helpers/poll';
+import { waitFor } from './poll';
 import { TcpProxy } from './tcp-proxy';
 
 const closers: Array<() => Promise<void> | void> = [];

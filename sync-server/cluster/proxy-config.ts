@@ -1,6 +1,6 @@
 /**
  * The reverse proxy in front of the cluster's sync servers, as nginx configuration: the blocks
- * `npm run cluster` writes into its nginx.conf (and the README shows).
+ * `npm run cluster` writes into its nginx.conf (and docs/cluster.md shows).
  */
 
 export function clusterProxyBlocks(proxyPort: number, nodePorts: readonly number[]): string {

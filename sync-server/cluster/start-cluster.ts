@@ -125,7 +125,7 @@ async function startAll(settings: ClusterSettings, requestStop: () => void): Pro
   };
 
   if (process.env.TLS_CERT_FILE || process.env.TLS_KEY_FILE) {
-    complain('TLS_CERT_FILE/TLS_KEY_FILE are not used by npm run cluster: nginx speaks plain HTTP to the nodes on 127.0.0.1; put TLS on nginx (see README, TLS)');
+    complain('TLS_CERT_FILE/TLS_KEY_FILE are not used by npm run cluster: nginx speaks plain HTTP to the nodes on 127.0.0.1; put TLS on nginx (see docs/network-edge.md)');
   }
   await buildWebIfStale();
   if (stopping) return;
@@ -150,7 +150,7 @@ async function startAll(settings: ClusterSettings, requestStop: () => void): Pro
     prefix: dirs.nginx,
     port: settings.proxyPort,
     httpBlocks: clusterProxyBlocks(settings.proxyPort, ports),
-    // People add nodes by editing the upstream and reloading (README), which needs a master.
+    // People add nodes by editing the upstream and reloading (docs/cluster.md), which needs a master.
     masterProcess: true,
     ownProcessGroup: true,
   });

@@ -108,8 +108,8 @@ describe('cluster mode: a node that falls behind catches up', { timeout: 120_000
     const seconds = (performance.now() - resumed) / 1000;
     console.log(`freeze: converged ${seconds.toFixed(2)} s after SIGCONT (${text.length} characters)`);
     expect(text.length).toBe(4_000 + '[start][typed on C while it was frozen]'.length);
-    // How soon is measured, not asserted (README: under 2 s on an idle machine); a shared machine's
-    // load decides the figure in a test. The converged() deadline above is the test's bound.
+    // How soon is measured, not asserted (docs/cluster.md: under 2 s on an idle machine); a shared
+    // machine's load decides the figure in a test. The converged() deadline above is the test's bound.
 
     // A client new to C gets the whole document, not the stale one C had.
     const late = client(c, 'frozen');

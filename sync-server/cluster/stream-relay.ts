@@ -189,7 +189,9 @@ export class StreamRelay {
   }
 
   async start(): Promise<void> {
-    await Promise.all([this.commands.connect(), this.reader.connect()]);
+    // A node that starts while Redis is away serves its own clients and joins the others once
+    // Redis is back (ioredis keeps retrying), as a node that loses Redis later does.
+    await Promise.all([this.commands.connect(), this.reader.connect()]).catch((error: unknown) => this.recordError(error));
     this.readLoop = this.readForever();
     this.sweepTimer = setInterval(() => this.sweep(), SWEEP_MS);
     this.sweepTimer.unref();

@@ -377,7 +377,9 @@ export class PostgresDocumentStore implements DocumentStore {
       failure = error instanceof Error ? error : new Error(String(error));
       throw error;
     } finally {
-      client.off('error', ignore);
+      // A connection that failed is ended by the pool, and the server's own goodbye (57P01 when
+      // PostgreSQL stops) can still arrive as an event while it closes: it keeps its listener.
+      if (failure === undefined) client.off('error', ignore);
       client.release(failure);
     }
   }

@@ -37,10 +37,17 @@ afterEach(async () => {
   await Promise.all(dirs.splice(0).map(removeDir));
 });
 
-async function startNode(redisUrl = redis.url): Promise<ChildServer> {
+async function startNode(redisUrl = redis.url, options: { degradedIsUp?: boolean } = {}): Promise<ChildServer> {
   const dir = await makeTempDir();
   dirs.push(dir);
-  const node = await spawnServer(dir, await freePort(), { REDIS_URL: redisUrl, DATABASE_URL: database.connectionString, LOG_LEVEL: 'warn' });
+  // A node that cannot reach Redis answers /healthz with 503 "degraded": up, but not whole.
+  const answers = async (port: number) => [200, 503].includes((await fetch(`http://127.0.0.1:${port}/healthz`)).status);
+  const node = await spawnServer(
+    dir,
+    await freePort(),
+    { REDIS_URL: redisUrl, DATABASE_URL: database.connectionString, LOG_LEVEL: 'warn' },
+    options.degradedIsUp ? { healthy: answers } : {},
+  );
   nodes.push(node);
   return node;
 }
@@ -142,5 +149,25 @@ describe('cluster mode: a node that falls behind catches up', { timeout: 120_000
       `redis link cut: reconnected ${((reconnected - restored) / 1000).toFixed(2)} s after the link was back, converged ${((done - reconnected) / 1000).toFixed(2)} s after that`,
     );
     expect(text.length).toBe(4_000 + '[start][typed on C while it was cut off]'.length);
+  });
+});
+
+describe('cluster mode: a node that starts while Redis is away', { timeout: 120_000 }, () => {
+  it('comes up, serves its clients, and joins the others once Redis is reachable', async () => {
+    database = await postgres.createDatabase();
+    const proxy = await TcpProxy.start(redis.port);
+    proxies.push(proxy);
+    const a = await startNode();
+    proxy.cut();
+    const late = await startNode(`redis://127.0.0.1:${proxy.port}`, { degradedIsUp: true });
+    expect(await metric(late, 'tandem_cluster_redis_connected')).toBe(0);
+    const [onA, onLate] = [client(a, 'joined'), client(late, 'joined')];
+    await Promise.all([waitForSync(onA), waitForSync(onLate)]);
+    onA.doc.getText('t').insert(0, '[A] ');
+    onLate.doc.getText('t').insert(0, '[late node, before Redis] ');
+    proxy.restore();
+    await converged([onA, onLate], ['[A] ', '[late node, before Redis] '], 'the late node to join once Redis is back');
+    expect(late.process.exitCode).toBeNull();
+    expect(late.output()).not.toMatch(/"level":60/); // nothing fatal
   });
 });

@@ -287,7 +287,7 @@ export class Room implements RelayedDocument {
     const stopTimer = this.deps.metrics.updateApplySeconds.startTimer();
     try {
       if (incremental) this.applyAsReceived(update, connection);
-      else Y.applyUpdate(this.doc, update, connection);
+      else this.applyKeepingWhatWaits(update, connection);
     } catch (error) {
       // Decoding succeeded, so this is an update Yjs cannot integrate; the sender goes, the room stays.
       throw new ProtocolError(CloseCode.InvalidPayload, `update could not be applied: ${String(error)}`);
@@ -309,7 +309,7 @@ export class Room implements RelayedDocument {
   private applyAsReceived(update: Uint8Array, connection: RoomConnection): void {
     const store = this.doc.store;
     if (store.pendingStructs !== null || store.pendingDs !== null) {
-      Y.applyUpdate(this.doc, update, connection);
+      this.applyKeepingWhatWaits(update, connection);
       return;
     }
     let applied: Y.Transaction | null = null;
@@ -337,6 +337,22 @@ export class Room implements RelayedDocument {
     if ((transaction !== null && changedDocument(transaction)) || store.pendingStructs !== null || store.pendingDs !== null) {
       this.handleDocUpdate(update, connection);
     }
+  }
+
+  /**
+   * Applies a client's update the way Yjs does, and stores it as received when part of it has to
+   * wait for an update the room has not seen (a client back after a crash types on before its sync
+   * step 2 arrives). Yjs emits nothing for what waits, so without this a "saved" answered meanwhile
+   * would cover bytes that are only in memory. Stored twice over is harmless; Yjs merges it.
+   */
+  private applyKeepingWhatWaits(update: Uint8Array, connection: RoomConnection): void {
+    const store = this.doc.store;
+    const waitingBefore = store.pendingStructs?.update ?? null;
+    const deletionsBefore = store.pendingDs;
+    Y.applyUpdate(this.doc, update, connection);
+    const structsWait = store.pendingStructs !== null && store.pendingStructs.update !== waitingBefore;
+    const deletionsWait = store.pendingDs !== null && store.pendingDs !== deletionsBefore;
+    if (structsWait || deletionsWait) this.storage.enqueue(update);
   }
 
   private applyAwareness(connection: RoomConnection, update: Uint8Array): void {

@@ -252,6 +252,30 @@ describe('room: incremental updates relayed and stored as received', () => {
     await settled(reloaded, () => carol.text === 'abc', { what: 'the stored text after a reload' });
   });
 
+  it('stores every update that waits for a missing one before it answers "saved", whichever way it came', async () => {
+    // A client back after a crash of its server types on before its sync step 2 (its offline
+    // edits) arrives: what it types waits for those edits, and "saved" must still mean stored.
+    const memory = new MemoryDocumentStore();
+    const { harness, alice } = await twoClients(memory);
+    const [first, second, third, fourth] = editsOf((text) => {
+      text.insert(0, 'a');
+      text.insert(1, 'b');
+      text.insert(2, 'c');
+      text.insert(3, 'd');
+    }, 105);
+    alice.sendUpdate(second!);
+    alice.sendUpdate(third!);
+    alice.sendFrame(encodeSyncStep2(fourth!));
+    alice.requestSave(1);
+    await settled(harness, () => alice.wasSaved(1), { what: 'the save answered' });
+    // What storage holds, with the missing first edit, is all of it.
+    const stored = await memory.load('doc');
+    const rebuilt = new Y.Doc();
+    for (const update of stored.log) Y.applyUpdate(rebuilt, update);
+    Y.applyUpdate(rebuilt, first!);
+    expect(rebuilt.getText('t').toString()).toBe('abcd');
+  });
+
   it('stores the structs a sync step 2 left waiting once an update lets them in', async () => {
     const memory = new MemoryDocumentStore();
     const { harness, alice, bob } = await twoClients(memory);

@@ -20,12 +20,11 @@ import { assertValidStateVector, assertValidUpdate } from '../lib/protocol/valid
 import { AwarenessRegistry } from './awareness-registry';
 import type { Logger } from './logger';
 import type { ServerMetrics } from './metrics';
-import type { DocumentChannel, RelayedDocument } from './cluster/stream-relay';
-import { deletionsHash, type StateDigest } from './cluster/state-digest';
 import type { DocumentStorage } from './document-storage';
 import { DocumentHistory, RESTORE_ORIGIN, type Editor, type HistoryOptions, type HistoryRecorder } from './history/document-history';
 import type { VersionAuthor } from './storage/document-store';
 import type { PresenceTick } from './presence-tick';
+import { documentDigest, type DocumentChannel, type RelayedDocument, type StateDigest } from './room-replica';
 import type { Scheduler, TimerHandle } from './scheduler';
 import { answerSyncStep1, type DocumentContent } from './sync-answer';
 import { TurnBroadcast } from './turn-broadcast';
@@ -92,7 +91,7 @@ export class Room implements RelayedDocument {
    */
   private stateVectorMessage: Uint8Array | null = null;
   private wholeStateMessage: Uint8Array | null = null;
-  /** Cluster mode: this document's anti-entropy digest, until it changes (state-digest.ts). */
+  /** Cluster mode: this document's anti-entropy digest, until it changes (room-replica.ts). */
   private stateDigest: StateDigest | null = null;
   /** What sync step 1 is answered from (sync-answer.ts). */
   private readonly content: DocumentContent;
@@ -481,10 +480,7 @@ export class Room implements RelayedDocument {
 
   /** Worked out again only after the document changed: the delete set takes a walk over every struct. */
   digest(): StateDigest {
-    if (this.stateDigest === null) {
-      const stateVector = Y.encodeStateVector(this.doc);
-      this.stateDigest = { stateVector, deletions: deletionsHash(Y.encodeStateAsUpdate(this.doc, stateVector)) };
-    }
+    this.stateDigest ??= documentDigest(this.doc);
     return this.stateDigest;
   }
 

@@ -41,38 +41,11 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { assertValidStateVector } from '../../lib/protocol/validate-payload';
 import type { Logger } from '../logger';
+import type { DocumentChannel, RelayedDocument } from '../room-replica';
 import { DocumentLease, HISTORIAN } from './document-lease';
 import { SenderSequences } from './sender-sequence';
-import { compareDigests, type StateDigest } from './state-digest';
+import { compareDigests } from './state-digest';
 import { UnconfirmedUpdates } from './unconfirmed-updates';
-
-/** What the relay needs of a loaded document. */
-export interface RelayedDocument {
-  applyRemoteUpdate(update: Uint8Array, author: string | null): void;
-  applyRemotePresence(nodeId: string, update: Uint8Array): void;
-  /** What a node with `stateVector` lacks, or null when it lacks nothing. */
-  diffFor(stateVector: Uint8Array): Uint8Array | null;
-  /** This node's state vector, to ask the others for what it lacks. */
-  stateVector(): Uint8Array;
-  /** What the other nodes compare with theirs to find out whether they lack something. */
-  digest(): StateDigest;
-  /** Stores relayed updates whose sender never said it stored them (it may have died). */
-  keepRelayed(updates: readonly Uint8Array[]): void;
-}
-
-/** A document's side of the relay, held by its room. */
-export interface DocumentChannel {
-  /** `seq`: the update's number in this node's storage queue of the document. */
-  publishUpdate(update: Uint8Array, author: string | null, seq: number): void;
-  publishPresence(update: Uint8Array): void;
-  /** This node has stored its updates up to `seq`; the others hear it soon. */
-  confirmStored(seq: number): void;
-  /** Hands every relayed update still unconfirmed to the document to store (before it unloads). */
-  keepUnconfirmed(): void;
-  /** Resolves once every relayed update held unconfirmed now is confirmed or handed to the document. */
-  settled(): Promise<void>;
-  close(): void;
-}
 
 export interface RelayHealth {
   readonly connected: boolean;

@@ -22,6 +22,7 @@ import { ContentError, exportContentTypes, exportFormats, type ExportFormat, typ
 import type { AccessPolicy } from './auth/access-policy';
 import { contentConversions, type ContentConversions } from './content-conversions';
 import { HistoryBusy, VersionNotFound } from './history/document-history';
+import { authorFromRequest } from './history/version-author';
 import { bearerToken, documentIdFromSegment, INVALID_DOCUMENT_ID, readRequestBody } from './http-request';
 import type { Logger } from './logger';
 import type { ApiEditor, Room } from './room';
@@ -243,12 +244,9 @@ function versionName(request: Record<string, unknown>): string {
 function authorOf(request: Record<string, unknown>): VersionAuthor {
   const { author } = request;
   if (author === undefined) return API_AUTHOR;
-  const { name, color } = (typeof author === 'object' && author !== null ? author : {}) as { name?: unknown; color?: unknown };
-  if (typeof name !== 'string' || name.trim() === '' || name.length > 100) throw new HttpError(400, 'author.name is 1 to 100 characters');
-  if (color !== undefined && color !== null && (typeof color !== 'string' || !/^#[0-9a-fA-F]{3,8}$/.test(color))) {
-    throw new HttpError(400, 'author.color is a hex colour such as #d9480f');
-  }
-  return { name: name.trim(), color: typeof color === 'string' ? color : null };
+  const parsed = authorFromRequest(author);
+  if ('refused' in parsed) throw new HttpError(400, parsed.refused);
+  return parsed;
 }
 
 function describeVersion({ id, meta }: VersionInfo) {

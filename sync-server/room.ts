@@ -22,6 +22,7 @@ import type { Logger } from './logger';
 import type { ServerMetrics } from './metrics';
 import type { DocumentStorage } from './document-storage';
 import { DocumentHistory, RESTORE_ORIGIN, type Editor, type HistoryOptions, type HistoryRecorder } from './history/document-history';
+import { authorFromPresenceUser } from './history/version-author';
 import type { VersionAuthor } from './storage/document-store';
 import type { PresenceTick } from './presence-tick';
 import { documentDigest, type DocumentChannel, type RelayedDocument, type StateDigest } from './room-replica';
@@ -527,17 +528,10 @@ export class Room implements RelayedDocument {
 function authorFromPresence(state: string): VersionAuthor | null {
   try {
     const parsed: unknown = JSON.parse(state);
-    return authorFrom(typeof parsed === 'object' && parsed !== null ? (parsed as { user?: unknown }).user : undefined);
+    return authorFromPresenceUser(typeof parsed === 'object' && parsed !== null ? (parsed as { user?: unknown }).user : undefined);
   } catch {
     return null;
   }
-}
-
-function authorFrom(user: unknown): VersionAuthor | null {
-  if (typeof user !== 'object' || user === null) return null;
-  const { name, color } = user as { name?: unknown; color?: unknown };
-  if (typeof name !== 'string' || name.trim() === '') return null;
-  return { name: name.slice(0, 100), color: typeof color === 'string' && /^#[0-9a-fA-F]{3,8}$/.test(color) ? color : null };
 }
 
 interface EditorIdentity {
@@ -555,7 +549,7 @@ function authorTag(author: VersionAuthor | null): string | null {
 
 function authorFromTag(tag: string): VersionAuthor | null {
   try {
-    return authorFrom(JSON.parse(tag));
+    return authorFromPresenceUser(JSON.parse(tag));
   } catch {
     return null;
   }

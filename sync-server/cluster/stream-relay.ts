@@ -1,6 +1,6 @@
 /**
  * Cluster mode's distribution: what a node's clients send to a document reaches every other node
- * that has the document loaded, through one Redis stream per document.
+ * that has the document loaded, through one Redis stream per document (its key: redis-keys.ts).
  *
  *   tandem:{<encodeURIComponent(name)>}:stream    entries: n = node id, k = kind, d = bytes,
  *             o = the sending room (one load of the document on node n), i = the entry's number
@@ -43,6 +43,7 @@ import { assertValidStateVector } from '../../lib/protocol/validate-payload';
 import type { Logger } from '../logger';
 import type { DocumentChannel, RelayedDocument } from '../room-replica';
 import { DocumentLease, HISTORIAN } from './document-lease';
+import { documentKey } from './redis-keys';
 import { SenderSequences } from './sender-sequence';
 import { compareDigests } from './state-digest';
 import { UnconfirmedUpdates } from './unconfirmed-updates';
@@ -195,7 +196,7 @@ export class StreamRelay {
 
   /** Starts relaying a loaded document: catches up on its stream and asks the others what it lacks. */
   open(docName: string, document: RelayedDocument): DocumentChannel {
-    const key = streamKey(docName);
+    const key = documentKey(docName, 'stream');
     const subscription: Subscription = {
       document,
       lastId: '0',
@@ -459,11 +460,6 @@ export class StreamRelay {
     if (this.lastError === null) this.deps.logger.warn({ err: error }, 'redis unreachable; relaying resumes when it is back');
     this.lastError = message;
   }
-}
-
-export function streamKey(docName: string): string {
-  // The braces make it a Redis Cluster hash tag: everything of one document on one shard.
-  return `tandem:{${encodeURIComponent(docName)}}:stream`;
 }
 
 const EMPTY = new Uint8Array(0);

@@ -21,6 +21,7 @@ import { AwarenessRegistry } from './awareness-registry';
 import type { Logger } from './logger';
 import type { ServerMetrics } from './metrics';
 import type { DocumentStorage } from './document-storage';
+import { isEmptyUpdate } from './empty-update';
 import { DocumentHistory, RESTORE_ORIGIN, type Editor, type HistoryOptions, type HistoryRecorder } from './history/document-history';
 import { authorFromPresenceUser } from './history/version-author';
 import type { VersionAuthor } from './storage/document-store';
@@ -570,11 +571,6 @@ function changedDocument(transaction: Y.Transaction): boolean {
     if (transaction.beforeState.get(client) !== clock) return true;
   }
   return false;
-}
-
-/** An update with no structs and an empty delete set: what a client with nothing new sends. */
-function isEmptyUpdate(update: Uint8Array): boolean {
-  return update.length === 2 && update[0] === 0 && update[1] === 0;
 }
 
 function assertNever(value: never): never {

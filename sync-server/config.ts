@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parseTrustProxy, TRUST_NONE, type TrustProxy } from './client-address';
 import type { HistoryOptions } from './history/document-history';
 import { DAY_MS, HOUR_MS } from './history/retention';
+import { logLevels, type LogLevel } from './logger';
 import { readTlsCredentials, TlsFileError, type TlsFiles } from './tls';
 
 export interface ServerConfig {
@@ -75,9 +76,6 @@ export interface HttpFallbackSettings {
   /** How long a poll waits for frames before it is answered empty. */
   readonly pollMs: number;
 }
-
-export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof logLevels)[number];
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';

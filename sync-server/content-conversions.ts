@@ -10,17 +10,33 @@ type Import = typeof import('../lib/editor/document-import');
 export type ContentConversions = Pick<Export, 'readDocument' | 'renderDocument'> &
   Pick<Import, 'parseContent' | 'appendedContent' | 'writeDocument'>;
 
-let loading: Promise<ContentConversions> | null = null;
-
-export function contentConversions(): Promise<ContentConversions> {
-  loading ??= Promise.all([import('../lib/editor/document-export'), import('../lib/editor/document-import')]).then(
-    ([exported, imported]) => ({
-      readDocument: exported.readDocument,
-      renderDocument: exported.renderDocument,
-      parseContent: imported.parseContent,
-      appendedContent: imported.appendedContent,
-      writeDocument: imported.writeDocument,
-    }),
-  );
-  return loading;
+function loadConversions(): Promise<ContentConversions> {
+  return Promise.all([import('../lib/editor/document-export'), import('../lib/editor/document-import')]).then(([exported, imported]) => ({
+    readDocument: exported.readDocument,
+    renderDocument: exported.renderDocument,
+    parseContent: imported.parseContent,
+    appendedContent: imported.appendedContent,
+    writeDocument: imported.writeDocument,
+  }));
 }
+
+/**
+ * `load` on the first call, its promise shared with every later caller. A failed load
+ * (a file the process could not open at that moment, memory short) is forgotten, so the next call
+ * loads again: kept, one failure would break every import, export and restore until a restart.
+ */
+export function loadOnce<T>(load: () => Promise<T>): () => Promise<T> {
+  let loading: Promise<T> | null = null;
+  return () => {
+    if (loading === null) {
+      const attempt = load();
+      loading = attempt;
+      attempt.catch(() => {
+        if (loading === attempt) loading = null;
+      });
+    }
+    return loading;
+  };
+}
+
+export const contentConversions = loadOnce(loadConversions);

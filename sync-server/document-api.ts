@@ -19,10 +19,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ContentError, exportContentTypes, exportFormats, type ExportFormat, type ImportFormat } from '../lib/editor/content-formats';
-import { documentNameFromUrl } from '../lib/protocol/document-path';
 import type { AccessPolicy } from './auth/access-policy';
 import { contentConversions, type ContentConversions } from './content-conversions';
 import { HistoryBusy, VersionNotFound } from './history/document-history';
+import { authorFromRequest } from './history/version-author';
+import { bearerToken, documentIdFromSegment, INVALID_DOCUMENT_ID, readRequestBody } from './http-request';
 import type { Logger } from './logger';
 import type { ApiEditor, Room } from './room';
 import type { RoomRegistry } from './room-registry';
@@ -121,7 +122,7 @@ async function serve(deps: DocumentApiDeps, route: Route, request: IncomingMessa
   const query = new URL(request.url ?? '/', 'http://localhost').searchParams;
   // Everything about the request is checked before the document is touched or loaded.
   const format = route.kind === 'content' || route.kind === 'version' ? exportFormatOf(query.get('format'), request.headers.accept) : 'json';
-  const body = writes ? await readBody(request, deps.maxBodyBytes) : '';
+  const body = writes ? await readText(request, deps.maxBodyBytes) : '';
 
   const conversions = await contentConversions();
   const { readDocument, renderDocument } = conversions;
@@ -181,10 +182,10 @@ function writeContent(
 }
 
 function authorize(deps: DocumentApiDeps, docId: string, request: IncomingMessage): 'read' | 'write' {
-  const match = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '');
-  const decision = deps.access.decide(docId, match?.[1] ?? null);
+  const token = bearerToken(request);
+  const decision = deps.access.decide(docId, token);
   if (decision.granted) return decision.permission;
-  throw new HttpError(match === null && deps.access.mode === 'on' ? 401 : 403, decision.reason);
+  throw new HttpError(token === null && deps.access.mode === 'on' ? 401 : 403, decision.reason);
 }
 
 function historyOf(room: Room) {
@@ -243,12 +244,9 @@ function versionName(request: Record<string, unknown>): string {
 function authorOf(request: Record<string, unknown>): VersionAuthor {
   const { author } = request;
   if (author === undefined) return API_AUTHOR;
-  const { name, color } = (typeof author === 'object' && author !== null ? author : {}) as { name?: unknown; color?: unknown };
-  if (typeof name !== 'string' || name.trim() === '' || name.length > 100) throw new HttpError(400, 'author.name is 1 to 100 characters');
-  if (color !== undefined && color !== null && (typeof color !== 'string' || !/^#[0-9a-fA-F]{3,8}$/.test(color))) {
-    throw new HttpError(400, 'author.color is a hex colour such as #d9480f');
-  }
-  return { name: name.trim(), color: typeof color === 'string' ? color : null };
+  const parsed = authorFromRequest(author);
+  if ('refused' in parsed) throw new HttpError(400, parsed.refused);
+  return parsed;
 }
 
 function describeVersion({ id, meta }: VersionInfo) {
@@ -263,35 +261,19 @@ function describeVersion({ id, meta }: VersionInfo) {
 }
 
 /** The body as UTF-8 text, refused past `limit` bytes (413) without reading the rest into memory. */
-function readBody(request: IncomingMessage, limit: number): Promise<string> {
-  const declared = Number(request.headers['content-length'] ?? NaN);
-  if (declared > limit) return Promise.reject(new HttpError(413, `the body is larger than ${limit} bytes`));
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.byteLength;
-      if (size > limit) {
-        request.pause();
-        reject(new HttpError(413, `the body is larger than ${limit} bytes`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on('end', () => {
-      try {
-        resolve(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks)));
-      } catch {
-        reject(new HttpError(400, 'the body is not valid UTF-8'));
-      }
-    });
-    request.on('error', reject);
-  });
+async function readText(request: IncomingMessage, limit: number): Promise<string> {
+  // Paused rather than dropped past the limit: the 413 is answered before the connection closes.
+  const body = await readRequestBody(request, limit, 'pause');
+  if (body === null) throw new HttpError(413, `the body is larger than ${limit} bytes`);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(body);
+  } catch {
+    throw new HttpError(400, 'the body is not valid UTF-8');
+  }
 }
 
 function decodeSegment(segment: string): string {
-  // The same rule as for the socket's path: what a socket cannot open, the API does not either.
-  const name = documentNameFromUrl(`/${segment}`);
-  if (name === null) throw new HttpError(400, 'the document id is not a valid URL segment');
+  const name = documentIdFromSegment(segment);
+  if (name === null) throw new HttpError(400, INVALID_DOCUMENT_ID);
   return name;
 }

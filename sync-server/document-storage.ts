@@ -5,6 +5,7 @@
  * commit, retries) and writes for every document it has handles for at once.
  */
 import * as Y from 'yjs';
+import { emptyUpdate } from './empty-update';
 import type { DocumentStore, StoredDocument, StoredVersion, VersionChange, VersionInfo } from './storage/document-store';
 
 /** What a handle needs of the queue that writes for it. */
@@ -166,7 +167,7 @@ export class DocumentStorage {
     // What this node holds joins what is stored: updates it received from another node are stored
     // only by that node, and if that node died before storing them, this is where they are kept.
     const doc = this.doc;
-    const held = () => (doc === null ? new Uint8Array([0, 0]) : Y.encodeStateAsUpdate(doc));
+    const held = () => (doc === null ? emptyUpdate() : Y.encodeStateAsUpdate(doc));
     this.clusterCompaction ??= compact(this.docName, held)
       .then(() => {
         this.logLength = 0;

@@ -29,6 +29,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CloseCode } from '../lib/protocol/close-codes';
 import { documentNameFromUrl } from '../lib/protocol/document-path';
 import { MalformedBatch, decodeFrameBatch, encodeFrameBatch } from '../lib/protocol/frame-batch';
+import { readRequestBody } from './http-request';
 import type { Logger } from './logger';
 import type { Scheduler, TimerHandle } from './scheduler';
 import { ignoredSocketEvents, type Socket, type SocketEvents } from './socket';
@@ -301,7 +302,8 @@ export class HttpFallbackTransport<Context> {
   private deliver(session: PollSession, query: URLSearchParams, request: IncomingMessage, response: ServerResponse): true {
     const seq = integerParam(query.get('seq'), 0);
     if (seq === null) return this.refuse(response, 400, 'seq is the number of this batch');
-    readBody(request, this.options.maxBodyBytes).then(
+    // Past the limit the connection ends at once, as a socket's does on an oversized frame.
+    readRequestBody(request, this.options.maxBodyBytes, 'destroy').then(
       (body) => {
         if (session.gone) return this.refuse(response, 404, 'unknown session: open a new one');
         if (body === null) {
@@ -364,28 +366,4 @@ function integerParam(value: string | null, fallback: number): number | null {
   if (!/^-?\d{1,15}$/.test(value)) return null;
   const n = Number(value);
   return n >= -1 ? n : null;
-}
-
-/** The body, or null when it is larger than `limit` (the rest is not read into memory). */
-function readBody(request: IncomingMessage, limit: number): Promise<Uint8Array | null> {
-  const declared = Number(request.headers['content-length'] ?? NaN);
-  if (declared > limit) {
-    request.resume();
-    return Promise.resolve(null);
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        resolve(null);
-        request.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on('end', () => resolve(new Uint8Array(Buffer.concat(chunks))));
-    request.on('error', reject);
-  });
 }

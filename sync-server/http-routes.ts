@@ -12,10 +12,10 @@
  *   /_poll/…                   the HTTP fallback transport (http-fallback.ts)
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { documentNameFromUrl } from '../lib/protocol/document-path';
 import type { AccessPolicy } from './auth/access-policy';
 import { clientAddress, type TrustProxy } from './client-address';
 import { serveDocumentApi, type DocumentApiDeps } from './document-api';
+import { bearerToken, documentIdFromSegment, INVALID_DOCUMENT_ID } from './http-request';
 import type { ServerMetrics } from './metrics';
 import type { RelayHealth } from './cluster/stream-relay';
 import type { StorageHealth } from './persistence-queue';
@@ -90,8 +90,8 @@ export function createHttpHandler(deps: HttpRouteDeps) {
     const links = /^\/docs\/([^/]+)\/links$/.exec(path);
     if (links !== null) {
       if (method !== 'POST') return sendJson(response, 405, { error: 'method not allowed' });
-      const id = decodeSegment(links[1]!);
-      if (id === null) return sendJson(response, 400, { error: 'the document id is not a valid URL segment' });
+      const id = documentIdFromSegment(links[1]!);
+      if (id === null) return sendJson(response, 400, { error: INVALID_DOCUMENT_ID });
       return postShareLinks(deps, id, request, response);
     }
     if (serveDocumentApi({ ...deps.documentApi, send: sendJson, sendText }, path, request, response)) return;
@@ -126,15 +126,11 @@ function postDocument(deps: HttpRouteDeps, request: IncomingMessage, response: S
 }
 
 function postShareLinks(deps: HttpRouteDeps, id: string, request: IncomingMessage, response: ServerResponse): void {
-  const match = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '');
-  if (match === null) return sendJson(response, 401, { error: 'a share link token is required' });
-  const links = deps.access.shareTokens(id, match[1]!);
+  const token = bearerToken(request);
+  if (token === null) return sendJson(response, 401, { error: 'a share link token is required' });
+  const links = deps.access.shareTokens(id, token);
   if (links === null) return sendJson(response, 403, { error: 'this link is not valid for this document' });
   sendJson(response, 200, links);
-}
-
-function decodeSegment(segment: string): string | null {
-  return documentNameFromUrl(`/${segment}`);
 }
 
 function sendText(response: ServerResponse, status: number, text: string, contentType: string, headers: Record<string, string> = {}): void {

@@ -1,7 +1,10 @@
 import pino, { type Logger } from 'pino';
-import type { LogLevel } from './config';
 
 export type { Logger };
+
+/** The levels LOG_LEVEL accepts (pino's, and 'silent'). */
+export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof logLevels)[number];
 
 /** Structured JSON logs on stdout; one line per event, fields rather than prose. */
 export function createLogger(level: LogLevel): Logger {

@@ -20,12 +20,13 @@ import { assertValidStateVector, assertValidUpdate } from '../lib/protocol/valid
 import { AwarenessRegistry } from './awareness-registry';
 import type { Logger } from './logger';
 import type { ServerMetrics } from './metrics';
-import type { DocumentChannel, RelayedDocument } from './cluster/stream-relay';
-import { deletionsHash, type StateDigest } from './cluster/state-digest';
 import type { DocumentStorage } from './document-storage';
+import { isEmptyUpdate } from './empty-update';
 import { DocumentHistory, RESTORE_ORIGIN, type Editor, type HistoryOptions, type HistoryRecorder } from './history/document-history';
+import { authorFromPresenceUser } from './history/version-author';
 import type { VersionAuthor } from './storage/document-store';
 import type { PresenceTick } from './presence-tick';
+import { documentDigest, type DocumentChannel, type RelayedDocument, type StateDigest } from './room-replica';
 import type { Scheduler, TimerHandle } from './scheduler';
 import { answerSyncStep1, type DocumentContent } from './sync-answer';
 import { TurnBroadcast } from './turn-broadcast';
@@ -92,7 +93,7 @@ export class Room implements RelayedDocument {
    */
   private stateVectorMessage: Uint8Array | null = null;
   private wholeStateMessage: Uint8Array | null = null;
-  /** Cluster mode: this document's anti-entropy digest, until it changes (state-digest.ts). */
+  /** Cluster mode: this document's anti-entropy digest, until it changes (room-replica.ts). */
   private stateDigest: StateDigest | null = null;
   /** What sync step 1 is answered from (sync-answer.ts). */
   private readonly content: DocumentContent;
@@ -497,10 +498,7 @@ export class Room implements RelayedDocument {
 
   /** Worked out again only after the document changed: the delete set takes a walk over every struct. */
   digest(): StateDigest {
-    if (this.stateDigest === null) {
-      const stateVector = Y.encodeStateVector(this.doc);
-      this.stateDigest = { stateVector, deletions: deletionsHash(Y.encodeStateAsUpdate(this.doc, stateVector)) };
-    }
+    this.stateDigest ??= documentDigest(this.doc);
     return this.stateDigest;
   }
 
@@ -547,17 +545,10 @@ export class Room implements RelayedDocument {
 function authorFromPresence(state: string): VersionAuthor | null {
   try {
     const parsed: unknown = JSON.parse(state);
-    return authorFrom(typeof parsed === 'object' && parsed !== null ? (parsed as { user?: unknown }).user : undefined);
+    return authorFromPresenceUser(typeof parsed === 'object' && parsed !== null ? (parsed as { user?: unknown }).user : undefined);
   } catch {
     return null;
   }
-}
-
-function authorFrom(user: unknown): VersionAuthor | null {
-  if (typeof user !== 'object' || user === null) return null;
-  const { name, color } = user as { name?: unknown; color?: unknown };
-  if (typeof name !== 'string' || name.trim() === '') return null;
-  return { name: name.slice(0, 100), color: typeof color === 'string' && /^#[0-9a-fA-F]{3,8}$/.test(color) ? color : null };
 }
 
 interface EditorIdentity {
@@ -575,7 +566,7 @@ function authorTag(author: VersionAuthor | null): string | null {
 
 function authorFromTag(tag: string): VersionAuthor | null {
   try {
-    return authorFrom(JSON.parse(tag));
+    return authorFromPresenceUser(JSON.parse(tag));
   } catch {
     return null;
   }
@@ -596,11 +587,6 @@ function changedDocument(transaction: Y.Transaction): boolean {
     if (transaction.beforeState.get(client) !== clock) return true;
   }
   return false;
-}
-
-/** An update with no structs and an empty delete set: what a client with nothing new sends. */
-function isEmptyUpdate(update: Uint8Array): boolean {
-  return update.length === 2 && update[0] === 0 && update[1] === 0;
 }
 
 function assertNever(value: never): never {

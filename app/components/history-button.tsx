@@ -5,7 +5,7 @@ import { useMemo, useState } from 'react';
 import { createPortal } from 'react-dom';
 import type * as Y from 'yjs';
 import { VersionHistoryClient } from '@/lib/client/version-history-api';
-import { httpBaseFromSocketBase, resolveSyncBaseUrl } from '@/lib/client/sync-url';
+import { syncServerUrls } from '@/lib/client/sync-url';
 import type { SnapshotSource } from '@/lib/client/when-saved';
 
 // The panel brings the diff and the document conversions: loaded on the first opening, not with the page.
@@ -38,7 +38,7 @@ export function HistoryButton(props: {
   const client = useMemo(
     () =>
       new VersionHistoryClient({
-        httpBase: httpBaseFromSocketBase(resolveSyncBaseUrl(syncUrl, syncPort, window.location)),
+        httpBase: syncServerUrls(syncUrl, syncPort, window.location).http,
         docId,
         token,
         author: authorName !== undefined && authorColor !== undefined ? { name: authorName, color: authorColor } : null,

@@ -5,7 +5,7 @@ import { useRouter } from 'next/navigation';
 import { useEffect, useState } from 'react';
 import { createDocument, documentPagePath } from '@/lib/client/create-document';
 import { loadRecentDocuments, type RecentDocument } from '@/lib/client/recent-documents';
-import { httpBaseFromSocketBase, resolveSyncBaseUrl } from '@/lib/client/sync-url';
+import { syncServerUrls } from '@/lib/client/sync-url';
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
@@ -28,7 +28,7 @@ export function HomeScreen({ syncUrl, syncPort }: { syncUrl: string | null; sync
         disabled={creating}
         onClick={async () => {
           setCreating(true);
-          const base = httpBaseFromSocketBase(resolveSyncBaseUrl(syncUrl, syncPort, window.location));
+          const base = syncServerUrls(syncUrl, syncPort, window.location).http;
           const created = await createDocument(base);
           router.push(documentPagePath(created.id, created.token));
         }}

@@ -2,7 +2,7 @@
 
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { fetchShareLinks, type ShareLinks } from '@/lib/client/share-links';
-import { httpBaseFromSocketBase, resolveSyncBaseUrl } from '@/lib/client/sync-url';
+import { syncServerUrls } from '@/lib/client/sync-url';
 
 type LinksState = { kind: 'idle' } | { kind: 'loading' } | { kind: 'ready'; links: ShareLinks } | { kind: 'failed'; message: string };
 
@@ -32,7 +32,7 @@ export function ShareButton(props: {
     if (token === null) return;
     const id = ++request.current;
     setState({ kind: 'loading' });
-    const httpBase = httpBaseFromSocketBase(resolveSyncBaseUrl(syncUrl, syncPort, window.location));
+    const httpBase = syncServerUrls(syncUrl, syncPort, window.location).http;
     fetchShareLinks(httpBase, window.location.origin, docId, token).then(
       (links) => id === request.current && setState({ kind: 'ready', links }),
       (error: unknown) => id === request.current && setState({ kind: 'failed', message: error instanceof Error ? error.message : String(error) }),

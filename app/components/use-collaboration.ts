@@ -6,7 +6,7 @@ import * as Y from 'yjs';
 import { SyncProvider, type ProviderSnapshot } from '@/lib/client/sync-provider';
 import { tokenFromFragment } from '@/lib/client/create-document';
 import { loadRecentDocuments } from '@/lib/client/recent-documents';
-import { resolveSyncBaseUrl } from '@/lib/client/sync-url';
+import { syncServerUrls } from '@/lib/client/sync-url';
 
 export interface CollaborationSession {
   readonly doc: Y.Doc;
@@ -43,7 +43,7 @@ export function useCollaboration(docId: string, syncUrl: string | null, syncPort
       setLocalCopy('unavailable');
     }
     const waitTimer = setTimeout(() => active && setLocalCopy((state) => (state === 'loading' ? 'ready' : state)), LOCAL_COPY_WAIT_MS);
-    const baseUrl = resolveSyncBaseUrl(syncUrl, syncPort, window.location);
+    const baseUrl = syncServerUrls(syncUrl, syncPort, window.location).socket;
     // Share links carry their token in the fragment (never sent to the web server); the sync
     // server reads it from the socket's query string.
     const token =

@@ -19,6 +19,15 @@ export function resolveSyncBaseUrl(configured: string | null, syncPort: number, 
   return `${scheme}://${host}:${syncPort}`;
 }
 
+/**
+ * Where a page at `location` reaches the sync server: `socket` for its WebSocket (ws:// or wss://),
+ * `http` for its HTTP endpoints on the same host and port. What every component asks.
+ */
+export function syncServerUrls(configured: string | null, syncPort: number, location: PageLocation): { readonly socket: string; readonly http: string } {
+  const socket = resolveSyncBaseUrl(configured, syncPort, location);
+  return { socket, http: httpBaseFromSocketBase(socket) };
+}
+
 /** The WebSocket URL of one document; `params` is where a share token will travel later. */
 export function documentSocketUrl(
   baseUrl: string,

@@ -7,6 +7,7 @@
  * the node that took the lease after it, and writes nothing.
  */
 import type { Redis } from 'ioredis';
+import { documentKey, type DocumentKeyPurpose } from './redis-keys';
 
 // One round trip, atomically: the lease if nobody holds it, and then the next token.
 const ACQUIRE = `
@@ -24,8 +25,8 @@ return 0`;
 
 /** The Redis keys of a role: who holds it, and its token counter. */
 export interface LeaseRole {
-  readonly lease: string;
-  readonly fence: string;
+  readonly lease: DocumentKeyPurpose;
+  readonly fence: DocumentKeyPurpose;
 }
 
 export const COMPACTOR: LeaseRole = { lease: 'compactor', fence: 'fence' };
@@ -41,15 +42,11 @@ export class DocumentLease {
 
   /** The fencing token if this node now holds the lease, null if another node does. */
   async acquire(docName: string): Promise<number | null> {
-    const token = await this.redis.eval(ACQUIRE, 2, this.key(docName, this.role.lease), this.key(docName, this.role.fence), this.holder, String(this.ttlMs));
+    const token = await this.redis.eval(ACQUIRE, 2, documentKey(docName, this.role.lease), documentKey(docName, this.role.fence), this.holder, String(this.ttlMs));
     return token === null ? null : Number(token);
   }
 
   async release(docName: string): Promise<void> {
-    await this.redis.eval(RELEASE, 1, this.key(docName, this.role.lease), this.holder);
-  }
-
-  private key(docName: string, suffix: string): string {
-    return `tandem:{${encodeURIComponent(docName)}}:${suffix}`;
+    await this.redis.eval(RELEASE, 1, documentKey(docName, this.role.lease), this.holder);
   }
 }

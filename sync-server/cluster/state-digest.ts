@@ -4,19 +4,11 @@
  * two nodes diverge (an entry lost in any way, a bug not found yet), the one that lacks content
  * notices within one round and asks with its state vector, as it does after a gap.
  *
- * A digest is the state vector (which structs a node has) and a hash of the delete set (which of
- * them it has deleted). The state vector alone misses a lost deletion: deleting adds no struct.
- * The delete set Yjs encodes is canonical (ranges merged, clients sorted), so equal sets hash equal.
+ * A digest (room-replica.ts) is the state vector and a hash of the delete set; each room works out
+ * its own, and this module compares two of them.
  */
-import { createHash } from 'node:crypto';
 import * as Y from 'yjs';
-
-export interface StateDigest {
-  /** Y.encodeStateVector of the document. */
-  readonly stateVector: Uint8Array;
-  /** Hash of the document's encoded delete set (deletionsHash). */
-  readonly deletions: string;
-}
+import type { StateDigest } from '../room-replica';
 
 /** What a node should do after reading another node's digest. */
 export type DigestVerdict =
@@ -41,9 +33,4 @@ export function compareDigests(ours: StateDigest, theirs: StateDigest): DigestVe
   // one side is ahead they cannot: the newer structs may carry deletions of their own.
   if (same && ours.deletions !== theirs.deletions) return 'deletions-differ';
   return 'not-behind';
-}
-
-/** `deleteSetUpdate`: an update with no structs and the document's delete set (Y.encodeStateAsUpdate(doc, its own state vector)). */
-export function deletionsHash(deleteSetUpdate: Uint8Array): string {
-  return createHash('sha256').update(deleteSetUpdate).digest('base64url').slice(0, 22);
 }

@@ -1,6 +1,6 @@
 /**
  * Cluster mode's distribution: what a node's clients send to a document reaches every other node
- * that has the document loaded, through one Redis stream per document.
+ * that has the document loaded, through one Redis stream per document (its key: redis-keys.ts).
  *
  *   tandem:{<encodeURIComponent(name)>}:stream    entries: n = node id, k = kind, d = bytes,
  *             o = the sending room (one load of the document on node n), i = the entry's number
@@ -41,38 +41,12 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { assertValidStateVector } from '../../lib/protocol/validate-payload';
 import type { Logger } from '../logger';
+import type { DocumentChannel, RelayedDocument } from '../room-replica';
 import { DocumentLease, HISTORIAN } from './document-lease';
+import { documentKey } from './redis-keys';
 import { SenderSequences } from './sender-sequence';
-import { compareDigests, type StateDigest } from './state-digest';
+import { compareDigests } from './state-digest';
 import { UnconfirmedUpdates } from './unconfirmed-updates';
-
-/** What the relay needs of a loaded document. */
-export interface RelayedDocument {
-  applyRemoteUpdate(update: Uint8Array, author: string | null): void;
-  applyRemotePresence(nodeId: string, update: Uint8Array): void;
-  /** What a node with `stateVector` lacks, or null when it lacks nothing. */
-  diffFor(stateVector: Uint8Array): Uint8Array | null;
-  /** This node's state vector, to ask the others for what it lacks. */
-  stateVector(): Uint8Array;
-  /** What the other nodes compare with theirs to find out whether they lack something. */
-  digest(): StateDigest;
-  /** Stores relayed updates whose sender never said it stored them (it may have died). */
-  keepRelayed(updates: readonly Uint8Array[]): void;
-}
-
-/** A document's side of the relay, held by its room. */
-export interface DocumentChannel {
-  /** `seq`: the update's number in this node's storage queue of the document. */
-  publishUpdate(update: Uint8Array, author: string | null, seq: number): void;
-  publishPresence(update: Uint8Array): void;
-  /** This node has stored its updates up to `seq`; the others hear it soon. */
-  confirmStored(seq: number): void;
-  /** Hands every relayed update still unconfirmed to the document to store (before it unloads). */
-  keepUnconfirmed(): void;
-  /** Resolves once every relayed update held unconfirmed now is confirmed or handed to the document. */
-  settled(): Promise<void>;
-  close(): void;
-}
 
 export interface RelayHealth {
   readonly connected: boolean;
@@ -224,7 +198,7 @@ export class StreamRelay {
 
   /** Starts relaying a loaded document: catches up on its stream and asks the others what it lacks. */
   open(docName: string, document: RelayedDocument): DocumentChannel {
-    const key = streamKey(docName);
+    const key = documentKey(docName, 'stream');
     const subscription: Subscription = {
       document,
       lastId: '0',
@@ -488,11 +462,6 @@ export class StreamRelay {
     if (this.lastError === null) this.deps.logger.warn({ err: error }, 'redis unreachable; relaying resumes when it is back');
     this.lastError = message;
   }
-}
-
-export function streamKey(docName: string): string {
-  // The braces make it a Redis Cluster hash tag: everything of one document on one shard.
-  return `tandem:{${encodeURIComponent(docName)}}:stream`;
 }
 
 const EMPTY = new Uint8Array(0);

@@ -20,6 +20,7 @@
  * the new snapshot instead of being deleted with the old log.
  */
 import pg from 'pg';
+import { EMPTY_UPDATE_LENGTH } from '../empty-update';
 import {
   StorageError,
   VersionsFencedOut,
@@ -50,8 +51,6 @@ export interface PostgresStoreOptions {
 
 const DEFAULT_POOL_SIZE = 4;
 const DEFAULT_QUERY_TIMEOUT_MS = 30_000;
-/** An empty Yjs update (no structs, no deletions) is two zero bytes: nothing worth a row. */
-const EMPTY_UPDATE_BYTES = 2;
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 /** Rows per INSERT: three parameters each, well under PostgreSQL's 65,535 parameters per statement. */
 const ROWS_PER_INSERT = 1_000;
@@ -226,7 +225,7 @@ export class PostgresDocumentStore implements DocumentStore {
         if (row === undefined) {
           // Nothing stored yet, but the caller may hold content (relayed from a node that never stored it).
           const merged = merge([]);
-          if (merged.byteLength <= EMPTY_UPDATE_BYTES) return 'nothing-to-do';
+          if (merged.byteLength <= EMPTY_UPDATE_LENGTH) return 'nothing-to-do'; // nothing worth a row
           const inserted = await client.query(
             'INSERT INTO tandem_documents (name, snapshot, fence) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING',
             [docName, merged, fence],
@@ -240,7 +239,7 @@ export class PostgresDocumentStore implements DocumentStore {
         if (log.rows.length === 0) {
           // A row with nothing stored yet (a version write made it) may still meet content the caller holds.
           const held = row.snapshot === null ? merge([]) : null;
-          if (held !== null && held.byteLength > EMPTY_UPDATE_BYTES) {
+          if (held !== null && held.byteLength > EMPTY_UPDATE_LENGTH) {
             await client.query('UPDATE tandem_documents SET snapshot = $2, fence = $3 WHERE name = $1', [docName, held, fence]);
             return 'compacted';
           }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { newDocumentId } from '../../lib/auth/document-id';
 import { defaultIdentity, parseIdentity } from '../../lib/client/identity';
 import { parseRecentDocuments, rememberDocument, MAX_RECENT_DOCUMENTS } from '../../lib/client/recent-documents';
-import { documentSocketUrl, httpBaseFromSocketBase, parseSyncPort, resolveSyncBaseUrl } from '../../lib/client/sync-url';
+import { documentSocketUrl, httpBaseFromSocketBase, parseSyncPort, resolveSyncBaseUrl, syncServerUrls } from '../../lib/client/sync-url';
 import { createDocument, documentPagePath, tokenFromFragment } from '../../lib/client/create-document';
 import { diffToSplice } from '../../lib/client/text-diff';
 
@@ -21,6 +21,11 @@ describe('sync server URL', () => {
     expect(resolveSyncBaseUrl(null, 1234, { protocol: 'http:', hostname: 'localhost' })).toBe('ws://localhost:1234');
     expect(resolveSyncBaseUrl(null, 443, { protocol: 'https:', hostname: 'tandem.app' })).toBe('wss://tandem.app:443');
     expect(resolveSyncBaseUrl(null, 1234, { protocol: 'http:', hostname: '::1' })).toBe('ws://[::1]:1234');
+  });
+
+  it('gives the socket and the HTTP address together, as the components ask for them', () => {
+    expect(syncServerUrls(null, 1234, { protocol: 'https:', hostname: 'tandem.app' })).toEqual({ socket: 'wss://tandem.app:1234', http: 'https://tandem.app:1234' });
+    expect(syncServerUrls('ws://sync.example.com/', 1234, { protocol: 'https:', hostname: 'x' })).toEqual({ socket: 'ws://sync.example.com', http: 'http://sync.example.com' });
   });
 
   it('puts the encoded document name in the path and parameters in the query', () => {

@@ -6,9 +6,9 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { deletionsHash, type StateDigest } from '../../sync-server/cluster/state-digest';
-import { StreamRelay, type DocumentChannel, type RelayedDocument } from '../../sync-server/cluster/stream-relay';
+import { StreamRelay } from '../../sync-server/cluster/stream-relay';
 import { createLogger } from '../../sync-server/logger';
+import { documentDigest, type DocumentChannel, type RelayedDocument, type StateDigest } from '../../sync-server/room-replica';
 import { waitFor } from '../helpers/poll';
 import { RedisServer } from '../helpers/redis';
 
@@ -63,8 +63,7 @@ class NodeCopy implements RelayedDocument {
     return Y.encodeStateVector(this.doc);
   }
   digest(): StateDigest {
-    const stateVector = Y.encodeStateVector(this.doc);
-    return { stateVector, deletions: deletionsHash(Y.encodeStateAsUpdate(this.doc, stateVector)) };
+    return documentDigest(this.doc);
   }
   keepRelayed(): void {}
 }

@@ -2,8 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { SenderSequences } from '../../sync-server/cluster/sender-sequence';
-import { compareDigests, deletionsHash, type StateDigest } from '../../sync-server/cluster/state-digest';
+import { compareDigests } from '../../sync-server/cluster/state-digest';
 import { compareStreamIds } from '../../sync-server/cluster/stream-relay';
+import { deletionsHash, documentDigest } from '../../sync-server/room-replica';
 
 describe('sender sequences', () => {
   it('tells the next entry, a jump, a repeat and a sender heard of for the first time apart', () => {
@@ -29,11 +30,6 @@ describe('sender sequences', () => {
   });
 });
 
-function digestOf(doc: Y.Doc): StateDigest {
-  const stateVector = Y.encodeStateVector(doc);
-  return { stateVector, deletions: deletionsHash(Y.encodeStateAsUpdate(doc, stateVector)) };
-}
-
 function copyOf(doc: Y.Doc): Y.Doc {
   const copy = new Y.Doc();
   Y.applyUpdate(copy, Y.encodeStateAsUpdate(doc));
@@ -46,9 +42,9 @@ describe('state digests', () => {
     ours.getText('t').insert(0, 'hello');
     const theirs = copyOf(ours);
     theirs.getText('t').insert(5, ' world');
-    expect(compareDigests(digestOf(ours), digestOf(theirs))).toBe('behind');
-    expect(compareDigests(digestOf(theirs), digestOf(ours))).toBe('not-behind');
-    expect(compareDigests(digestOf(ours), digestOf(copyOf(ours)))).toBe('not-behind');
+    expect(compareDigests(documentDigest(ours), documentDigest(theirs))).toBe('behind');
+    expect(compareDigests(documentDigest(theirs), documentDigest(ours))).toBe('not-behind');
+    expect(compareDigests(documentDigest(ours), documentDigest(copyOf(ours)))).toBe('not-behind');
   });
 
   it('sees a deletion one side lacks when the state vectors are equal, whichever way the deleted items were split', () => {
@@ -56,14 +52,14 @@ describe('state digests', () => {
     ours.getText('t').insert(0, 'abcdef');
     const theirs = copyOf(ours);
     theirs.getText('t').delete(1, 2);
-    expect(compareDigests(digestOf(ours), digestOf(theirs))).toBe('deletions-differ');
+    expect(compareDigests(documentDigest(ours), documentDigest(theirs))).toBe('deletions-differ');
     // The same deletions made in two steps on the other side hash the same: the encoding is canonical.
     const again = copyOf(ours);
     again.getText('t').delete(2, 1);
     again.getText('t').delete(1, 1);
-    expect(digestOf(again).deletions).toBe(digestOf(theirs).deletions);
+    expect(documentDigest(again).deletions).toBe(documentDigest(theirs).deletions);
     Y.applyUpdate(ours, Y.encodeStateAsUpdate(theirs));
-    expect(compareDigests(digestOf(ours), digestOf(theirs))).toBe('not-behind');
+    expect(compareDigests(documentDigest(ours), documentDigest(theirs))).toBe('not-behind');
   });
 
   it('gives the hash of a known delete set (a fixture: changing the hash breaks mixed-version clusters)', () => {
@@ -74,7 +70,7 @@ describe('state digests', () => {
     doc.clientID = 7;
     doc.getText('t').insert(0, 'abcd');
     doc.getText('t').delete(1, 2);
-    expect(digestOf(doc).deletions).toBe('XfYEeDr3wY5zzKq6fK5Iuc');
+    expect(documentDigest(doc).deletions).toBe('XfYEeDr3wY5zzKq6fK5Iuc');
   });
 });
 

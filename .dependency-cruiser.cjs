@@ -1,0 +1,88 @@
+/**
+ * Which way dependencies may point (npm run lint:deps, part of npm test).
+ *
+ * Imports are read with swc: dependency-cruiser reads TypeScript through the `typescript` package's
+ * JavaScript API, which TypeScript 7 no longer has. swc sees `import type` like any other import, so
+ * every rule here covers type-only imports too: the room does not even name a type of the edge or of
+ * cluster mode (it owns the interfaces they implement, room-replica.ts). swc as dependency-cruiser 17
+ * calls it does not parse JSX, so .tsx files are modules without outgoing edges here; what they
+ * import is checked by typecheck and by the Next.js build, and nothing outside app/ imports them.
+ */
+
+/** The network edge: sockets, HTTP routes, TLS. */
+const EDGE = [
+  '^sync-server/transport\\.ts$',
+  '^sync-server/http-fallback\\.ts$',
+  '^sync-server/http-routes\\.ts$',
+  '^sync-server/document-api\\.ts$',
+  '^sync-server/https-front\\.ts$',
+  '^sync-server/tls\\.ts$',
+  '^sync-server/server\\.ts$',
+];
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      comment: 'An import cycle: one of these modules reaches back up to what depends on it.',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'room-not-edge',
+      comment: 'The room, and everything it needs, works without the network edge (sockets, HTTP, TLS).',
+      severity: 'error',
+      from: { path: '^sync-server/room\\.ts$' },
+      to: { path: EDGE, reachable: true },
+    },
+    {
+      name: 'room-not-cluster',
+      comment: 'The room, and everything it needs, knows nothing of cluster mode: cluster code implements room-replica.ts.',
+      severity: 'error',
+      from: { path: '^sync-server/room\\.ts$' },
+      to: { path: '^sync-server/cluster/', reachable: true },
+    },
+    {
+      name: 'lib-not-server-or-app',
+      comment: 'lib/ is shared by the browser and the server; it imports neither.',
+      severity: 'error',
+      from: { path: '^lib/' },
+      to: { path: ['^sync-server/', '^app/'] },
+    },
+    {
+      name: 'ws-only-in-transport',
+      comment: 'One module speaks ws; everything else sees the Socket interface (socket.ts).',
+      severity: 'error',
+      from: { pathNot: '^sync-server/transport\\.ts$' },
+      to: { path: '^node_modules/ws/' },
+    },
+    {
+      name: 'ioredis-only-in-cluster',
+      comment: 'Redis is cluster mode only.',
+      severity: 'error',
+      from: { pathNot: '^sync-server/cluster/' },
+      to: { path: '^node_modules/ioredis/' },
+    },
+    {
+      name: 'not-to-unresolvable',
+      comment: 'An import that resolves to nothing: a typo, or a package missing from package.json.',
+      severity: 'error',
+      from: {},
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    parser: 'swc',
+    tsConfig: { fileName: 'tsconfig.json' },
+    // Cruising a package's insides would cost seconds and check nothing of ours.
+    doNotFollow: { path: ['node_modules', '\\.tsx$'] },
+    exclude: { path: ['^sync-server/dist/'] },
+    enhancedResolveOptions: {
+      extensions: ['.ts', '.tsx', '.js', '.mjs', '.cjs', '.json'],
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default'],
+    },
+  },
+};

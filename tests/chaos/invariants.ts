@@ -17,6 +17,9 @@ export const MEMORY_GROWTH_FACTOR = 1.25;
 export const MEMORY_SLACK_BYTES = 40 * 1024 * 1024;
 const LISTED = 5;
 
+/** What the convergence check needs of a client: who it is, what it typed, the text it holds now. */
+export type TypingClient = Pick<Typist, 'name' | 'doc' | 'typed' | 'text'>;
+
 export interface StoredDocumentText {
   /** The text a fresh node would rebuild (snapshot, then the log). */
   readonly text: string;
@@ -65,14 +68,22 @@ export function acknowledgedButNotStored(typists: readonly Typist[], stored: Rea
   return failures;
 }
 
-/** The documents whose clients do not all hold the same text, or whose text lacks a marker somebody typed. */
-export function divergence(typists: readonly Typist[]): string[] {
+/**
+ * The documents whose clients do not all hold the same text, or whose text lacks a marker somebody
+ * typed. Each client's text is read once: reading it serializes the Y.Text, and the clients share
+ * this process, so a check that read it per marker starved them (no frames read, no pings answered).
+ */
+export function divergence(typists: readonly TypingClient[]): string[] {
   const failures: string[] = [];
   for (const [doc, ofDoc] of groupBy(typists, (typist) => typist.doc)) {
     const typed = ofDoc.flatMap((typist) => typist.typed);
-    const texts = new Set(ofDoc.map((typist) => typist.text));
-    const lacking = ofDoc
-      .map((typist) => ({ typist, missing: typed.filter((marker) => !typist.text.includes(marker)) }))
+    const held = ofDoc.map((typist) => ({ typist, text: typist.text }));
+    const texts = new Set(held.map(({ text }) => text));
+    const lacking = held
+      .map(({ typist, text }) => {
+        const present = new Set(markersOf(text));
+        return { typist, missing: typed.filter((marker) => !present.has(marker)) };
+      })
       .filter(({ missing }) => missing.length > 0);
     if (texts.size === 1 && lacking.length === 0) continue;
     const detail = lacking.map(({ typist, missing }) => `${typist.name} lacks ${missing.length} (${list(missing)})`).join('; ');

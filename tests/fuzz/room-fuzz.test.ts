@@ -1,0 +1,29 @@
+/**
+ * The room tier's seeded fuzz (room-fuzz.ts) on a few fixed seeds, and every seed that once found
+ * a bug. More runs: `npm run fuzz -- --seed S --runs N`.
+ */
+import { describe, it } from 'vitest';
+import { FuzzFailure, describeFailure, runRoomFuzz, type FuzzSettings } from './room-fuzz';
+
+async function play(seed: number, settings: Pick<FuzzSettings, 'steps' | 'store'>): Promise<void> {
+  try {
+    await runRoomFuzz(seed, settings);
+  } catch (error) {
+    if (error instanceof FuzzFailure) throw new Error(describeFailure(error, settings));
+    throw error;
+  }
+}
+
+describe('room fuzz: fixed seeds', () => {
+  for (const seed of [4, 7, 9, 11, 14]) {
+    it(`seed ${seed}, memory store`, () => play(seed, { steps: 300, store: 'memory' }));
+  }
+  it('seed 15, LevelDB store', () => play(15, { steps: 300, store: 'leveldb' }));
+});
+
+describe('room fuzz: seeds that found bugs', () => {
+  it('seed 2: a link answered from storage before the room greets it still reaches "synced"', () =>
+    play(2, { steps: 300, store: 'memory' }));
+  it('seed 1: a peer that comes back with the same presence clock is seen again', () =>
+    play(1, { steps: 300, store: 'memory' }));
+});

@@ -64,6 +64,11 @@ export class SyncSession {
   private readonly listeners = new Set<() => void>();
   private readonly stopListeningToTransport: () => void;
   private phase: SessionPhase = 'no-link';
+  /**
+   * The server's step 2 came on this link before its step 1: for a document that is still loading
+   * the server answers our step 1 from storage first, and greets us once the document is in memory.
+   */
+  private answeredBeforeGreeting = false;
   private everSynced = false;
   private readOnlyReason: string | null = null;
   /** Cluster mode: the server said it is cut off from the other servers; a new link starts trusting again. */
@@ -123,6 +128,7 @@ export class SyncSession {
   private handleLinkOpen(): void {
     if (this.phase === 'ended') return;
     this.phase = 'handshaking';
+    this.answeredBeforeGreeting = false;
     this.transport.send(encodeSyncStep1(Y.encodeStateVector(this.doc)));
     if (this.awareness.getLocalState() !== null) {
       this.transport.send(encodeAwarenessMessage(encodeAwarenessUpdate(this.awareness, [this.doc.clientID])));
@@ -155,7 +161,7 @@ export class SyncSession {
     switch (message.type) {
       case 'sync-step-1':
         if (this.phase === 'handshaking') {
-          this.phase = 'accepted';
+          this.phase = this.answeredBeforeGreeting ? 'synced' : 'accepted';
           this.saves.dispatch({ type: 'connected' });
         }
         // Everything the server lacks, including edits made offline and restored from IndexedDB.
@@ -165,6 +171,7 @@ export class SyncSession {
       case 'sync-step-2':
         Y.applyUpdate(this.doc, message.update, this);
         if (this.phase === 'accepted') this.phase = 'synced';
+        else if (this.phase === 'handshaking') this.answeredBeforeGreeting = true;
         this.everSynced = true;
         this.transport.markEstablished();
         break;

@@ -151,6 +151,25 @@ describe('SyncSession', () => {
     remote.destroy();
   });
 
+  it('is synced when the server answers its step 1 before greeting it (a document answered from storage while it loads)', () => {
+    const { transport, session } = setUp();
+    const serverDoc = new Y.Doc();
+    serverDoc.getText('t').insert(0, 'stored');
+    transport.linkUp();
+    // The registry answers a waiting client's step 1 from the stored bytes, then the room greets it.
+    transport.deliver(encodeSyncStep2(Y.encodeStateAsUpdate(serverDoc)));
+    expect(session.view.phase).toBe('handshaking');
+    transport.deliver(encodeSyncStep1(Y.encodeStateVector(serverDoc)));
+    expect(session.view).toMatchObject({ phase: 'synced', everSynced: true });
+    expect(session.doc.getText('t').toString()).toBe('stored');
+
+    // The next link starts over: a greeting alone is not a sync.
+    transport.linkDown();
+    transport.linkUp();
+    transport.deliver(encodeSyncStep1(Y.encodeStateVector(serverDoc)));
+    expect(session.view.phase).toBe('accepted');
+  });
+
   it('announces its presence again when the server says it was removed (its previous connection left after this one came)', () => {
     const { transport, session } = setUp();
     accept(transport);

@@ -146,6 +146,10 @@ export class SyncSession {
     // Nobody can tell us when the others leave while we are away: show nobody rather than ghosts.
     const remote = [...this.awareness.getStates().keys()].filter((id) => id !== this.doc.clientID);
     removeAwarenessStates(this.awareness, remote, this);
+    // And forget their clocks: the next link announces whoever is there with the clock they have,
+    // which y-protocols would ignore if it is not above the one remembered here: the one we last
+    // saw, or the one of a removal a server broadcast before it restarted and forgot it.
+    for (const id of [...this.awareness.meta.keys()]) if (id !== this.doc.clientID) this.awareness.meta.delete(id);
     this.refresh();
   }
 

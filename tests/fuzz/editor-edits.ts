@@ -58,7 +58,7 @@ function applyKind(kind: Exclude<EditKind, 'title'>, tr: Transform, prng: Prng):
     return 'first paragraph';
   }
   const block = prng.pick(blocks);
-  const at = block.start + prng.int(block.node.content.size + 1);
+  const at = onCharacter(tr.doc, block.start + prng.int(block.node.content.size + 1));
   switch (kind) {
     case 'type': {
       const text = prng.pick(WORDS);
@@ -67,15 +67,15 @@ function applyKind(kind: Exclude<EditKind, 'title'>, tr: Transform, prng: Prng):
       return `type ${JSON.stringify(text)} at ${at}${marks.length > 0 ? ` (${marks.map((m) => m.type.name).join(',')})` : ''}`;
     }
     case 'delete': {
-      const from = prng.between(1, Math.max(1, tr.doc.content.size - 1));
-      const to = Math.min(tr.doc.content.size, from + prng.between(1, prng.chance(0.2) ? 30 : 6));
+      const from = onCharacter(tr.doc, prng.between(1, Math.max(1, tr.doc.content.size - 1)));
+      const to = onCharacter(tr.doc, Math.min(tr.doc.content.size, from + prng.between(1, prng.chance(0.2) ? 30 : 6)));
       tr.delete(from, to);
       return `delete ${from}..${to}`;
     }
     case 'mark': {
       if (block.node.content.size === 0 || block.node.type.spec.code) return null;
-      const from = block.start + prng.int(block.node.content.size);
-      const to = Math.min(block.end, from + prng.between(1, 8));
+      const from = onCharacter(tr.doc, block.start + prng.int(block.node.content.size));
+      const to = onCharacter(tr.doc, Math.min(block.end, from + prng.between(1, 8)));
       const type = prng.pick(Object.values(schema.marks));
       const mark = type.create(type.name === 'link' ? { href: `https://example.com/${prng.int(100)}` } : null);
       if (prng.chance(0.3)) tr.removeMark(from, to, type);
@@ -125,17 +125,38 @@ function applyKind(kind: Exclude<EditKind, 'title'>, tr: Transform, prng: Prng):
   }
 }
 
+/**
+ * The position moved off the middle of a surrogate pair (an emoji): a caret never rests there, and
+ * Yjs turns a pair split by an edit into two replacement characters on the splitting side only.
+ */
+function onCharacter(doc: ProseMirrorNode, pos: number): number {
+  if (pos <= 0 || pos >= doc.content.size) return pos;
+  const before = doc.textBetween(pos - 1, pos);
+  return before.length === 1 && isHighSurrogate(before.charCodeAt(0)) ? pos - 1 : pos;
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}
+
+/** The same for an index into the title. */
+function onTitleCharacter(text: string, index: number): number {
+  return index > 0 && isHighSurrogate(text.charCodeAt(index - 1)) ? index - 1 : index;
+}
+
 function editTitle(title: Y.Text, prng: Prng): string {
+  const text = title.toString();
   if (title.length > 0 && prng.chance(0.3)) {
-    const index = prng.int(title.length);
-    const length = Math.min(title.length - index, prng.between(1, 4));
+    const index = onTitleCharacter(text, prng.int(title.length));
+    const length = onTitleCharacter(text, Math.min(title.length, index + prng.between(1, 4))) - index;
+    if (length === 0) return `title unchanged`;
     title.doc!.transact(() => title.delete(index, length), ySyncPluginKey);
     return `title delete ${index}+${length}`;
   }
-  const index = prng.int(title.length + 1);
-  const text = prng.pick(WORDS);
-  title.doc!.transact(() => title.insert(index, text), ySyncPluginKey);
-  return `title insert ${JSON.stringify(text)} at ${index}`;
+  const index = onTitleCharacter(text, prng.int(title.length + 1));
+  const word = prng.pick(WORDS);
+  title.doc!.transact(() => title.insert(index, word), ySyncPluginKey);
+  return `title insert ${JSON.stringify(word)} at ${index}`;
 }
 
 function randomMarks(prng: Prng, parent: NodeType): Mark[] {

@@ -119,6 +119,8 @@ const EXPECTED_CLOSES = new Set<number>([CloseCode.ServiceRestart]);
 /** A SIGKILLed or cut-off server: what the client's socket reports. */
 const ABNORMAL_CLOSURE = 1006;
 const MAX_CLIENTS = 5;
+/** How long a storage operation may take in real time before the run counts it as hung. */
+const IO_WAIT_MS = 10_000;
 const RECENT_ACTIONS = 60;
 
 /** The weights of the actions a step chooses from (an action that cannot run now is skipped). */
@@ -435,7 +437,8 @@ class FuzzRun {
   }
 
   async play(): Promise<FuzzSummary> {
-    this.note(`config ${JSON.stringify(this.config)}, ${this.clients.length} clients, ${this.settings.store} store`);
+    const clients = this.clients.map((client) => `${client.name} (${client.doc.clientID})`).join(', ');
+    this.note(`config ${JSON.stringify(this.config)}, ${this.settings.store} store, clients ${clients}`);
     for (this.step = 1; this.step <= this.settings.steps; this.step++) {
       const action = this.prng.weighted(ACTIONS);
       if (await this.perform(action)) this.counts[action] = (this.counts[action] ?? 0) + 1;
@@ -517,7 +520,8 @@ class FuzzRun {
         return this.reload();
       case 'join':
         if (this.clients.length >= MAX_CLIENTS) return false;
-        this.note(`${this.addClient().name} opens the document`);
+        const client = this.addClient();
+        this.note(`${client.name} (${client.doc.clientID}) opens the document`);
         return true;
       case 'leave':
         return this.leave();
@@ -653,7 +657,7 @@ class FuzzRun {
     Y.applyUpdate(doc, Y.encodeStateAsUpdate(client.doc), 'indexeddb');
     const fresh = new FuzzClient(`${client.name}'`, doc, this.clientClock, (update) => this.remember(update));
     this.clients.push(fresh);
-    this.note(`${client.name} reloads as ${fresh.name}`);
+    this.note(`${client.name} reloads as ${fresh.name} (${fresh.doc.clientID})`);
     return true;
   }
 
@@ -679,12 +683,20 @@ class FuzzRun {
     this.gone.push(client);
   }
 
-  /** A client sends updates again, in any order, ahead of what they depend on or long after. */
+  /**
+   * A client sends updates it holds again, in any order: ahead of what they depend on (its own
+   * offline edits, one by one and shuffled) or long after. Only what it holds: the server relays an
+   * update to everyone but its sender, so a client that sent what it lacks would never get it.
+   */
   private replay(): boolean {
     const online = this.clients.filter((client) => client.online);
-    if (online.length === 0 || this.updatePool.length === 0) return false;
+    if (online.length === 0) return false;
     const client = this.prng.pick(online);
-    const updates = this.prng.shuffled(this.updatePool).slice(0, this.prng.between(1, 4));
+    const state = Y.encodeStateAsUpdate(client.doc);
+    const others = this.prng.shuffled(this.updatePool).slice(0, 10);
+    const held = [...client.localUpdates.slice(-10), ...others.filter((update) => contains(state, update))];
+    if (held.length === 0) return false;
+    const updates = this.prng.shuffled(held).slice(0, this.prng.between(1, 4));
     for (const update of updates) client.transport.link!.up.push({ kind: 'frame', bytes: encodeSyncUpdate(update) });
     this.note(`${client.name} sends ${updates.length} known updates again, out of order`);
     return true;
@@ -803,7 +815,9 @@ class FuzzRun {
       (value) => (outcome = { ok: true, value }),
       (error: unknown) => (outcome = { ok: false, error }),
     );
-    for (let i = 0; i < 500 && outcome === null; i++) {
+    // Real I/O (LevelDB) takes real time: wait for it, boundedly.
+    const deadline = Date.now() + IO_WAIT_MS;
+    while (outcome === null && Date.now() < deadline) {
       this.server.scheduler.endTurn();
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
@@ -830,6 +844,8 @@ class FuzzRun {
       await this.settle();
       if (this.quiet()) return;
       this.advance(50);
+      // A LevelDB write in flight finishes in real time, whatever the manual clocks say.
+      if (this.settings.store === 'leveldb') await new Promise<void>((resolve) => setTimeout(resolve, 1));
     }
     const states = this.clients.map((c) => `${c.name}: ${c.session.view.phase}/${c.session.view.save}`).join(', ');
     this.fail(`the run did not settle (${states}; storage ${JSON.stringify(this.server.harness.persistence.health())})`);
@@ -867,9 +883,15 @@ class FuzzRun {
     for (const doc of [a, b]) {
       if (doc.store.pendingStructs !== null || doc.store.pendingDs !== null) this.fail(`${what}: updates still wait for missing ones`);
     }
+    const [coverageA, coverageB] = [coverage(Y.encodeStateAsUpdate(a)), coverage(Y.encodeStateAsUpdate(b))];
+    if (coverageA !== coverageB) this.fail(`${what} hold different Yjs histories: ${this.missing(Y.encodeStateAsUpdate(b), Y.encodeStateAsUpdate(a))} only in the first, ${this.missing(Y.encodeStateAsUpdate(a), Y.encodeStateAsUpdate(b))} only in the second`);
     const [contentA, contentB] = [rawContent(a), rawContent(b)];
-    if (contentA !== contentB) this.fail(`${what} differ:\n${contentA}\n---\n${contentB}`);
-    if (coverage(Y.encodeStateAsUpdate(a)) !== coverage(Y.encodeStateAsUpdate(b))) this.fail(`${what} hold different Yjs histories`);
+    if (contentA !== contentB) {
+      let at = 0;
+      while (contentA[at] === contentB[at]) at++;
+      const around = (text: string) => JSON.stringify(text.slice(Math.max(0, at - 40), at + 40));
+      this.fail(`${what} differ from character ${at}: ${around(contentA)} against ${around(contentB)}`);
+    }
   }
 
   private async checkAcknowledgedStored(when: string): Promise<void> {
@@ -907,16 +929,27 @@ class FuzzRun {
       const content = contentOf(await this.settled(history.documentAt(version.id), `rebuilding version ${version.id}`));
       const recorded = this.versionContent.get(version.id);
       if (recorded !== undefined && recorded !== content) {
-        this.fail(`version ${version.id} rebuilds to other content than it was recorded with:\n${content}\nrecorded\n${recorded}`);
+        const list = versions.map((v) => `${v.id} ${v.meta.kind} at ${v.meta.createdAt}${v.meta.restoredFrom === null ? '' : ` from ${v.meta.restoredFrom}`}`);
+        this.fail(`version ${version.id} rebuilds to other content than it was recorded with (versions: ${list.join(', ')}):\n${content}\nrecorded\n${recorded}`);
       }
     }
   }
 
-  /** What storage holds for the document, snapshot and log as one update. */
+  /**
+   * The document storage holds, as one update encoded from a Y.Doc built from snapshot and log.
+   * Not the stored bytes merged: an item inserted into a deleted paragraph is deleted by whoever
+   * integrates it, and only a document's own encoding says so (the bytes stored as received do not).
+   */
   private async storedBytes(): Promise<Uint8Array> {
     const stored = await this.base.load(DOC);
-    const parts = stored.snapshot === null ? [...stored.log] : [stored.snapshot, ...stored.log];
-    return parts.length === 0 ? Y.encodeStateAsUpdate(new Y.Doc()) : Y.mergeUpdates(parts);
+    const doc = new Y.Doc();
+    doc.transact(() => {
+      if (stored.snapshot !== null) Y.applyUpdate(doc, stored.snapshot);
+      for (const update of stored.log) Y.applyUpdate(doc, update);
+    });
+    const state = Y.encodeStateAsUpdate(doc);
+    doc.destroy();
+    return state;
   }
 
   // Reporting.

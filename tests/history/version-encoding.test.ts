@@ -82,3 +82,60 @@ describe('version encoding', () => {
     for (const version of survivors) expect(rebuild(survivors, version.id), `version ${version.id}`).toBe(texts[version.id - 1]);
   });
 });
+
+describe('a version recorded from a document that lacks part of the version before it', () => {
+  /** Version 1 from `before`; version 2 from `after`, recorded against version 1 as the history would. */
+  function twoVersions(before: Y.Doc, after: Y.Doc): { encoding: string; rebuilt: string } {
+    const first = encodeVersion(before, null);
+    const second = encodeVersion(after, first.next);
+    const meta = (id: number, encoding: 'full' | 'delta') => ({ createdAt: id, kind: 'auto' as const, name: null, authors: [], restoredFrom: null, encoding });
+    const chain: StoredVersion[] = [
+      { id: 1, meta: meta(1, first.encoding), update: first.update },
+      { id: 2, meta: meta(2, second.encoding), update: second.update },
+    ];
+    const versions = chain.map(({ id, meta: m }) => ({ id, meta: m }));
+    return { encoding: second.encoding, rebuilt: textOf(stateOfChain(chain.filter((v) => chainTo(versions, 2).includes(v.id)))) };
+  }
+
+  // A server that crashed had recorded version 1 with edits it had not yet stored; the server that
+  // took over loaded the document without them (their editor sends them again when it reconnects).
+  it('rebuilds to that document, not to the edits it lacks', () => {
+    const stored = new Y.Doc();
+    stored.getText('t').insert(0, 'stored ');
+    const crashed = new Y.Doc();
+    Y.applyUpdate(crashed, Y.encodeStateAsUpdate(stored));
+    const editor = new Y.Doc();
+    Y.applyUpdate(editor, Y.encodeStateAsUpdate(stored));
+    editor.getText('t').insert(7, 'lost in the crash');
+    Y.applyUpdate(crashed, Y.encodeStateAsUpdate(editor));
+    const restarted = new Y.Doc();
+    Y.applyUpdate(restarted, Y.encodeStateAsUpdate(stored));
+    restarted.getText('t').insert(0, 'after: ');
+
+    expect(twoVersions(crashed, restarted)).toMatchObject({ rebuilt: 'after: stored ' });
+  });
+
+  it('rebuilds without the deletions it lacks', () => {
+    const stored = new Y.Doc();
+    stored.getText('t').insert(0, 'kept text');
+    const crashed = new Y.Doc();
+    Y.applyUpdate(crashed, Y.encodeStateAsUpdate(stored));
+    crashed.getText('t').delete(0, 5); // a deletion the crashed server never stored
+    const restarted = new Y.Doc();
+    Y.applyUpdate(restarted, Y.encodeStateAsUpdate(stored));
+
+    expect(twoVersions(crashed, restarted)).toMatchObject({ rebuilt: 'kept text' });
+  });
+
+  it('is still recorded as a delta when the document holds all of the version before', () => {
+    const doc = new Y.Doc();
+    doc.getText('t').insert(0, 'a long enough first version so that a small delta pays off');
+    const copy = new Y.Doc();
+    Y.applyUpdate(copy, Y.encodeStateAsUpdate(doc));
+    copy.getText('t').delete(0, 2);
+    copy.getText('t').insert(0, 'A');
+    const { encoding, rebuilt } = twoVersions(doc, copy);
+    expect(encoding).toBe('delta');
+    expect(rebuilt).toBe(copy.getText('t').toString());
+  });
+});

@@ -30,4 +30,6 @@ describe('room fuzz: seeds that found bugs', () => {
     play(22, { steps: 300, store: 'memory' }));
   it('seed 108: a version recorded after a crash rebuilds to the document it was recorded from', () =>
     play(108, { steps: 300, store: 'memory' }));
+  it('seed 164: a client whose new connection moved its caret while the old one held its id is shown again', () =>
+    play(164, { steps: 300, store: 'memory' }));
 });

@@ -336,9 +336,12 @@ export class Room implements RelayedDocument {
   private applyAwareness(connection: RoomConnection, update: Uint8Array): void {
     // Entries of ids another connection owns are refused anyway; their states are not even parsed.
     let skipped = 0;
-    const entries = decodeAwarenessUpdate(update, this.options.maxAwarenessStateBytes, (clientId) => {
+    const entries = decodeAwarenessUpdate(update, this.options.maxAwarenessStateBytes, (clientId, clock) => {
       const owned = this.awareness.isOwnedByAnother(connection, clientId);
-      if (owned) skipped++;
+      if (owned) {
+        skipped++;
+        this.awareness.noteRefused(clientId, clock);
+      }
       return owned;
     });
     const { accepted, correction, rejected } = this.awareness.apply(connection, entries);

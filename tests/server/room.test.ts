@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { encodeAwarenessUpdate } from '../../lib/protocol/awareness';
+import { decodeAwarenessUpdate, encodeAwarenessUpdate } from '../../lib/protocol/awareness';
 import { CloseCode } from '../../lib/protocol/close-codes';
 import { encodePing, encodeSyncStep2, type Message } from '../../lib/protocol/messages';
 import { MemoryDocumentStore } from '../../sync-server/storage/memory-store';
@@ -565,6 +565,28 @@ describe('room: awareness', () => {
     expect(bob.presences.get(1)).toContain('Alice');
     alice.type('still editing');
     expect(bob.text).toBe('still editing');
+  });
+
+  it('marks a client gone above the clock its new connection used while the old one held its id', async () => {
+    const harness = createRoomHarness(new MemoryDocumentStore());
+    const old = harness.connect('doc');
+    const bob = harness.connect('doc');
+    await settled(harness, () => old.received.length > 0 && bob.received.length > 0);
+    old.sendAwareness(presence(11, 3, 'Alice'));
+    // Alice's browser lost the old socket without the server noticing, reconnected and moved her caret.
+    const again = harness.connect('doc');
+    await settled(harness, () => again.received.length > 0);
+    again.sendAwareness(presence(11, 4, 'Alice'));
+    again.sendAwareness(presence(11, 5, 'Alice moved'));
+    expect(bob.presences.get(11)).not.toContain('moved'); // the old connection still holds the id
+
+    old.close(); // its ping timeout
+    const removals = again.received.flatMap((m) => (m.type === 'awareness' ? decodeAwarenessUpdate(m.update, Infinity) : []));
+    const removal = removals.find((entry) => entry.clientId === 11 && entry.state === 'null');
+    // A y-protocols client ignores a removal of itself at or below its own clock (5): it would never announce again.
+    expect(removal?.clock).toBeGreaterThan(5);
+    again.sendAwareness(presence(11, removal!.clock + 1, 'Alice moved'));
+    expect(bob.presences.get(11)).toContain('moved');
   });
 
   it('tells a reconnecting client it was marked gone, so it can announce itself again', async () => {

@@ -32,4 +32,6 @@ describe('room fuzz: seeds that found bugs', () => {
     play(108, { steps: 300, store: 'memory' }));
   it('seed 164: a client whose new connection moved its caret while the old one held its id is shown again', () =>
     play(164, { steps: 300, store: 'memory' }));
+  it('seed 1162: what Yjs deletes by itself after applying an update (a redundant mark) is stored', () =>
+    play(1162, { steps: 300, store: 'memory' }));
 });

@@ -777,11 +777,12 @@ class FuzzRun {
           const versions = await this.settled(history.list(), 'listing versions');
           if (versions.length === 0) return false;
           const target = this.prng.pick(versions).id;
+          // Read first: recording the versions around the restore may thin the target away.
+          const expected = contentOf(await this.settled(history.documentAt(target), 'rebuilding a version'));
           // The server's own edits get a client id from the seed too, so that a run replays exactly.
           room.doc.clientID = this.prng.uint32();
           const outcome = await this.settledOutcome(history.restore(target, { name: 'Fuzz', color: null }), 'restoring');
           if (!outcome.ok) return true; // a version write failed (storage faults); the next restore tries again
-          const expected = contentOf(await this.settled(history.documentAt(target), 'rebuilding a version'));
           const now = contentOf(room.doc);
           if (now !== expected) this.fail(`restoring version ${target} left different content:\n${now}\nexpected\n${expected}`);
           this.versionContent.set(outcome.value.after.id, now);

@@ -310,7 +310,14 @@ export class Room implements RelayedDocument {
     const observe = (transaction: Y.Transaction): void => {
       if (transaction.origin === connection) applied ??= transaction;
     };
+    // Yjs may follow the apply with a transaction of its own (it deletes marks that the update made
+    // redundant): that change is the document's like any other, and is handed on after the update.
+    const followUps: Array<{ readonly update: Uint8Array; readonly origin: unknown }> = [];
+    const collect = (followUp: Uint8Array, origin: unknown): void => {
+      if (origin !== connection) followUps.push({ update: followUp, origin });
+    };
     this.doc.off('update', this.handleDocUpdate);
+    this.doc.on('update', collect);
     this.doc.on('afterTransactionCleanup', observe);
     try {
       Y.applyUpdate(this.doc, update, connection);
@@ -321,9 +328,11 @@ export class Room implements RelayedDocument {
       if (partial !== null && changedDocument(partial)) {
         this.handleDocUpdate(Y.encodeStateAsUpdate(this.doc, Y.encodeStateVector(partial.beforeState)), connection);
       }
+      for (const followUp of followUps) this.handleDocUpdate(followUp.update, followUp.origin);
       throw error;
     } finally {
       this.doc.off('afterTransactionCleanup', observe);
+      this.doc.off('update', collect);
       this.doc.on('update', this.handleDocUpdate);
     }
     const transaction = applied as Y.Transaction | null;
@@ -331,6 +340,7 @@ export class Room implements RelayedDocument {
     if ((transaction !== null && changedDocument(transaction)) || store.pendingStructs !== null || store.pendingDs !== null) {
       this.handleDocUpdate(update, connection);
     }
+    for (const followUp of followUps) this.handleDocUpdate(followUp.update, followUp.origin);
   }
 
   private applyAwareness(connection: RoomConnection, update: Uint8Array): void {

@@ -252,6 +252,36 @@ describe('room: incremental updates relayed and stored as received', () => {
     await settled(reloaded, () => carol.text === 'abc', { what: 'the stored text after a reload' });
   });
 
+  it('stores and relays what Yjs changes by itself after the apply (a redundant mark it cleans up)', async () => {
+    const memory = new MemoryDocumentStore();
+    const { harness, alice, bob } = await twoClients(memory);
+    // Text in the body, as the editor keeps it: the server never instantiates the root type, but
+    // the text inside it is a Y.XmlText wherever it is decoded.
+    const paragraph = new Y.XmlText('hello');
+    alice.doc.getXmlFragment('content').insert(0, [paragraph]);
+    paragraph.format(0, 2, { italic: true });
+    // An empty bold range at the start, as an editor may leave: Yjs deletes its marks again in a
+    // transaction of its own once it has integrated them, here on the server.
+    const editor = new Y.Doc();
+    Y.applyUpdate(editor, Y.encodeStateAsUpdate(alice.doc));
+    const updates: Uint8Array[] = [];
+    editor.on('update', (update: Uint8Array) => updates.push(update));
+    (editor.getXmlFragment('content').get(0) as Y.XmlText).applyDelta([{ retain: 0, attributes: { bold: true } }]);
+    const server = (await harness.registry.acquire('doc')).room.doc;
+    const serverUpdates: Uint8Array[] = [];
+    server.on('update', (update: Uint8Array) => serverUpdates.push(update));
+    alice.sendUpdate(Y.mergeUpdates(updates));
+    expect(serverUpdates.length).toBeGreaterThan(1); // the cleanup happened: this is the case under test
+    await harness.scheduler.settle();
+
+    // What a restarted server holds: the log replayed in one transaction, as the registry loads it.
+    const reloaded = createRoomHarness(memory);
+    const fromStorage = (await reloaded.registry.acquire('doc')).room.doc;
+    const history = (doc: Y.Doc) => Y.encodeSnapshot(Y.snapshot(doc));
+    expect(history(fromStorage)).toEqual(history(server));
+    expect(history(bob.doc)).toEqual(history(server));
+  });
+
   it('stores the structs a sync step 2 left waiting once an update lets them in', async () => {
     const memory = new MemoryDocumentStore();
     const { harness, alice, bob } = await twoClients(memory);

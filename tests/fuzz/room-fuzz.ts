@@ -834,14 +834,18 @@ class FuzzRun {
   private async quiesce(): Promise<void> {
     this.faults.failWrites = false;
     for (const link of this.server.links) if (link.halfOpen && !link.serverDone) link.connection.onPingTimeout();
+    let quietRounds = 0;
     for (let round = 0; round < 400; round++) {
       for (const client of this.clients) if (!client.online) this.connect(client);
-      for (let i = 0; i < 100_000 && (await this.deliverOne()); i++) {
+      let delivered = 0;
+      for (; delivered < 100_000 && (await this.deliverOne()); delivered++) {
         if (this.prng.chance(0.2)) this.server.scheduler.endTurn();
       }
       this.server.scheduler.endTurn();
       await this.settle();
-      if (this.quiet()) return;
+      // Quiet, and still quiet after time moved on (timers such as the presence tick had their turn).
+      quietRounds = delivered === 0 && this.quiet() ? quietRounds + 1 : 0;
+      if (quietRounds === 2) return;
       this.advance(50);
       // A LevelDB write in flight finishes in real time, whatever the manual clocks say.
       if (this.settings.store === 'leveldb') await new Promise<void>((resolve) => setTimeout(resolve, 1));

@@ -34,4 +34,6 @@ describe('room fuzz: seeds that found bugs', () => {
     play(164, { steps: 300, store: 'memory' }));
   it('seed 1162: what Yjs deletes by itself after applying an update (a redundant mark) is stored', () =>
     play(1162, { steps: 300, store: 'memory' }));
+  it('seed 10257: a deletion left waiting for the text it deletes is stored before "saved"', () =>
+    play(10257, { steps: 300, store: 'memory' }));
 });

@@ -281,7 +281,7 @@ export class Room implements RelayedDocument {
     const stopTimer = this.deps.metrics.updateApplySeconds.startTimer();
     try {
       if (incremental) this.applyAsReceived(update, connection);
-      else Y.applyUpdate(this.doc, update, connection);
+      else this.applyKeepingWhatWaits(update, connection);
     } catch (error) {
       // Decoding succeeded, so this is an update Yjs cannot integrate; the sender goes, the room stays.
       throw new ProtocolError(CloseCode.InvalidPayload, `update could not be applied: ${String(error)}`);
@@ -303,7 +303,7 @@ export class Room implements RelayedDocument {
   private applyAsReceived(update: Uint8Array, connection: RoomConnection): void {
     const store = this.doc.store;
     if (store.pendingStructs !== null || store.pendingDs !== null) {
-      Y.applyUpdate(this.doc, update, connection);
+      this.applyKeepingWhatWaits(update, connection);
       return;
     }
     let applied: Y.Transaction | null = null;
@@ -341,6 +341,23 @@ export class Room implements RelayedDocument {
       this.handleDocUpdate(update, connection);
     }
     for (const followUp of followUps) this.handleDocUpdate(followUp.update, followUp.origin);
+  }
+
+  /**
+   * Applies an update the usual way (Yjs's 'update' event hands on what it integrated), and stores
+   * its bytes as received when Yjs left part of it waiting: structs that follow ones this document
+   * lacks, or deletions of text it lacks (a server that crashed lost it; its author brings it back
+   * later). No 'update' event holds those until then, yet a save request after them covers them.
+   * Read back, the bytes wait the same way, and Yjs ignores what it already has.
+   */
+  private applyKeepingWhatWaits(update: Uint8Array, connection: RoomConnection): void {
+    const store = this.doc.store;
+    const structsBefore = store.pendingStructs?.update ?? null;
+    const deletionsBefore = store.pendingDs;
+    Y.applyUpdate(this.doc, update, connection);
+    const structsWait = store.pendingStructs !== null && !sameBytes(store.pendingStructs.update, structsBefore);
+    const deletionsWait = store.pendingDs !== null && !sameBytes(store.pendingDs, deletionsBefore);
+    if (structsWait || deletionsWait) this.storage.enqueue(update);
   }
 
   private applyAwareness(connection: RoomConnection, update: Uint8Array): void {
@@ -567,6 +584,12 @@ function changedDocument(transaction: Y.Transaction): boolean {
     if (transaction.beforeState.get(client) !== clock) return true;
   }
   return false;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array | null): boolean {
+  if (b === null || a.byteLength !== b.byteLength) return false;
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** An update with no structs and an empty delete set: what a client with nothing new sends. */

@@ -282,6 +282,32 @@ describe('room: incremental updates relayed and stored as received', () => {
     expect(history(bob.doc)).toEqual(history(server));
   });
 
+  it('stores a deletion a sync step 2 leaves waiting for the text it deletes, before saying saved', async () => {
+    const memory = new MemoryDocumentStore();
+    const { harness, alice } = await twoClients(memory);
+    // Text the server does not have (its previous run crashed before storing it); Alice has it, and
+    // deletes most of it while offline. Her answer to the server's step 1 carries that deletion.
+    const [typed] = editsOf((text) => text.insert(0, 'from x'), 105);
+    const offline = new Y.Doc();
+    Y.applyUpdate(offline, typed!);
+    const deletion: Uint8Array[] = [];
+    offline.on('update', (update: Uint8Array) => deletion.push(update));
+    offline.getText('t').delete(0, 5);
+    alice.sendFrame(encodeSyncStep2(deletion[0]!));
+    alice.requestSave(1);
+    await settled(harness, () => alice.wasSaved(1), { what: 'saved' });
+
+    // The server restarts from storage; then the text's author comes back with it.
+    const reloaded = createRoomHarness(memory);
+    const author = reloaded.connect('doc');
+    author.sync();
+    await reloaded.scheduler.settle();
+    author.sendUpdate(typed!);
+    await settled(reloaded, () => author.received.some((m) => m.type === 'sync-step-2'));
+    const { room } = await reloaded.registry.acquire('doc');
+    expect(room.doc.getText('t').toString()).toBe('x');
+  });
+
   it('stores the structs a sync step 2 left waiting once an update lets them in', async () => {
     const memory = new MemoryDocumentStore();
     const { harness, alice, bob } = await twoClients(memory);

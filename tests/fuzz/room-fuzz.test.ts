@@ -36,4 +36,6 @@ describe('room fuzz: seeds that found bugs', () => {
     play(1108, { steps: 300, store: 'memory' }));
   it('seed 10257: a deletion left waiting for the text it deletes is stored before "saved"', () =>
     play(10257, { steps: 300, store: 'memory' }));
+  it('seed 20967: a deletion left waiting reaches the client whose text it deletes', () =>
+    play(20967, { steps: 300, store: 'memory' }));
 });

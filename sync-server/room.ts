@@ -344,11 +344,12 @@ export class Room implements RelayedDocument {
   }
 
   /**
-   * Applies an update the usual way (Yjs's 'update' event hands on what it integrated), and stores
-   * its bytes as received when Yjs left part of it waiting: structs that follow ones this document
-   * lacks, or deletions of text it lacks (a server that crashed lost it; its author brings it back
-   * later). No 'update' event holds those until then, yet a save request after them covers them.
-   * Read back, the bytes wait the same way, and Yjs ignores what it already has.
+   * Applies an update the usual way (Yjs's 'update' event hands on what it integrated), and hands
+   * on its bytes as received too when Yjs left part of it waiting: structs that follow ones this
+   * document lacks, or deletions of text it lacks (a server that crashed lost it; its author brings
+   * it back later). No 'update' event holds those until then, yet a save request after them covers
+   * them; and the update that lets them in is relayed to everyone but its sender, who needs them
+   * most. Stored and relayed now, they wait the same way elsewhere, and Yjs ignores what it has.
    */
   private applyKeepingWhatWaits(update: Uint8Array, connection: RoomConnection): void {
     const store = this.doc.store;
@@ -357,7 +358,7 @@ export class Room implements RelayedDocument {
     Y.applyUpdate(this.doc, update, connection);
     const structsWait = store.pendingStructs !== null && !sameBytes(store.pendingStructs.update, structsBefore);
     const deletionsWait = store.pendingDs !== null && !sameBytes(store.pendingDs, deletionsBefore);
-    if (structsWait || deletionsWait) this.storage.enqueue(update);
+    if (structsWait || deletionsWait) this.handleDocUpdate(update, connection);
   }
 
   private applyAwareness(connection: RoomConnection, update: Uint8Array): void {

@@ -308,6 +308,27 @@ describe('room: incremental updates relayed and stored as received', () => {
     expect(room.doc.getText('t').toString()).toBe('x');
   });
 
+  it('relays a deletion left waiting to the one whose text it deletes, who sends that text later', async () => {
+    const memory = new MemoryDocumentStore();
+    const { harness, alice, bob } = await twoClients(memory);
+    // Bob typed offline and has not sent it yet; Alice got his text earlier (through a server that
+    // crashed before storing it) and deletes most of it. Her step 2 waits for Bob's text here.
+    const [typed] = editsOf((text) => text.insert(0, 'from x'), 106);
+    Y.applyUpdate(bob.doc, typed!, bob); // as the client's own copy, not sent
+    const offline = new Y.Doc();
+    Y.applyUpdate(offline, typed!);
+    const deletion: Uint8Array[] = [];
+    offline.on('update', (update: Uint8Array) => deletion.push(update));
+    offline.getText('t').delete(0, 5);
+    alice.sendFrame(encodeSyncStep2(deletion[0]!));
+    await harness.scheduler.settle();
+    bob.sendFrame(encodeSyncStep2(typed!)); // Bob's answer to the server's step 1 brings his text
+    await harness.scheduler.settle();
+    const { room } = await harness.registry.acquire('doc');
+    expect(room.doc.getText('t').toString()).toBe('x');
+    expect(bob.text).toBe('x');
+  });
+
   it('stores the structs a sync step 2 left waiting once an update lets them in', async () => {
     const memory = new MemoryDocumentStore();
     const { harness, alice, bob } = await twoClients(memory);

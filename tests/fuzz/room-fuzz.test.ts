@@ -42,4 +42,6 @@ describe('room fuzz: seeds that found bugs', () => {
     play(10257, { steps: 300, store: 'memory' }));
   it('seed 20967: a deletion left waiting reaches the client whose text it deletes', () =>
     play(20967, { steps: 300, store: 'memory' }));
+  it('seed 36827: thinning away a keyframe written after a crash keeps the next version as it was', () =>
+    play(36827, { steps: 300, store: 'memory' }));
 });

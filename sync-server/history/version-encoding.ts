@@ -123,8 +123,8 @@ export function removalRange(versions: readonly VersionInfo[], remove: readonly 
 
 /**
  * The rewrite that removes versions from a chain and keeps every other version rebuildable:
- * a removed delta is merged into the next survivor; a removed keyframe makes the next survivor
- * a keyframe of its own state. `loaded` must hold every version from the first keyframe at or
+ * removed deltas are merged into the next survivor; a removed keyframe among them makes the next
+ * survivor a keyframe of its own state. `loaded` must hold every version from the first keyframe at or
  * before the first removed one to the first survivor after the last removed one.
  */
 export function removalRewrite(loaded: readonly StoredVersion[], remove: ReadonlySet<number>): StoredVersion[] {
@@ -141,7 +141,10 @@ export function removalRewrite(loaded: readonly StoredVersion[], remove: Readonl
       carried = []; // a keyframe needs nothing before it
       continue;
     }
-    if (carried[0]!.meta.encoding === 'full') {
+    // A removed keyframe anywhere among them: the survivor becomes a keyframe of its own state (the
+    // walk's state starts again at each keyframe). Merging across a keyframe would bring back what
+    // a keyframe written after a crash does not hold (see encodeVersion).
+    if (carried.some((removed) => removed.meta.encoding === 'full')) {
       // Decoding and re-encoding drops what was deleted meanwhile: a clean keyframe, not a merge.
       rewritten.push({ ...version, meta: { ...version.meta, encoding: 'full' }, update: Y.encodeStateAsUpdate(documentFromState(state)) });
     } else {

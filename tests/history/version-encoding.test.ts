@@ -139,3 +139,35 @@ describe('a version recorded from a document that lacks part of the version befo
     expect(rebuilt).toBe(copy.getText('t').toString());
   });
 });
+
+describe('removing versions across a keyframe written after a crash', () => {
+  it('keeps the survivor after that keyframe rebuilding to its own content', () => {
+    // Versions 1-3 by one server; it crashes with version 3's last edit unstored; the next server
+    // writes version 4 as a keyframe (its document lacks that edit) and 5 as a delta on it.
+    const long = 'a first version long enough for the next ones to be deltas. '.repeat(4);
+    const before = new Y.Doc();
+    const text = before.getText('t');
+    text.insert(0, long);
+    const v1 = encodeVersion(before, null);
+    text.insert(text.length, 'two ');
+    const v2 = encodeVersion(before, v1.next);
+    const stored = Y.encodeStateAsUpdate(before);
+    text.insert(text.length, 'lost ');
+    const v3 = encodeVersion(before, v2.next);
+    const after = new Y.Doc();
+    Y.applyUpdate(after, stored);
+    const next = after.getText('t');
+    next.insert(next.length, 'three ');
+    const v4 = encodeVersion(after, v3.next);
+    next.insert(next.length, 'four');
+    const v5 = encodeVersion(after, v4.next);
+    expect([v2.encoding, v3.encoding, v4.encoding, v5.encoding]).toEqual(['delta', 'delta', 'full', 'delta']);
+    const meta = (id: number, encoding: 'full' | 'delta') => ({ createdAt: id, kind: 'auto' as const, name: null, authors: [], restoredFrom: null, encoding });
+    const versions: StoredVersion[] = [v1, v2, v3, v4, v5].map((v, i) => ({ id: i + 1, meta: meta(i + 1, v.encoding), update: v.update }));
+
+    const rewritten = removalRewrite(versions, new Set([3, 4]));
+    const kept = versions.filter((v) => v.id !== 3 && v.id !== 4).map((v) => rewritten.find((r) => r.id === v.id) ?? v);
+    const chain = chainTo(kept, 5).map((id) => kept.find((v) => v.id === id)!);
+    expect(textOf(stateOfChain(chain))).toBe(`${long}two three four`);
+  });
+});

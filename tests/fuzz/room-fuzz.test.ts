@@ -44,4 +44,6 @@ describe('room fuzz: seeds that found bugs', () => {
     play(20967, { steps: 300, store: 'memory' }));
   it('seed 36827: thinning away a keyframe written after a crash keeps the next version as it was', () =>
     play(36827, { steps: 300, store: 'memory' }));
+  it('seed 31883: the clock a new connection used is remembered while the old one keeps changing its presence', () =>
+    play(31883, { steps: 300, store: 'memory' }));
 });

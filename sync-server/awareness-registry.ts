@@ -85,7 +85,14 @@ export class AwarenessRegistry<Owner> {
     if (capped) this.assertWithinClaims(owner, accepted);
     for (const entry of accepted) {
       const removal = entry.state === REMOVED_STATE;
-      this.presences.set(entry.clientId, { clock: entry.clock, state: entry.state, owner: removal ? null : owner });
+      // The clock a newer connection tried is kept while the owner changes its state.
+      const refusedClock = this.presences.get(entry.clientId)?.refusedClock;
+      this.presences.set(entry.clientId, {
+        clock: entry.clock,
+        state: entry.state,
+        owner: removal ? null : owner,
+        ...(refusedClock === undefined ? {} : { refusedClock }),
+      });
       if (!removal) this.claimsOf(owner).add(entry.clientId);
     }
     return { accepted, correction, rejected };

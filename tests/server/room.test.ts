@@ -656,6 +656,7 @@ describe('room: awareness', () => {
     again.sendAwareness(presence(11, 4, 'Alice'));
     again.sendAwareness(presence(11, 5, 'Alice moved'));
     expect(bob.presences.get(11)).not.toContain('moved'); // the old connection still holds the id
+    old.sendAwareness(presence(11, 4, 'Alice')); // a frame the old connection had still in flight
 
     old.close(); // its ping timeout
     const removals = again.received.flatMap((m) => (m.type === 'awareness' ? decodeAwarenessUpdate(m.update, Infinity) : []));

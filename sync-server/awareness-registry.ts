@@ -5,7 +5,9 @@
  *
  * Ownership: the first connection to introduce a client id owns it; other connections cannot change
  * or remove it while the owner is connected. When the owner goes, its states are removed (clock + 1)
- * and the id becomes free to be claimed again, e.g. by the same browser reconnecting.
+ * and the id becomes free to be claimed again, e.g. by the same browser reconnecting. If that browser
+ * already tried on its new connection, the removal goes above the clock it used: y-protocols ignores
+ * a removal of itself at or below its own clock, and it would never announce itself again.
  *
  * A connection may claim at most `maxIdsPerOwner` ids over its life: a browser tab has one, and
  * without a bound one frame could register tens of thousands, each kept until the room unloads.
@@ -18,6 +20,8 @@ interface Presence<Owner> {
   clock: number;
   state: string;
   owner: Owner | null;
+  /** The highest clock another connection sent for this id while the owner held it (0: none). */
+  refusedClock?: number;
 }
 
 export interface AwarenessApplyResult {
@@ -45,6 +49,12 @@ export class AwarenessRegistry<Owner> {
     return current !== undefined && current.owner !== null && current.owner !== owner;
   }
 
+  /** Another connection sent `clock` for an owned id (refused); the owner's removal goes above it. */
+  noteRefused(clientId: number, clock: number): void {
+    const current = this.presences.get(clientId);
+    if (current !== undefined) current.refusedClock = Math.max(current.refusedClock ?? 0, clock);
+  }
+
   /**
    * Applies a connection's entries. Throws ProtocolError (1008), changing nothing, when the ones it
    * would accept take the connection past its number of ids.
@@ -59,6 +69,7 @@ export class AwarenessRegistry<Owner> {
       const current = decided.get(entry.clientId) ?? this.presences.get(entry.clientId);
       if (current !== undefined && current.owner !== null && current.owner !== owner) {
         rejected++;
+        this.noteRefused(entry.clientId, entry.clock);
         continue;
       }
       const removal = entry.state === REMOVED_STATE;
@@ -74,7 +85,14 @@ export class AwarenessRegistry<Owner> {
     if (capped) this.assertWithinClaims(owner, accepted);
     for (const entry of accepted) {
       const removal = entry.state === REMOVED_STATE;
-      this.presences.set(entry.clientId, { clock: entry.clock, state: entry.state, owner: removal ? null : owner });
+      // The clock a newer connection tried is kept while the owner changes its state.
+      const refusedClock = this.presences.get(entry.clientId)?.refusedClock;
+      this.presences.set(entry.clientId, {
+        clock: entry.clock,
+        state: entry.state,
+        owner: removal ? null : owner,
+        ...(refusedClock === undefined ? {} : { refusedClock }),
+      });
       if (!removal) this.claimsOf(owner).add(entry.clientId);
     }
     return { accepted, correction, rejected };
@@ -86,10 +104,7 @@ export class AwarenessRegistry<Owner> {
     const removals: AwarenessEntry[] = [];
     for (const [clientId, presence] of this.presences) {
       if (presence.owner !== owner) continue;
-      presence.clock++;
-      presence.state = REMOVED_STATE;
-      presence.owner = null;
-      removals.push({ clientId, clock: presence.clock, state: REMOVED_STATE });
+      removals.push(this.remove(clientId, presence));
     }
     return removals;
   }
@@ -100,12 +115,17 @@ export class AwarenessRegistry<Owner> {
     for (const clientId of clientIds) {
       const presence = this.presences.get(clientId);
       if (presence === undefined || presence.owner !== owner || presence.state === REMOVED_STATE) continue;
-      presence.clock++;
-      presence.state = REMOVED_STATE;
-      presence.owner = null;
-      removals.push({ clientId, clock: presence.clock, state: REMOVED_STATE });
+      removals.push(this.remove(clientId, presence));
     }
     return removals;
+  }
+
+  private remove(clientId: number, presence: Presence<Owner>): AwarenessEntry {
+    presence.clock = Math.max(presence.clock, presence.refusedClock ?? 0) + 1;
+    presence.state = REMOVED_STATE;
+    presence.owner = null;
+    delete presence.refusedClock;
+    return { clientId, clock: presence.clock, state: REMOVED_STATE };
   }
 
   /** The live states the owner introduced, as JSON text. */

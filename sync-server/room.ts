@@ -317,7 +317,14 @@ export class Room implements RelayedDocument {
     const observe = (transaction: Y.Transaction): void => {
       if (transaction.origin === connection) applied ??= transaction;
     };
+    // Yjs may follow the apply with a transaction of its own (it deletes marks that the update made
+    // redundant): that change is the document's like any other, and is handed on after the update.
+    const followUps: Array<{ readonly update: Uint8Array; readonly origin: unknown }> = [];
+    const collect = (followUp: Uint8Array, origin: unknown): void => {
+      if (origin !== connection) followUps.push({ update: followUp, origin });
+    };
     this.doc.off('update', this.handleDocUpdate);
+    this.doc.on('update', collect);
     this.doc.on('afterTransactionCleanup', observe);
     try {
       Y.applyUpdate(this.doc, update, connection);
@@ -328,9 +335,11 @@ export class Room implements RelayedDocument {
       if (partial !== null && changedDocument(partial)) {
         this.handleDocUpdate(Y.encodeStateAsUpdate(this.doc, Y.encodeStateVector(partial.beforeState)), connection);
       }
+      for (const followUp of followUps) this.handleDocUpdate(followUp.update, followUp.origin);
       throw error;
     } finally {
       this.doc.off('afterTransactionCleanup', observe);
+      this.doc.off('update', collect);
       this.doc.on('update', this.handleDocUpdate);
     }
     const transaction = applied as Y.Transaction | null;
@@ -338,30 +347,36 @@ export class Room implements RelayedDocument {
     if ((transaction !== null && changedDocument(transaction)) || store.pendingStructs !== null || store.pendingDs !== null) {
       this.handleDocUpdate(update, connection);
     }
+    for (const followUp of followUps) this.handleDocUpdate(followUp.update, followUp.origin);
   }
 
   /**
-   * Applies a client's update the way Yjs does, and stores it as received when part of it has to
-   * wait for an update the room has not seen (a client back after a crash types on before its sync
-   * step 2 arrives). Yjs emits nothing for what waits, so without this a "saved" answered meanwhile
-   * would cover bytes that are only in memory. Stored twice over is harmless; Yjs merges it.
+   * Applies an update the usual way (Yjs's 'update' event hands on what it integrated), and hands
+   * on its bytes as received too when Yjs left part of it waiting: structs that follow ones this
+   * document lacks, or deletions of text it lacks (a server that crashed lost it; its author brings
+   * it back later). No 'update' event holds those until then, yet a save request after them covers
+   * them; and the update that lets them in is relayed to everyone but its sender, who needs them
+   * most. Stored and relayed now, they wait the same way elsewhere, and Yjs ignores what it has.
    */
   private applyKeepingWhatWaits(update: Uint8Array, connection: RoomConnection): void {
     const store = this.doc.store;
-    const waitingBefore = store.pendingStructs?.update ?? null;
+    const structsBefore = store.pendingStructs?.update ?? null;
     const deletionsBefore = store.pendingDs;
     Y.applyUpdate(this.doc, update, connection);
-    const structsWait = store.pendingStructs !== null && store.pendingStructs.update !== waitingBefore;
-    const deletionsWait = store.pendingDs !== null && store.pendingDs !== deletionsBefore;
-    if (structsWait || deletionsWait) this.storage.enqueue(update);
+    const structsWait = store.pendingStructs !== null && !sameBytes(store.pendingStructs.update, structsBefore);
+    const deletionsWait = store.pendingDs !== null && !sameBytes(store.pendingDs, deletionsBefore);
+    if (structsWait || deletionsWait) this.handleDocUpdate(update, connection);
   }
 
   private applyAwareness(connection: RoomConnection, update: Uint8Array): void {
     // Entries of ids another connection owns are refused anyway; their states are not even parsed.
     let skipped = 0;
-    const entries = decodeAwarenessUpdate(update, this.options.maxAwarenessStateBytes, (clientId) => {
+    const entries = decodeAwarenessUpdate(update, this.options.maxAwarenessStateBytes, (clientId, clock) => {
       const owned = this.awareness.isOwnedByAnother(connection, clientId);
-      if (owned) skipped++;
+      if (owned) {
+        skipped++;
+        this.awareness.noteRefused(clientId, clock);
+      }
       return owned;
     });
     // Clients withdraw their presence before they close: who they are is kept for the history first.
@@ -587,6 +602,12 @@ function changedDocument(transaction: Y.Transaction): boolean {
     if (transaction.beforeState.get(client) !== clock) return true;
   }
   return false;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array | null): boolean {
+  if (b === null || a.byteLength !== b.byteLength) return false;
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function assertNever(value: never): never {

@@ -64,6 +64,11 @@ export class SyncSession {
   private readonly listeners = new Set<() => void>();
   private readonly stopListeningToTransport: () => void;
   private phase: SessionPhase = 'no-link';
+  /**
+   * The server's step 2 came on this link before its step 1: for a document that is still loading
+   * the server answers our step 1 from storage first, and greets us once the document is in memory.
+   */
+  private answeredBeforeGreeting = false;
   private everSynced = false;
   private readOnlyReason: string | null = null;
   /** Cluster mode: the server said it is cut off from the other servers; a new link starts trusting again. */
@@ -123,6 +128,7 @@ export class SyncSession {
   private handleLinkOpen(): void {
     if (this.phase === 'ended') return;
     this.phase = 'handshaking';
+    this.answeredBeforeGreeting = false;
     this.transport.send(encodeSyncStep1(Y.encodeStateVector(this.doc)));
     if (this.awareness.getLocalState() !== null) {
       this.transport.send(encodeAwarenessMessage(encodeAwarenessUpdate(this.awareness, [this.doc.clientID])));
@@ -140,6 +146,10 @@ export class SyncSession {
     // Nobody can tell us when the others leave while we are away: show nobody rather than ghosts.
     const remote = [...this.awareness.getStates().keys()].filter((id) => id !== this.doc.clientID);
     removeAwarenessStates(this.awareness, remote, this);
+    // And forget their clocks: the next link announces whoever is there with the clock they have,
+    // which y-protocols would ignore if it is not above the one remembered here: the one we last
+    // saw, or the one of a removal a server broadcast before it restarted and forgot it.
+    for (const id of [...this.awareness.meta.keys()]) if (id !== this.doc.clientID) this.awareness.meta.delete(id);
     this.refresh();
   }
 
@@ -155,7 +165,7 @@ export class SyncSession {
     switch (message.type) {
       case 'sync-step-1':
         if (this.phase === 'handshaking') {
-          this.phase = 'accepted';
+          this.phase = this.answeredBeforeGreeting ? 'synced' : 'accepted';
           this.saves.dispatch({ type: 'connected' });
         }
         // Everything the server lacks, including edits made offline and restored from IndexedDB.
@@ -165,6 +175,7 @@ export class SyncSession {
       case 'sync-step-2':
         Y.applyUpdate(this.doc, message.update, this);
         if (this.phase === 'accepted') this.phase = 'synced';
+        else if (this.phase === 'handshaking') this.answeredBeforeGreeting = true;
         this.everSynced = true;
         this.transport.markEstablished();
         break;

@@ -31,7 +31,7 @@ export const REMOVED_STATE = 'null';
 export function decodeAwarenessUpdate(
   update: Uint8Array,
   maxStateBytes: number,
-  skip?: (clientId: number) => boolean,
+  skip?: (clientId: number, clock: number) => boolean,
 ): AwarenessEntry[] {
   const decoder = decoding.createDecoder(update);
   const entries: AwarenessEntry[] = [];
@@ -47,7 +47,7 @@ export function decodeAwarenessUpdate(
           `awareness state of ${stateBytes.length} bytes exceeds the ${maxStateBytes} byte limit`,
         );
       }
-      if (skip?.(clientId)) continue;
+      if (skip?.(clientId, clock)) continue;
       const state = textDecoder.decode(stateBytes);
       assertStateJson(state);
       entries.push({ clientId, clock, state });

@@ -7,10 +7,14 @@
 import * as Y from 'yjs';
 import type { StoredVersion, VersionInfo } from '../storage/document-store';
 
+type DeleteSet = ReturnType<typeof Y.createDeleteSet>;
+
 /** What the next version is recorded against: the chain since the last keyframe. */
 export interface ChainPosition {
   /** The state vector of the newest version. */
   readonly stateVector: Uint8Array;
+  /** What the newest version had deleted. */
+  readonly deleted: DeleteSet;
   readonly keyframeBytes: number;
   readonly deltaBytesSinceKeyframe: number;
 }
@@ -21,9 +25,16 @@ export interface EncodedVersion {
   readonly next: ChainPosition;
 }
 
+/**
+ * A delta holds what the document added since the version before and everything it deleted, so it
+ * rebuilds the document only if the document holds all of that version. A server that took over
+ * after a crash may not: the version before was recorded with edits it lost (their editors send
+ * them again later), and in cluster mode with edits not yet relayed here. Then a keyframe.
+ */
 export function encodeVersion(doc: Y.Doc, previous: ChainPosition | null): EncodedVersion {
   const stateVector = Y.encodeStateVector(doc);
-  if (previous !== null) {
+  const deleted = Y.createDeleteSetFromStructStore(doc.store);
+  if (previous !== null && holdsVersion(doc, deleted, previous)) {
     const delta = Y.encodeStateAsUpdate(doc, previous.stateVector);
     if (previous.deltaBytesSinceKeyframe + delta.byteLength < previous.keyframeBytes) {
       return {
@@ -31,6 +42,7 @@ export function encodeVersion(doc: Y.Doc, previous: ChainPosition | null): Encod
         update: delta,
         next: {
           stateVector,
+          deleted,
           keyframeBytes: previous.keyframeBytes,
           deltaBytesSinceKeyframe: previous.deltaBytesSinceKeyframe + delta.byteLength,
         },
@@ -38,7 +50,31 @@ export function encodeVersion(doc: Y.Doc, previous: ChainPosition | null): Encod
     }
   }
   const full = Y.encodeStateAsUpdate(doc);
-  return { encoding: 'full', update: full, next: { stateVector, keyframeBytes: full.byteLength, deltaBytesSinceKeyframe: 0 } };
+  return { encoding: 'full', update: full, next: { stateVector, deleted, keyframeBytes: full.byteLength, deltaBytesSinceKeyframe: 0 } };
+}
+
+/** Whether `doc` (which has deleted `deleted`) holds everything the version at `position` held and deleted. */
+function holdsVersion(doc: Y.Doc, deleted: DeleteSet, position: ChainPosition): boolean {
+  for (const [client, clock] of Y.decodeStateVector(position.stateVector)) {
+    if (Y.getState(doc.store, client) < clock) return false;
+  }
+  for (const [client, ranges] of position.deleted.clients) {
+    const ours = deleted.clients.get(client) ?? [];
+    for (const range of ranges) if (!covers(ours, range.clock, range.clock + range.len)) return false;
+  }
+  return true;
+}
+
+/** Whether the ranges (sorted by clock) cover every clock in [start, end). */
+function covers(ranges: ReadonlyArray<{ readonly clock: number; readonly len: number }>, start: number, end: number): boolean {
+  let from = start;
+  for (const range of ranges) {
+    if (range.clock + range.len <= from) continue;
+    if (range.clock > from) return false;
+    from = range.clock + range.len;
+    if (from >= end) return true;
+  }
+  return from >= end;
 }
 
 /** The ids whose updates rebuild version `id`: the last keyframe at or before it, then every delta up to it. */
@@ -61,6 +97,7 @@ export function positionAfter(chain: readonly StoredVersion[]): ChainPosition {
   const state = stateOfChain(chain);
   return {
     stateVector: Y.encodeStateVectorFromUpdate(state),
+    deleted: Y.decodeUpdate(state).ds,
     keyframeBytes: chain[0]!.update.byteLength,
     deltaBytesSinceKeyframe: chain.slice(1).reduce((sum, version) => sum + version.update.byteLength, 0),
   };
@@ -86,8 +123,8 @@ export function removalRange(versions: readonly VersionInfo[], remove: readonly 
 
 /**
  * The rewrite that removes versions from a chain and keeps every other version rebuildable:
- * a removed delta is merged into the next survivor; a removed keyframe makes the next survivor
- * a keyframe of its own state. `loaded` must hold every version from the first keyframe at or
+ * removed deltas are merged into the next survivor; a removed keyframe among them makes the next
+ * survivor a keyframe of its own state. `loaded` must hold every version from the first keyframe at or
  * before the first removed one to the first survivor after the last removed one.
  */
 export function removalRewrite(loaded: readonly StoredVersion[], remove: ReadonlySet<number>): StoredVersion[] {
@@ -104,7 +141,10 @@ export function removalRewrite(loaded: readonly StoredVersion[], remove: Readonl
       carried = []; // a keyframe needs nothing before it
       continue;
     }
-    if (carried[0]!.meta.encoding === 'full') {
+    // A removed keyframe anywhere among them: the survivor becomes a keyframe of its own state (the
+    // walk's state starts again at each keyframe). Merging across a keyframe would bring back what
+    // a keyframe written after a crash does not hold (see encodeVersion).
+    if (carried.some((removed) => removed.meta.encoding === 'full')) {
       // Decoding and re-encoding drops what was deleted meanwhile: a clean keyframe, not a merge.
       rewritten.push({ ...version, meta: { ...version.meta, encoding: 'full' }, update: Y.encodeStateAsUpdate(documentFromState(state)) });
     } else {

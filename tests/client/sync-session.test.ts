@@ -151,6 +151,53 @@ describe('SyncSession', () => {
     remote.destroy();
   });
 
+  it('is synced when the server answers its step 1 before greeting it (a document answered from storage while it loads)', () => {
+    const { transport, session } = setUp();
+    const serverDoc = new Y.Doc();
+    serverDoc.getText('t').insert(0, 'stored');
+    transport.linkUp();
+    // The registry answers a waiting client's step 1 from the stored bytes, then the room greets it.
+    transport.deliver(encodeSyncStep2(Y.encodeStateAsUpdate(serverDoc)));
+    expect(session.view.phase).toBe('handshaking');
+    transport.deliver(encodeSyncStep1(Y.encodeStateVector(serverDoc)));
+    expect(session.view).toMatchObject({ phase: 'synced', everSynced: true });
+    expect(session.doc.getText('t').toString()).toBe('stored');
+
+    // The next link starts over: a greeting alone is not a sync.
+    transport.linkDown();
+    transport.linkUp();
+    transport.deliver(encodeSyncStep1(Y.encodeStateVector(serverDoc)));
+    expect(session.view.phase).toBe('accepted');
+  });
+
+  it('sees a peer again that comes back on the next link with the presence it had (same clock)', () => {
+    const { transport, session } = setUp();
+    accept(transport);
+    const other = new Y.Doc();
+    const remote = new Awareness(other);
+    remote.setLocalStateField('user', { name: 'Bob' });
+    const announcement = encodeAwarenessMessage(encodeAwarenessUpdate(remote, [other.clientID]));
+    transport.deliver(announcement);
+    expect(session.awareness.getStates().has(other.clientID)).toBe(true);
+
+    transport.linkDown(); // Bob is shown as gone: nobody could tell us if he left meanwhile
+    expect(session.awareness.getStates().has(other.clientID)).toBe(false);
+    accept(transport);
+    transport.deliver(announcement); // Bob is still there, unchanged: the server sends what it holds
+    expect(session.awareness.getStates().get(other.clientID)).toEqual({ user: { name: 'Bob' } });
+
+    // The server marks Bob gone (his connection dropped: clock + 1), then restarts and forgets it;
+    // Bob comes back to the new server with the clock he had.
+    const clock = session.awareness.meta.get(other.clientID)!.clock;
+    transport.deliver(encodeAwarenessMessage(Uint8Array.from([1, ...varuint(other.clientID), ...varuint(clock + 1), 4, 110, 117, 108, 108])));
+    expect(session.awareness.getStates().has(other.clientID)).toBe(false);
+    transport.linkDown();
+    accept(transport);
+    transport.deliver(announcement);
+    expect(session.awareness.getStates().get(other.clientID)).toEqual({ user: { name: 'Bob' } });
+    remote.destroy();
+  });
+
   it('announces its presence again when the server says it was removed (its previous connection left after this one came)', () => {
     const { transport, session } = setUp();
     accept(transport);

@@ -7,9 +7,14 @@ import type { Scheduler, TimerHandle } from '../../sync-server/scheduler';
 export class ManualScheduler implements Scheduler {
   holdTurns = false;
   private readonly turnTasks: Array<() => void> = [];
-  private time = 1_000_000;
+  private time: number;
   private nextId = 1;
   private readonly timers = new Map<number, { due: number; callback: () => void; interval: number | null }>();
+
+  /** `startTime`: where the clock starts, e.g. where a server that replaces another takes over. */
+  constructor(startTime = 1_000_000) {
+    this.time = startTime;
+  }
 
   now(): number {
     return this.time;

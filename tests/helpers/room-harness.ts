@@ -45,17 +45,21 @@ export interface HarnessOptions {
   readonly unloadGraceMs?: number;
   readonly presenceRelayMs?: number;
   readonly history?: HistoryOptions | null;
+  /** The clock to use (by default a new one), e.g. one that continues a previous server's time. */
+  readonly scheduler?: ManualScheduler;
+  /** STORAGE_BATCH_WINDOW_MS; 0 (the default) writes at the end of the turn. */
+  readonly batchWindowMs?: number;
 }
 
 export function createRoomHarness(store: DocumentStore, options: HarnessOptions = {}) {
-  const scheduler = new ManualScheduler();
+  const scheduler = options.scheduler ?? new ManualScheduler();
   const metrics = new ServerMetrics();
   const logger = pino({ level: 'silent' });
   const connections = new Set<Connection>();
   const deps = { logger, metrics, scheduler, storageHealthy: () => persistence.health().ok };
   const persistence: PersistenceQueue = new PersistenceQueue(
     store,
-    { compactAfterUpdates: options.compactAfterUpdates ?? 1000, retryMaxMs: 1000, batchWindowMs: 0 },
+    { compactAfterUpdates: options.compactAfterUpdates ?? 1000, retryMaxMs: 1000, batchWindowMs: options.batchWindowMs ?? 0 },
     {
       ...deps,
       onHealthChange: (ok) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { encodeAwarenessUpdate } from '../../lib/protocol/awareness';
+import { decodeAwarenessUpdate, encodeAwarenessUpdate } from '../../lib/protocol/awareness';
 import { CloseCode } from '../../lib/protocol/close-codes';
 import { encodePing, encodeSyncStep2, type Message } from '../../lib/protocol/messages';
 import { MemoryDocumentStore } from '../../sync-server/storage/memory-store';
@@ -274,6 +274,83 @@ describe('room: incremental updates relayed and stored as received', () => {
     for (const update of stored.log) Y.applyUpdate(rebuilt, update);
     Y.applyUpdate(rebuilt, first!);
     expect(rebuilt.getText('t').toString()).toBe('abcd');
+  });
+
+  it('stores and relays what Yjs changes by itself after the apply (a redundant mark it cleans up)', async () => {
+    const memory = new MemoryDocumentStore();
+    const { harness, alice, bob } = await twoClients(memory);
+    // Text in the body, as the editor keeps it: the server never instantiates the root type, but
+    // the text inside it is a Y.XmlText wherever it is decoded.
+    const paragraph = new Y.XmlText('hello');
+    alice.doc.getXmlFragment('content').insert(0, [paragraph]);
+    paragraph.format(0, 2, { italic: true });
+    // An empty bold range at the start, as an editor may leave: Yjs deletes its marks again in a
+    // transaction of its own once it has integrated them, here on the server.
+    const editor = new Y.Doc();
+    Y.applyUpdate(editor, Y.encodeStateAsUpdate(alice.doc));
+    const updates: Uint8Array[] = [];
+    editor.on('update', (update: Uint8Array) => updates.push(update));
+    (editor.getXmlFragment('content').get(0) as Y.XmlText).applyDelta([{ retain: 0, attributes: { bold: true } }]);
+    const server = (await harness.registry.acquire('doc')).room.doc;
+    const serverUpdates: Uint8Array[] = [];
+    server.on('update', (update: Uint8Array) => serverUpdates.push(update));
+    alice.sendUpdate(Y.mergeUpdates(updates));
+    expect(serverUpdates.length).toBeGreaterThan(1); // the cleanup happened: this is the case under test
+    await harness.scheduler.settle();
+
+    // What a restarted server holds: the log replayed in one transaction, as the registry loads it.
+    const reloaded = createRoomHarness(memory);
+    const fromStorage = (await reloaded.registry.acquire('doc')).room.doc;
+    const history = (doc: Y.Doc) => Y.encodeSnapshot(Y.snapshot(doc));
+    expect(history(fromStorage)).toEqual(history(server));
+    expect(history(bob.doc)).toEqual(history(server));
+  });
+
+  it('stores a deletion a sync step 2 leaves waiting for the text it deletes, before saying saved', async () => {
+    const memory = new MemoryDocumentStore();
+    const { harness, alice } = await twoClients(memory);
+    // Text the server does not have (its previous run crashed before storing it); Alice has it, and
+    // deletes most of it while offline. Her answer to the server's step 1 carries that deletion.
+    const [typed] = editsOf((text) => text.insert(0, 'from x'), 105);
+    const offline = new Y.Doc();
+    Y.applyUpdate(offline, typed!);
+    const deletion: Uint8Array[] = [];
+    offline.on('update', (update: Uint8Array) => deletion.push(update));
+    offline.getText('t').delete(0, 5);
+    alice.sendFrame(encodeSyncStep2(deletion[0]!));
+    alice.requestSave(1);
+    await settled(harness, () => alice.wasSaved(1), { what: 'saved' });
+
+    // The server restarts from storage; then the text's author comes back with it.
+    const reloaded = createRoomHarness(memory);
+    const author = reloaded.connect('doc');
+    author.sync();
+    await reloaded.scheduler.settle();
+    author.sendUpdate(typed!);
+    await settled(reloaded, () => author.received.some((m) => m.type === 'sync-step-2'));
+    const { room } = await reloaded.registry.acquire('doc');
+    expect(room.doc.getText('t').toString()).toBe('x');
+  });
+
+  it('relays a deletion left waiting to the one whose text it deletes, who sends that text later', async () => {
+    const memory = new MemoryDocumentStore();
+    const { harness, alice, bob } = await twoClients(memory);
+    // Bob typed offline and has not sent it yet; Alice got his text earlier (through a server that
+    // crashed before storing it) and deletes most of it. Her step 2 waits for Bob's text here.
+    const [typed] = editsOf((text) => text.insert(0, 'from x'), 106);
+    Y.applyUpdate(bob.doc, typed!, bob); // as the client's own copy, not sent
+    const offline = new Y.Doc();
+    Y.applyUpdate(offline, typed!);
+    const deletion: Uint8Array[] = [];
+    offline.on('update', (update: Uint8Array) => deletion.push(update));
+    offline.getText('t').delete(0, 5);
+    alice.sendFrame(encodeSyncStep2(deletion[0]!));
+    await harness.scheduler.settle();
+    bob.sendFrame(encodeSyncStep2(typed!)); // Bob's answer to the server's step 1 brings his text
+    await harness.scheduler.settle();
+    const { room } = await harness.registry.acquire('doc');
+    expect(room.doc.getText('t').toString()).toBe('x');
+    expect(bob.text).toBe('x');
   });
 
   it('stores the structs a sync step 2 left waiting once an update lets them in', async () => {
@@ -589,6 +666,29 @@ describe('room: awareness', () => {
     expect(bob.presences.get(1)).toContain('Alice');
     alice.type('still editing');
     expect(bob.text).toBe('still editing');
+  });
+
+  it('marks a client gone above the clock its new connection used while the old one held its id', async () => {
+    const harness = createRoomHarness(new MemoryDocumentStore());
+    const old = harness.connect('doc');
+    const bob = harness.connect('doc');
+    await settled(harness, () => old.received.length > 0 && bob.received.length > 0);
+    old.sendAwareness(presence(11, 3, 'Alice'));
+    // Alice's browser lost the old socket without the server noticing, reconnected and moved her caret.
+    const again = harness.connect('doc');
+    await settled(harness, () => again.received.length > 0);
+    again.sendAwareness(presence(11, 4, 'Alice'));
+    again.sendAwareness(presence(11, 5, 'Alice moved'));
+    expect(bob.presences.get(11)).not.toContain('moved'); // the old connection still holds the id
+    old.sendAwareness(presence(11, 4, 'Alice')); // a frame the old connection had still in flight
+
+    old.close(); // its ping timeout
+    const removals = again.received.flatMap((m) => (m.type === 'awareness' ? decodeAwarenessUpdate(m.update, Infinity) : []));
+    const removal = removals.find((entry) => entry.clientId === 11 && entry.state === 'null');
+    // A y-protocols client ignores a removal of itself at or below its own clock (5): it would never announce again.
+    expect(removal?.clock).toBeGreaterThan(5);
+    again.sendAwareness(presence(11, removal!.clock + 1, 'Alice moved'));
+    expect(bob.presences.get(11)).toContain('moved');
   });
 
   it('tells a reconnecting client it was marked gone, so it can announce itself again', async () => {

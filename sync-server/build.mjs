@@ -15,11 +15,17 @@
 // (sync-server/content-conversions.ts) and land in chunks/, so an idle server never loads them;
 // Yjs stays in one shared chunk, so the lazily loaded code and the server use one copy (two
 // copies of Yjs break its instanceof checks).
+//
+// Output is written only where it changed, each file through a temporary name and a rename: the
+// documented commands (`npm start`, `npm run sync-server`) rebuild on every start, and a process
+// already starting from dist/ must never read a chunk half rewritten by another start.
 import { buildSync } from 'esbuild';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 // buildSync, not build: build() leaves esbuild's service process to exit after this one, and under
 // a supervisor (npm start's process group) it lingers as a zombie nobody reaps.
-buildSync({
+const result = buildSync({
   entryPoints: ['sync-server/main.ts', 'sync-server/start-all.ts', 'sync-server/cluster/start-cluster.ts'],
   outdir: 'sync-server/dist',
   bundle: true,
@@ -33,4 +39,21 @@ buildSync({
   // The bundled CommonJS packages (pino, prom-client, ws) call require(), which an ES module lacks.
   banner: { js: "import { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);" },
   logLevel: 'warning',
+  write: false,
 });
+
+for (const file of result.outputFiles) {
+  if (sameBytes(file.path, file.contents)) continue;
+  mkdirSync(dirname(file.path), { recursive: true });
+  const temporary = `${file.path}.${process.pid}.tmp`;
+  writeFileSync(temporary, file.contents);
+  renameSync(temporary, file.path);
+}
+
+function sameBytes(path, contents) {
+  try {
+    return Buffer.compare(readFileSync(path), contents) === 0;
+  } catch {
+    return false;
+  }
+}

@@ -4,25 +4,35 @@
  * Imports are read with swc: dependency-cruiser reads TypeScript through the `typescript` package's
  * JavaScript API, which TypeScript 7 no longer has. swc sees `import type` like any other import, so
  * every rule here covers type-only imports too: the room does not even name a type of the edge or of
- * cluster mode (it owns the interfaces they implement, room-replica.ts). swc as dependency-cruiser 17
+ * cluster mode (it owns the interfaces they implement, room/room-replica.ts). swc as dependency-cruiser 17
  * calls it does not parse JSX, so .tsx files are modules without outgoing edges here; what they
  * import is checked by typecheck and by the Next.js build, and nothing outside app/ imports them.
  */
 
-/** The network edge: sockets, HTTP routes, TLS. */
-const EDGE = [
-  '^sync-server/transport\\.ts$',
-  '^sync-server/http-fallback\\.ts$',
-  '^sync-server/http-routes\\.ts$',
-  '^sync-server/document-api\\.ts$',
-  '^sync-server/https-front\\.ts$',
-  '^sync-server/tls\\.ts$',
-  '^sync-server/server\\.ts$',
+/** The network edge (sockets, HTTP routes, TLS) and the composition root that wires it. */
+const EDGE = ['^sync-server/edge/', '^sync-server/server\\.ts$'];
+
+/** The layers of one document, top to bottom: each may import those below it, never those above. */
+const LAYERS = [
+  { name: 'connection', path: '^sync-server/connection/' },
+  { name: 'room', path: '^sync-server/room/' },
+  { name: 'document', path: '^sync-server/document/' },
+  { name: 'storage', path: '^sync-server/storage/' },
 ];
+
+/** No layer reaches up: storage knows no document handle, the document no room, the room no connection. */
+const layerRules = LAYERS.slice(1).map((layer, index) => ({
+  name: `${layer.name}-not-above`,
+  comment: `${layer.name} is below ${LAYERS.slice(0, index + 1).map((above) => above.name).join(', ')}: it does not import them.`,
+  severity: 'error',
+  from: { path: layer.path },
+  to: { path: LAYERS.slice(0, index + 1).map((above) => above.path) },
+}));
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
+    ...layerRules,
     {
       name: 'no-circular',
       comment: 'An import cycle: one of these modules reaches back up to what depends on it.',
@@ -34,15 +44,16 @@ module.exports = {
       name: 'room-not-edge',
       comment: 'The room, and everything it needs, works without the network edge (sockets, HTTP, TLS).',
       severity: 'error',
-      from: { path: '^sync-server/room\\.ts$' },
+      from: { path: '^sync-server/room/' },
       to: { path: EDGE, reachable: true },
     },
     {
       name: 'room-not-cluster',
-      comment: 'The room, and everything it needs, knows nothing of cluster mode: cluster code implements room-replica.ts.',
+      comment:
+        'The room, and everything it needs, knows nothing of cluster mode or of the launchers: cluster code implements room/room-replica.ts.',
       severity: 'error',
-      from: { path: '^sync-server/room\\.ts$' },
-      to: { path: '^sync-server/cluster/', reachable: true },
+      from: { path: '^sync-server/room/room\\.ts$' },
+      to: { path: ['^sync-server/cluster/', '^sync-server/launchers/'], reachable: true },
     },
     {
       name: 'lib-not-server-or-app',
@@ -53,9 +64,9 @@ module.exports = {
     },
     {
       name: 'ws-only-in-transport',
-      comment: 'One module speaks ws; everything else sees the Socket interface (socket.ts).',
+      comment: 'One module speaks ws; everything else sees the Socket interface (connection/socket.ts).',
       severity: 'error',
-      from: { pathNot: '^sync-server/transport\\.ts$' },
+      from: { pathNot: '^sync-server/edge/transport\\.ts$' },
       to: { path: '^node_modules/ws/' },
     },
     {

@@ -4,7 +4,7 @@
  * puts it on the scripts it renders; the pages are rendered per request, so each gets its own.
  */
 import { NextResponse, type NextRequest } from 'next/server';
-import { parseSyncPort } from '@/lib/client/sync-url';
+import { parseSyncPort } from '@/lib/client/page/sync-url';
 import { FrameAncestorsError, pageSecurityHeaders, parseFrameAncestors, syncConnectSources } from '@/lib/web/security-headers';
 
 let frameAncestors: readonly string[] | null = null;

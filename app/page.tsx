@@ -1,6 +1,6 @@
 import { connection } from 'next/server';
-import { HomeScreen } from './components/home-screen';
-import { parseSyncPort } from '@/lib/client/sync-url';
+import { HomeScreen } from './components/screens/home-screen';
+import { parseSyncPort } from '@/lib/client/page/sync-url';
 
 export default async function HomePage() {
   // "New document" asks the sync server for an id, so its location is read per request too.

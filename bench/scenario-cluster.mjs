@@ -1,6 +1,6 @@
 // Scenario (g): cluster mode on this machine. The load of (a) (stock clients, edits and cursor
 // moves) against three configurations, each behind nginx with the proxy configuration
-// `npm run cluster` writes (sync-server/cluster/proxy-config.ts):
+// `npm run cluster` writes (sync-server/launchers/cluster/proxy-config.ts):
 //
 //   leveldb   one node, the single-node default (LevelDB): what the cluster configurations cost
 //   one       one node in cluster mode (REDIS_URL + DATABASE_URL)

@@ -27,9 +27,9 @@ async function loadClient() {
   buildSync({
     stdin: {
       contents: [
-        "export { SyncSession } from './lib/client/sync-session.ts';",
-        "export { HttpTransport } from './lib/client/http-transport.ts';",
-        "export { WebSocketTransport } from './lib/client/websocket-transport.ts';",
+        "export { SyncSession } from './lib/client/sync/sync-session.ts';",
+        "export { HttpTransport } from './lib/client/transport/http-transport.ts';",
+        "export { WebSocketTransport } from './lib/client/transport/websocket-transport.ts';",
       ].join('\n'),
       resolveDir: path.resolve(here, '..'),
       loader: 'ts',

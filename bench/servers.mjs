@@ -18,7 +18,7 @@ export const SERVERS = {
     wire: 'ywire',
     persistent: true,
     cmd: (port, dir) => ({
-      // The V8 flags `npm run sync-server` starts it with (see sync-server/node-flags.ts).
+      // The V8 flags `npm run sync-server` starts it with (see sync-server/launchers/node-flags.ts).
       args: ['--max-semi-space-size=8', path.join(root, 'sync-server/dist/main.js')],
       env: { SYNC_HOST: '127.0.0.1', SYNC_PORT: String(port), DATA_DIR: dir, LOG_LEVEL: 'warn', AUTH: 'off' },
     }),

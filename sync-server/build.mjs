@@ -12,7 +12,7 @@
 // happy-dom (the DOM that HTML import parses with: a large package of its own, loaded only then).
 //
 // Code splitting: the content conversions (TipTap, ProseMirror, Markdown) are imported on first use
-// (sync-server/content-conversions.ts) and land in chunks/, so an idle server never loads them;
+// (sync-server/document/content-conversions.ts) and land in chunks/, so an idle server never loads them;
 // Yjs stays in one shared chunk, so the lazily loaded code and the server use one copy (two
 // copies of Yjs break its instanceof checks).
 //
@@ -26,7 +26,13 @@ import { dirname } from 'node:path';
 // buildSync, not build: build() leaves esbuild's service process to exit after this one, and under
 // a supervisor (npm start's process group) it lingers as a zombie nobody reaps.
 const result = buildSync({
-  entryPoints: ['sync-server/main.ts', 'sync-server/start-all.ts', 'sync-server/cluster/start-cluster.ts'],
+  // Output names are fixed (package.json and supervisors start dist/main.js, dist/start-all.js and
+  // dist/cluster/start-cluster.js), whatever folder the source lives in.
+  entryPoints: [
+    { in: 'sync-server/main.ts', out: 'main' },
+    { in: 'sync-server/launchers/start-all.ts', out: 'start-all' },
+    { in: 'sync-server/launchers/cluster/start-cluster.ts', out: 'cluster/start-cluster' },
+  ],
   outdir: 'sync-server/dist',
   bundle: true,
   splitting: true,

@@ -4,11 +4,14 @@
  * a message naming the variable, rather than running with a setting nobody asked for.
  */
 import path from 'node:path';
-import { parseTrustProxy, TRUST_NONE, type TrustProxy } from './client-address';
+import type { ConnectionLimits } from './connection/connection-limits';
+import { parseTrustProxy, TRUST_NONE, type TrustProxy } from './edge/client-address';
 import type { HistoryOptions } from './history/document-history';
 import { DAY_MS, HOUR_MS } from './history/retention';
 import { logLevels, type LogLevel } from './logger';
-import { readTlsCredentials, TlsFileError, type TlsFiles } from './tls';
+import { readTlsCredentials, TlsFileError, type TlsFiles } from './edge/tls';
+
+export type { ConnectionLimits };
 
 export interface ServerConfig {
   readonly host: string;
@@ -49,25 +52,6 @@ export interface AuthConfig {
   readonly secret: string | null;
   readonly documentsPerMinute: number;
   readonly documentBurst: number;
-}
-
-export interface ConnectionLimits {
-  /** Largest frame accepted; also bounds a first sync, so it must fit the largest document. */
-  readonly maxMessageBytes: number;
-  readonly maxAwarenessStateBytes: number;
-  /** Presence client ids one connection may introduce (a browser tab uses one). */
-  readonly maxPresenceIdsPerConnection: number;
-  readonly messagesPerSecond: number;
-  /** Messages a connection may send at once above its sustained rate (a scripted burst, a reconnect). */
-  readonly messageBurst: number;
-  readonly bytesPerSecond: number;
-  /** Outgoing bytes a client may leave unread before the slow-client timer starts. */
-  readonly sendBufferLimitBytes: number;
-  readonly slowClientTimeoutMs: number;
-  /** Frames that may queue while a document loads, before the connection counts as flooding. */
-  readonly maxQueuedBytesWhileLoading: number;
-  /** Largest request body the document API reads (imported Markdown or HTML). */
-  readonly maxApiBodyBytes: number;
 }
 
 export interface HttpFallbackSettings {

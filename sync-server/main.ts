@@ -14,7 +14,7 @@ import type { StreamRelay } from './cluster/stream-relay';
 import type { Logger } from './logger';
 import type { DocumentStore } from './storage/document-store';
 import { LevelDbDocumentStore } from './storage/leveldb-store';
-import { onStopSignals } from './stop-signals';
+import { onStopSignals } from './launchers/stop-signals';
 
 async function main(): Promise<void> {
   let config: ServerConfig;

@@ -2,9 +2,9 @@
  * Time as the server sees it. Injected everywhere a timer, a timestamp or end-of-turn work is needed
  * so that room and persistence tests can drive time explicitly instead of sleeping.
  */
-import { systemClock, type Clock } from '../lib/client/clock';
+import { systemClock, type Clock } from '../lib/client/page/clock';
 
-export type { TimerHandle } from '../lib/client/clock';
+export type { TimerHandle } from '../lib/client/page/clock';
 
 /** The client's clock (one shape, so one manual clock drives both in tests), plus end-of-turn work. */
 export interface Scheduler extends Clock {

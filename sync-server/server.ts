@@ -15,21 +15,21 @@ import { encodePermissionDenied } from '../lib/protocol/messages';
 import { AccessPolicy, type AccessDecision } from './auth/access-policy';
 import { TokenSigner } from './auth/token-signer';
 import type { ServerConfig } from './config';
-import { Connection, type ConnectionDeps } from './connection';
-import { createHttpHandler, type HealthReport } from './http-routes';
+import { Connection, type ConnectionDeps } from './connection/connection';
+import { createHttpHandler, type HealthReport } from './edge/http-routes';
 import type { Logger } from './logger';
 import { ServerMetrics } from './metrics';
-import { PersistenceQueue } from './persistence-queue';
-import { KeyedRateLimiter } from './rate-limiter';
-import { RoomRegistry } from './room-registry';
+import { PersistenceQueue } from './document/persistence-queue';
+import { KeyedRateLimiter } from './connection/rate-limiter';
+import { RoomRegistry } from './room/room-registry';
 import { createSystemScheduler, type Scheduler } from './scheduler';
 import type { StreamRelay } from './cluster/stream-relay';
 import type { DocumentStore } from './storage/document-store';
-import { ignoredSocketEvents, type Socket, type SocketEvents } from './socket';
-import { WebSocketTransport, type UpgradeDecision } from './transport';
-import { HttpFallbackTransport } from './http-fallback';
-import { sendJson } from './http-routes';
-import { describeCertificate, readTlsCredentials, type TlsCredentials } from './tls';
+import { ignoredSocketEvents, type Socket, type SocketEvents } from './connection/socket';
+import { WebSocketTransport, type UpgradeDecision } from './edge/transport';
+import { HttpFallbackTransport } from './edge/http-fallback';
+import { sendJson } from './edge/http-routes';
+import { describeCertificate, readTlsCredentials, type TlsCredentials } from './edge/tls';
 
 /** One snapshot of stored parts, garbage-collected: decoded into a document and encoded again. */
 function mergeStoredParts(parts: Uint8Array[]): Uint8Array {

@@ -10,7 +10,7 @@ import { generateJSON } from '@tiptap/html/server';
 import type { Node as ProseMirrorNode } from '@tiptap/pm/model';
 import { initProseMirrorDoc, updateYFragment } from '@tiptap/y-tiptap';
 import * as Y from 'yjs';
-import { diffToSplice } from '../client/text-diff';
+import { diffToSplice } from './text-diff';
 import { withoutRefusedLinks } from './content-links';
 import { contentTools, type PortableDocument } from './document-export';
 import { ContentError, type ImportFormat } from './content-formats';

@@ -1,5 +1,5 @@
 /**
- * The body of an HTTP fallback request or response (sync-server/http-fallback.ts): protocol frames,
+ * The body of an HTTP fallback request or response (sync-server/edge/http-fallback.ts): protocol frames,
  * exactly as the WebSocket carries them one by one, batched under a sequence number.
  *
  *   batch := varuint seq, then per frame: varuint length, bytes

@@ -63,7 +63,7 @@ export interface SyncLocation {
 }
 
 /**
- * Where the page's scripts connect to reach the sync server (lib/client/sync-url.ts decides the
+ * Where the page's scripts connect to reach the sync server (lib/client/page/sync-url.ts decides the
  * same in the browser): its WebSocket origin and the http(s) origin of its HTTP endpoints.
  */
 export function syncConnectSources({ syncUrl, syncPort, pageHost, pageSecure }: SyncLocation): readonly string[] {

@@ -8,7 +8,7 @@
  * its own, and this module compares two of them.
  */
 import * as Y from 'yjs';
-import type { StateDigest } from '../room-replica';
+import type { StateDigest } from '../room/room-replica';
 
 /** What a node should do after reading another node's digest. */
 export type DigestVerdict =

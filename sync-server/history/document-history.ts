@@ -14,8 +14,8 @@
  * operation. The lease's token fences the write, so a node that stalled past its lease writes nothing.
  */
 import type * as Y from 'yjs';
-import { contentConversions } from '../content-conversions';
-import type { DocumentStorage } from '../document-storage';
+import { contentConversions } from '../document/content-conversions';
+import type { DocumentStorage } from '../document/document-storage';
 import type { Logger } from '../logger';
 import type { Scheduler } from '../scheduler';
 import type { StoredVersion, VersionAuthor, VersionInfo, VersionMeta } from '../storage/document-store';

@@ -20,7 +20,7 @@
  * the new snapshot instead of being deleted with the old log.
  */
 import pg from 'pg';
-import { EMPTY_UPDATE_LENGTH } from '../empty-update';
+import { EMPTY_UPDATE_LENGTH } from './empty-update';
 import {
   StorageError,
   VersionsFencedOut,

@@ -1,7 +1,7 @@
 /**
  * Cluster mode in a real browser: three sync nodes (the production bundle, REDIS_URL + DATABASE_URL
  * and one AUTH_SECRET) behind a real nginx with the configuration `npm run cluster` writes
- * (sync-server/cluster/proxy-config.ts), and the production web app syncing through nginx. Alice
+ * (sync-server/launchers/cluster/proxy-config.ts), and the production web app syncing through nginx. Alice
  * types without a pause while the node her socket goes through is killed with SIGKILL; Bob reads
  * on another node. Everything she typed, before, during and after the kill, must end up in both
  * editors exactly once, in PostgreSQL itself, and on a node started afterwards.
@@ -12,10 +12,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import * as Y from 'yjs';
-import { tokenFromFragment } from '../../lib/client/create-document';
+import { tokenFromFragment } from '../../lib/client/documents/create-document';
 import { readDocument, renderDocument } from '../../lib/editor/document-export';
-import { LocalNginx } from '../../sync-server/cluster/local-nginx';
-import { clusterProxyBlocks } from '../../sync-server/cluster/proxy-config';
+import { LocalNginx } from '../../sync-server/launchers/cluster/local-nginx';
+import { clusterProxyBlocks } from '../../sync-server/launchers/cluster/proxy-config';
 import { PostgresDocumentStore } from '../../sync-server/storage/postgres-store';
 import { freePort } from '../helpers/free-port';
 import { PostgresServer, type Database } from '../helpers/postgres';

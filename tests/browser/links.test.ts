@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext } from 'playwright-core';
 import * as Y from 'yjs';
-import { tokenFromFragment } from '../../lib/client/create-document';
+import { tokenFromFragment } from '../../lib/client/documents/create-document';
 import { connectClient, waitForSync } from '../helpers/server-harness';
 import { BrowserHarness } from './harness';
 import { actAs, documentIdOf, editor, waitForText } from './page-helpers';

@@ -7,7 +7,7 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { LocalRedis } from '../../sync-server/cluster/local-redis';
+import { LocalRedis } from '../../sync-server/launchers/cluster/local-redis';
 import { freePort } from '../helpers/free-port';
 import { PostgresServer, type Database } from '../helpers/postgres';
 import { NodeProcess } from './node-process';

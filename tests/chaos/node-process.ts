@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { SYNC_SERVER_NODE_FLAGS } from '../../sync-server/node-flags';
+import { SYNC_SERVER_NODE_FLAGS } from '../../sync-server/launchers/node-flags';
 import { waitFor } from '../helpers/poll';
 
 const KEPT_OUTPUT_CHARS = 64 * 1024;

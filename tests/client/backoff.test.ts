@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffCeiling, backoffDelay } from '../../lib/client/backoff';
+import { backoffCeiling, backoffDelay } from '../../lib/client/transport/backoff';
 
 describe('reconnect backoff', () => {
   const options = { baseMs: 500, capMs: 10_000 };

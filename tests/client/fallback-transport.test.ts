@@ -1,8 +1,8 @@
 /** When the client falls back to HTTP and when it comes back to the socket, on the manual clock. */
 import { describe, expect, it } from 'vitest';
-import { FallbackTransport, type ClosableTransport } from '../../lib/client/fallback-transport';
+import { FallbackTransport, type ClosableTransport } from '../../lib/client/transport/fallback-transport';
 import { TestFallbackMemory } from '../helpers/fallback-memory';
-import type { LinkLoss } from '../../lib/client/transport';
+import type { LinkLoss } from '../../lib/client/transport/transport';
 import { encodeSyncStep1 } from '../../lib/protocol/messages';
 import { FakeTransport } from '../helpers/fake-transport';
 import { ManualScheduler } from '../helpers/manual-scheduler';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { newDocumentId } from '../../lib/auth/document-id';
-import { defaultIdentity, parseIdentity } from '../../lib/client/identity';
-import { parseRecentDocuments, rememberDocument, MAX_RECENT_DOCUMENTS } from '../../lib/client/recent-documents';
-import { documentSocketUrl, httpBaseFromSocketBase, parseSyncPort, resolveSyncBaseUrl, syncServerUrls } from '../../lib/client/sync-url';
-import { createDocument, documentPagePath, tokenFromFragment } from '../../lib/client/create-document';
-import { diffToSplice } from '../../lib/client/text-diff';
+import { defaultIdentity, parseIdentity } from '../../lib/client/page/identity';
+import { parseRecentDocuments, rememberDocument, MAX_RECENT_DOCUMENTS } from '../../lib/client/documents/recent-documents';
+import { documentSocketUrl, httpBaseFromSocketBase, parseSyncPort, resolveSyncBaseUrl, syncServerUrls } from '../../lib/client/page/sync-url';
+import { createDocument, documentPagePath, tokenFromFragment } from '../../lib/client/documents/create-document';
+import { diffToSplice } from '../../lib/editor/text-diff';
 
 describe('document ids', () => {
   it('are 128 random bits in base64url', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { afterLoss, stateOfLink } from '../../lib/client/link-state';
+import { afterLoss, stateOfLink } from '../../lib/client/transport/link-state';
 
 const context = { online: true, failures: 3, backoff: { baseMs: 500, capMs: 10_000 }, random: () => 0.5 };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hasUnconfirmedChanges, initialSaveState, needsSaveRequest, reduceSaveState, saveStatus, type SaveEvent, type SaveState } from '../../lib/client/save-state';
+import { hasUnconfirmedChanges, initialSaveState, needsSaveRequest, reduceSaveState, saveStatus, type SaveEvent, type SaveState } from '../../lib/client/sync/save-state';
 
 function run(events: SaveEvent[], from: SaveState = initialSaveState): SaveState {
   return events.reduce(reduceSaveState, from);

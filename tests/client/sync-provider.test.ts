@@ -5,14 +5,14 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { SyncProvider, type ProviderSnapshot } from '../../lib/client/sync-provider';
+import { SyncProvider, type ProviderSnapshot } from '../../lib/client/sync/sync-provider';
 import { MemoryDocumentStore } from '../../sync-server/storage/memory-store';
 import { FakePageEnvironment } from '../helpers/fake-page-environment';
 import { roomWebSockets, scriptedWebSockets, settle, type RoomLink } from '../helpers/memory-websocket';
 import { createRoomHarness } from '../helpers/room-harness';
 import { ControllableStore } from '../helpers/store-wrappers';
 import type { ManualScheduler } from '../helpers/manual-scheduler';
-import type { Permission } from '../../sync-server/room';
+import type { Permission } from '../../sync-server/room/room';
 
 const providers: SyncProvider[] = [];
 

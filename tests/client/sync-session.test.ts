@@ -16,7 +16,7 @@ import {
   encodeSyncStep2,
   encodeSyncUpdate,
 } from '../../lib/protocol/messages';
-import { SyncSession } from '../../lib/client/sync-session';
+import { SyncSession } from '../../lib/client/sync/sync-session';
 import { FakePageEnvironment } from '../helpers/fake-page-environment';
 import { FakeTransport } from '../helpers/fake-transport';
 import { ManualScheduler } from '../helpers/manual-scheduler';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseContent } from '../../lib/editor/document-import';
-import { diffDocuments, documentBlocks, type BlockDiff } from '../../lib/client/version-diff';
+import { diffDocuments, documentBlocks, type BlockDiff } from '../../lib/client/history/version-diff';
 
 const doc = (markdown: string, title = '') => ({ title, content: parseContent(markdown, 'markdown') });
 

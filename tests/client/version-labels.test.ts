@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { downloadFileName } from '../../lib/client/download-file';
-import type { VersionSummary } from '../../lib/client/version-history-api';
-import { relativeTime, versionKindLabel, versionTitle } from '../../lib/client/version-labels';
+import { downloadFileName } from '../../lib/client/documents/download-file';
+import type { VersionSummary } from '../../lib/client/history/version-history-api';
+import { relativeTime, versionKindLabel, versionTitle } from '../../lib/client/history/version-labels';
 
 const version = (fields: Partial<VersionSummary>): VersionSummary => ({
   id: 7,

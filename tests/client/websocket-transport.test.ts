@@ -4,8 +4,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodePong, encodeSaved, encodeSyncStep1 } from '../../lib/protocol/messages';
-import type { LinkLoss, TransportState } from '../../lib/client/transport';
-import { WebSocketTransport, type WebSocketTransportOptions } from '../../lib/client/websocket-transport';
+import type { LinkLoss, TransportState } from '../../lib/client/transport/transport';
+import { WebSocketTransport, type WebSocketTransportOptions } from '../../lib/client/transport/websocket-transport';
 import { FakePageEnvironment } from '../helpers/fake-page-environment';
 import { ManualScheduler } from '../helpers/manual-scheduler';
 import { scriptedWebSockets } from '../helpers/memory-websocket';

@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readClusterSettings } from '../../sync-server/cluster/cluster-settings';
+import { readClusterSettings } from '../../sync-server/launchers/cluster/cluster-settings';
 import { loadConfig } from '../../sync-server/config';
 import { headingAnchor, headingAnchors, relativeLinks } from '../helpers/markdown-links';
 

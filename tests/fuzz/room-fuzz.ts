@@ -24,19 +24,19 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as Y from 'yjs';
-import type { Clock } from '../../lib/client/clock';
-import { SyncSession } from '../../lib/client/sync-session';
-import type { LinkLoss, Transport, TransportListener, TransportState } from '../../lib/client/transport';
+import type { Clock } from '../../lib/client/page/clock';
+import { SyncSession } from '../../lib/client/sync/sync-session';
+import type { LinkLoss, Transport, TransportListener, TransportState } from '../../lib/client/transport/transport';
 import { readDocument } from '../../lib/editor/document-export';
 import { CONTENT_FIELD, TITLE_FIELD } from '../../lib/editor/schema';
 import { decodeAwarenessUpdate } from '../../lib/protocol/awareness';
 import { CloseCode } from '../../lib/protocol/close-codes';
 import { decodeMessage, encodeSyncUpdate } from '../../lib/protocol/messages';
-import type { Connection } from '../../sync-server/connection';
-import { contentConversions } from '../../sync-server/content-conversions';
+import type { Connection } from '../../sync-server/connection/connection';
+import { contentConversions } from '../../sync-server/document/content-conversions';
 import type { DocumentHistory, HistoryOptions } from '../../sync-server/history/document-history';
 import { HOUR_MS } from '../../sync-server/history/retention';
-import type { Socket } from '../../sync-server/socket';
+import type { Socket } from '../../sync-server/connection/socket';
 import type {
   DocumentStore,
   LogEntry,

@@ -1,4 +1,4 @@
-import type { PageEnvironment } from '../../lib/client/page-environment';
+import type { PageEnvironment } from '../../lib/client/page/page-environment';
 
 /** A page whose network a test switches off and on, with the events a browser would fire. */
 export class FakePageEnvironment implements PageEnvironment {

@@ -1,5 +1,5 @@
 import { decodeMessage, type Message } from '../../lib/protocol/messages';
-import type { LinkLoss, Transport, TransportListener, TransportState } from '../../lib/client/transport';
+import type { LinkLoss, Transport, TransportListener, TransportState } from '../../lib/client/transport/transport';
 
 /** A transport the test drives by hand: links come up, carry frames and go down on command. */
 export class FakeTransport implements Transport {

@@ -1,4 +1,4 @@
-import type { FallbackMemory } from '../../lib/client/fallback-transport';
+import type { FallbackMemory } from '../../lib/client/transport/fallback-transport';
 
 /** The page's memory of needing the HTTP fallback, in a field the test reads. */
 export class TestFallbackMemory implements FallbackMemory {

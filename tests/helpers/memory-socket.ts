@@ -1,4 +1,4 @@
-import type { Socket } from '../../sync-server/socket';
+import type { Socket } from '../../sync-server/connection/socket';
 
 /** The server side of an in-memory connection: records what the server sends and how it closes. */
 export class MemorySocket implements Socket {

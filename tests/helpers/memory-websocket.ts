@@ -6,10 +6,10 @@
  */
 import { documentNameFromUrl } from '../../lib/protocol/document-path';
 import { decodeMessage, type Message } from '../../lib/protocol/messages';
-import type { WebSocketConstructor, WebSocketLike } from '../../lib/client/websocket-transport';
-import type { Connection } from '../../sync-server/connection';
-import type { Permission } from '../../sync-server/room';
-import type { Socket } from '../../sync-server/socket';
+import type { WebSocketConstructor, WebSocketLike } from '../../lib/client/transport/websocket-transport';
+import type { Connection } from '../../sync-server/connection/connection';
+import type { Permission } from '../../sync-server/room/room';
+import type { Socket } from '../../sync-server/connection/socket';
 
 type Listeners = {
   open: Array<() => void>;
@@ -106,7 +106,7 @@ export function scriptedWebSockets(): { WebSocket: WebSocketConstructor; sockets
   };
 }
 
-/** The server's end of a RoomLink, as sync-server/socket.ts describes it. */
+/** The server's end of a RoomLink, as sync-server/connection/socket.ts describes it. */
 class RoomSideSocket implements Socket {
   bufferedAmount = 0;
   gone = false;

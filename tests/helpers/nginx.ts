@@ -5,11 +5,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { LocalNginx } from '../../sync-server/cluster/local-nginx';
-import { clusterProxyBlocks } from '../../sync-server/cluster/proxy-config';
+import { LocalNginx } from '../../sync-server/launchers/cluster/local-nginx';
+import { clusterProxyBlocks } from '../../sync-server/launchers/cluster/proxy-config';
 import { freePort } from './free-port';
 
-export { NGINX } from '../../sync-server/cluster/local-nginx';
+export { NGINX } from '../../sync-server/launchers/cluster/local-nginx';
 
 export class Nginx {
   private constructor(
@@ -32,7 +32,7 @@ export class Nginx {
     return Nginx.startWith((port) => serverBlock(port, locations), options.reloadable ?? false);
   }
 
-  /** The proxy `npm run cluster` puts in front of its nodes (sync-server/cluster/proxy-config.ts). */
+  /** The proxy `npm run cluster` puts in front of its nodes (sync-server/launchers/cluster/proxy-config.ts). */
   static startCluster(nodePorts: readonly number[]): Promise<Nginx> {
     return Nginx.startWith((port) => clusterProxyBlocks(port, nodePorts), false);
   }

@@ -1,7 +1,7 @@
 /**
  * A real PostgreSQL (Debian's `postgresql` package) for the tests: a fresh cluster in a temp folder,
  * listening on a free port of 127.0.0.1 with its unix socket in the same folder, run in the
- * foreground and stopped by PID (sync-server/cluster/local-postgres.ts, which also says how it runs
+ * foreground and stopped by PID (sync-server/launchers/cluster/local-postgres.ts, which also says how it runs
  * as root). It can be stopped and started again on the same data and port, to test what a store
  * does while its server is away.
  */
@@ -17,10 +17,10 @@ import {
   postgresServerUser,
   prepareServerFolder,
   type PostgresStopMode,
-} from '../../sync-server/cluster/local-postgres';
+} from '../../sync-server/launchers/cluster/local-postgres';
 import { freePort } from './free-port';
 
-export { postgresBinDir } from '../../sync-server/cluster/local-postgres';
+export { postgresBinDir } from '../../sync-server/launchers/cluster/local-postgres';
 
 export type StopMode = PostgresStopMode;
 

@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { LocalRedis } from '../../sync-server/cluster/local-redis';
+import { LocalRedis } from '../../sync-server/launchers/cluster/local-redis';
 import { freePort } from './free-port';
 
 export class RedisServer {

@@ -15,13 +15,13 @@ import {
   type Message,
 } from '../../lib/protocol/messages';
 import type { ConnectionLimits } from '../../sync-server/config';
-import { Connection } from '../../sync-server/connection';
+import { Connection } from '../../sync-server/connection/connection';
 import { ServerMetrics } from '../../sync-server/metrics';
-import { PersistenceQueue } from '../../sync-server/persistence-queue';
+import { PersistenceQueue } from '../../sync-server/document/persistence-queue';
 import type { HistoryOptions } from '../../sync-server/history/document-history';
-import type { Permission } from '../../sync-server/room';
-import { RoomRegistry } from '../../sync-server/room-registry';
-import type { Socket } from '../../sync-server/socket';
+import type { Permission } from '../../sync-server/room/room';
+import { RoomRegistry } from '../../sync-server/room/room-registry';
+import type { Socket } from '../../sync-server/connection/socket';
 import type { DocumentStore } from '../../sync-server/storage/document-store';
 import { ManualScheduler } from './manual-scheduler';
 import { MemorySocket } from './memory-socket';

@@ -12,7 +12,7 @@ import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import { loadOrCreateSecret } from '../../sync-server/auth/secret';
 import { loadConfig } from '../../sync-server/config';
-import { SYNC_SERVER_NODE_FLAGS } from '../../sync-server/node-flags';
+import { SYNC_SERVER_NODE_FLAGS } from '../../sync-server/launchers/node-flags';
 import { SyncServer } from '../../sync-server/server';
 import { LevelDbDocumentStore } from '../../sync-server/storage/leveldb-store';
 import { waitFor } from './poll';

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isWebBuildStale } from '../../sync-server/web-build';
+import { isWebBuildStale } from '../../sync-server/launchers/web-build';
 
 // Not import.meta.dirname: package.json allows Node 20.9, which lacks it.
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));

@@ -10,8 +10,8 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpsFront } from '../../sync-server/https-front';
-import { readTlsCredentials } from '../../sync-server/tls';
+import { HttpsFront } from '../../sync-server/launchers/https-front';
+import { readTlsCredentials } from '../../sync-server/edge/tls';
 import { makeCertificate, presentedCertificate, type TestCertificate } from '../helpers/tls';
 
 let dir: string;

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import type { WebsocketProvider } from 'y-websocket';
-import { fetchShareLinks } from '../../lib/client/share-links';
+import { fetchShareLinks } from '../../lib/client/documents/share-links';
 import { decodeMessage, type Message } from '../../lib/protocol/messages';
 import { waitFor } from '../helpers/poll';
 import {

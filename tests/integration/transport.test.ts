@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createSystemScheduler } from '../../sync-server/scheduler';
-import type { Socket } from '../../sync-server/socket';
-import { WebSocketTransport } from '../../sync-server/transport';
+import type { Socket } from '../../sync-server/connection/socket';
+import { WebSocketTransport } from '../../sync-server/edge/transport';
 import { waitFor } from '../helpers/poll';
 
 let httpServer: Server | null = null;

@@ -4,7 +4,7 @@
  */
 import { createServer as createNetServer, type AddressInfo, type Socket as NetSocket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { VersionHistoryClient, VersionHistoryError } from '../../lib/client/version-history-api';
+import { VersionHistoryClient, VersionHistoryError } from '../../lib/client/history/version-history-api';
 import { freePort, makeTempDir, removeDir, startServer, type InProcessServer } from '../helpers/server-harness';
 
 let dataDir: string;

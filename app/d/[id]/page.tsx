@@ -1,8 +1,8 @@
 import { notFound } from 'next/navigation';
 import { connection } from 'next/server';
-import { DocumentScreen } from '../../components/document-screen';
+import { DocumentScreen } from '../../components/screens/document-screen';
 import { MAX_DOCUMENT_NAME_LENGTH } from '@/lib/protocol/document-path';
-import { parseSyncPort } from '@/lib/client/sync-url';
+import { parseSyncPort } from '@/lib/client/page/sync-url';
 
 export default async function DocumentPage({ params }: { params: Promise<{ id: string }> }) {
   // Read the environment per request, not at build time: one build runs against any sync server.

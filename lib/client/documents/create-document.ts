@@ -1,0 +1,42 @@
+/**
+ * Creating a document: the sync server mints the id and its share-link tokens (POST /docs), so a
+ * new document is reachable when the server requires tokens. When the server cannot be reached the
+ * browser makes up the id itself: the document lives in IndexedDB and syncs later, which works
+ * with open access (AUTH=off) and otherwise ends in a clear "no access" message, not lost text.
+ */
+import { newDocumentId } from '../../auth/document-id';
+
+export interface NewDocument {
+  readonly id: string;
+  /** The edit token, or null when the id was made locally. */
+  readonly token: string | null;
+}
+
+type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
+
+export async function createDocument(httpBase: string, fetchImpl: Fetch = fetch, timeoutMs = 5_000): Promise<NewDocument> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  try {
+    const response = await fetchImpl(`${httpBase}/docs`, { method: 'POST', signal: controller.signal });
+    if (!response.ok) throw new Error(`POST /docs answered ${response.status}`);
+    const body: unknown = await response.json();
+    const { id, editToken } = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+    if (typeof id !== 'string' || id.length === 0) throw new Error('POST /docs returned no id');
+    return { id, token: typeof editToken === 'string' && editToken.length > 0 ? editToken : null };
+  } catch {
+    return { id: newDocumentId(), token: null };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The page path of a document; the token rides in the fragment, which browsers never send to servers. */
+export function documentPagePath(id: string, token: string | null): string {
+  return `/d/${encodeURIComponent(id)}${token ? `#token=${encodeURIComponent(token)}` : ''}`;
+}
+
+export function tokenFromFragment(hash: string): string | null {
+  const token = new URLSearchParams(hash.replace(/^#/, '')).get('token');
+  return token && token.length > 0 ? token : null;
+}

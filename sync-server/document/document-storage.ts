@@ -1,0 +1,212 @@
+/**
+ * One loaded document's way to storage, owned by its room: load it, queue what the room accepts,
+ * learn when that is durable, flush and compact before unloading, release; and its versions. Everything persistence
+ * knows about a document lives here; the PersistenceQueue only decides when to write (group
+ * commit, retries) and writes for every document it has handles for at once.
+ */
+import * as Y from 'yjs';
+import { emptyUpdate } from '../storage/empty-update';
+import type { DocumentStore, StoredDocument, StoredVersion, VersionChange, VersionInfo } from '../storage/document-store';
+
+/** What a handle needs of the queue that writes for it. */
+export interface WriteScheduler {
+  readonly compactAfterUpdates: number;
+  /** False when compaction is off (cluster mode): flushAndCompact only flushes. */
+  readonly compacts: boolean;
+  /** Cluster mode: after how many of this node's appends it asks for a compaction. */
+  readonly clusterCompactAfter: number;
+  /**
+   * Cluster mode: compaction from what is stored, under a lease (null when there is none);
+   * `held` is this node's own state of the document, merged in (see below).
+   */
+  readonly compactStored: ((docName: string, held: () => Uint8Array) => Promise<void>) | null;
+  /** The handle has a document now: its updates are to be written. */
+  attach(storage: DocumentStorage): void;
+  release(storage: DocumentStorage): void;
+  /** Something of the handle waits to be written (`queued` more updates, maybe none). */
+  scheduleWrite(queued: number): void;
+}
+
+/** Waits until `persisted` reaches `target`; a compaction waiter also waits for the compaction. */
+interface Waiter {
+  readonly target: number;
+  readonly compaction: boolean;
+  readonly resolve: () => void;
+}
+
+export class DocumentStorage {
+  private doc: Y.Doc | null = null;
+  private pending: Uint8Array[] = [];
+  /** Entries in the stored log (not counting the snapshot). */
+  private logLength = 0;
+  /** Counts every update ever queued / made durable; waiters wait for persisted >= their target. */
+  private queued = 0;
+  private persisted = 0;
+  private waiters: Waiter[] = [];
+  private compactRequested = false;
+  /** Told how many of the updates queued so far are durable, each time that grows (cluster mode). */
+  onPersisted: ((persisted: number) => void) | null = null;
+
+  constructor(
+    readonly docName: string,
+    private readonly store: DocumentStore,
+    private readonly writer: WriteScheduler,
+  ) {}
+
+  /** Everything stored for the document. */
+  load(): Promise<StoredDocument> {
+    return this.store.load(this.docName);
+  }
+
+  /**
+   * From now on `doc` is the document: its updates are queued by the room, and a compaction
+   * stores its whole state. `storedLogLength` is the log the load found (a long one is compacted soon).
+   */
+  attach(doc: Y.Doc, storedLogLength: number): void {
+    if (this.doc !== null) throw new Error(`document ${this.docName} is already attached`);
+    this.doc = doc;
+    this.logLength = storedLogLength;
+    this.writer.attach(this);
+    if (storedLogLength >= this.writer.compactAfterUpdates) {
+      this.compactRequested = true;
+      this.writer.scheduleWrite(0);
+    }
+  }
+
+  /** The document's versions, oldest first (history/document-history.ts records them). */
+  listVersions(): Promise<VersionInfo[]> {
+    return this.store.listVersions(this.docName);
+  }
+
+  loadVersions(ids: readonly number[]): Promise<StoredVersion[]> {
+    return this.store.loadVersions(this.docName, ids);
+  }
+
+  writeVersions(change: VersionChange): Promise<void> {
+    return this.store.writeVersions(this.docName, change);
+  }
+
+  /** Queues an update; returns its number among every update queued (durable once `persisted` reaches it). */
+  enqueue(update: Uint8Array): number {
+    if (this.doc === null) throw new Error(`document ${this.docName} is not attached`);
+    this.pending.push(update);
+    this.queued++;
+    this.writer.scheduleWrite(1);
+    return this.queued;
+  }
+
+  /** Resolves once every update queued so far is durable. */
+  whenPersisted(): Promise<void> {
+    if (this.persisted >= this.queued) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ target: this.queued, compaction: false, resolve }));
+  }
+
+  /** Writes everything queued and compacts the log into one snapshot. */
+  flushAndCompact(): Promise<void> {
+    if (!this.writer.compacts) return this.whenPersisted().then(() => this.compactStored());
+    // Nothing logged, queued or in flight (taken for a write that has not finished): nothing to compact.
+    if (this.logLength === 0 && this.pending.length === 0 && this.persisted >= this.queued) return Promise.resolve();
+    this.compactRequested = true;
+    const done = new Promise<void>((resolve) => this.waiters.push({ target: this.queued, compaction: true, resolve }));
+    this.writer.scheduleWrite(0);
+    return done;
+  }
+
+  /** Nothing waits to be written. */
+  get isIdle(): boolean {
+    return this.pending.length === 0 && !this.compactRequested;
+  }
+
+  /** Ends the handle. Refused while updates are unwritten: they would be lost. */
+  release(): void {
+    if (this.pending.length > 0) throw new Error(`document ${this.docName} still has unwritten updates`);
+    this.doc = null;
+    this.writer.release(this);
+  }
+
+  // The queue's side: what to write now, and what a write achieved.
+
+  get wantsCompaction(): boolean {
+    return this.compactRequested;
+  }
+
+  get hasPending(): boolean {
+    return this.pending.length > 0;
+  }
+
+  /** Takes the queued updates for one write; `restorePending` puts them back if it fails. */
+  takePending(): Uint8Array[] {
+    const updates = this.pending;
+    this.pending = [];
+    return updates;
+  }
+
+  restorePending(updates: Uint8Array[]): void {
+    // In front of anything queued meanwhile, so order is kept for the retry.
+    this.pending = updates.concat(this.pending);
+  }
+
+  markAppended(count: number): void {
+    this.logLength += count;
+    this.persisted += count;
+    if (this.logLength >= this.writer.compactAfterUpdates) this.compactRequested = true;
+    this.resolveWaiters();
+    if (!this.writer.compacts && this.logLength >= this.clusterCompactAfter) void this.compactStored();
+  }
+
+  /** Cluster mode: this node's appends since the last compaction it asked for; one at a time. */
+  private clusterCompaction: Promise<void> | null = null;
+
+  private get clusterCompactAfter(): number {
+    return this.writer.clusterCompactAfter;
+  }
+
+  private compactStored(): Promise<void> {
+    const compact = this.writer.compactStored;
+    if (compact === null) return Promise.resolve();
+    // What this node holds joins what is stored: updates it received from another node are stored
+    // only by that node, and if that node died before storing them, this is where they are kept.
+    const doc = this.doc;
+    const held = () => (doc === null ? emptyUpdate() : Y.encodeStateAsUpdate(doc));
+    this.clusterCompaction ??= compact(this.docName, held)
+      .then(() => {
+        this.logLength = 0;
+      })
+      .catch(() => undefined) // retried when the threshold is passed again, or at the unload
+      .finally(() => {
+        this.clusterCompaction = null;
+      });
+    return this.clusterCompaction;
+  }
+
+  /**
+   * The document's whole state for a compaction, and what it covers: every update applied so far,
+   * queued ones included.
+   */
+  snapshot(): { readonly bytes: Uint8Array; readonly coversQueued: number; readonly coversPending: number } {
+    if (this.doc === null) throw new Error(`document ${this.docName} is not attached`);
+    return { bytes: Y.encodeStateAsUpdate(this.doc), coversQueued: this.queued, coversPending: this.pending.length };
+  }
+
+  /** The snapshot was stored; returns how many queued updates it made unnecessary to write. */
+  markCompacted(covered: { coversQueued: number; coversPending: number }): number {
+    // Updates queued while the compaction was in flight are not in the snapshot: keep those.
+    this.pending = this.pending.slice(covered.coversPending);
+    this.logLength = 0;
+    this.persisted = Math.max(this.persisted, covered.coversQueued);
+    this.compactRequested = false;
+    this.resolveWaiters();
+    return covered.coversPending;
+  }
+
+  private resolveWaiters(): void {
+    this.onPersisted?.(this.persisted);
+    if (this.waiters.length === 0) return;
+    const stillWaiting: Waiter[] = [];
+    for (const waiter of this.waiters) {
+      if (this.persisted >= waiter.target && !(waiter.compaction && this.compactRequested)) waiter.resolve();
+      else stillWaiting.push(waiter);
+    }
+    this.waiters = stillWaiting;
+  }
+}

@@ -39,7 +39,7 @@ export interface ServerConfig {
   readonly trustProxy: TrustProxy;
   /** Version history, or null with HISTORY=off. */
   readonly history: HistoryOptions | null;
-  /** The HTTP fallback transport (http-fallback.ts), or null with HTTP_FALLBACK=off. */
+  /** The HTTP fallback transport (http-fallback-routes.ts), or null with HTTP_FALLBACK=off. */
   readonly httpFallback: HttpFallbackSettings | null;
   /** wss:// and https:// on SYNC_PORT from these PEM files (re-read on SIGHUP), or null for plain. */
   readonly tls: TlsFiles | null;

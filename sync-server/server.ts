@@ -27,7 +27,7 @@ import type { StreamRelay } from './cluster/stream-relay';
 import type { DocumentStore } from './storage/document-store';
 import { ignoredSocketEvents, type Socket, type SocketEvents } from './connection/socket';
 import { WebSocketTransport, type UpgradeDecision } from './edge/transport';
-import { HttpFallbackTransport } from './edge/http-fallback';
+import { HttpFallbackTransport } from './edge/http-fallback-routes';
 import { sendJson } from './edge/http-routes';
 import { describeCertificate, readTlsCredentials, type TlsCredentials } from './edge/tls';
 

@@ -1,6 +1,6 @@
 /**
- * The body of an HTTP fallback request or response (sync-server/edge/http-fallback.ts): protocol frames,
- * exactly as the WebSocket carries them one by one, batched under a sequence number.
+ * The body of an HTTP fallback request or response (sync-server/edge/http-fallback-routes.ts):
+ * protocol frames, exactly as the WebSocket carries them one by one, batched under a sequence number.
  *
  *   batch := varuint seq, then per frame: varuint length, bytes
  *

@@ -1,6 +1,6 @@
 /**
  * What the sync server's HTTP routes read from a request (http-routes.ts, document-api.ts,
- * http-fallback.ts): its body within a limit, its bearer token, a document id from its path.
+ * http-fallback-routes.ts): its body within a limit, its bearer token, a document id from its path.
  */
 import type { IncomingMessage } from 'node:http';
 import { documentNameFromUrl } from '../../lib/protocol/document-path';

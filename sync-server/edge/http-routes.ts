@@ -9,7 +9,7 @@
  *   /docs/<id>, /docs/<id>/content, /docs/<id>/versions[/<v>[/restore]]   the document API (document-api.ts)
  *   GET  /healthz              → 200 | 503 health report
  *   GET  /metrics              → Prometheus text
- *   /_poll/…                   the HTTP fallback transport (http-fallback.ts)
+ *   /_poll/…                   the HTTP fallback transport (http-fallback-routes.ts)
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AccessPolicy } from '../auth/access-policy';

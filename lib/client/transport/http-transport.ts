@@ -1,8 +1,8 @@
 /**
  * The transport over plain HTTP requests, for networks where WebSockets do not get through (the
- * server's side and the wire format are in sync-server/edge/http-fallback.ts): a session opened by POST,
- * frames from the server by long-poll GET, frames to it batched by POST. The same frames as over a
- * socket, so the sync session above cannot tell the two apart.
+ * server's side and the wire format: sync-server/edge/http-fallback-routes.ts): a session opened
+ * by POST, frames from the server by long-poll GET, frames to it batched by POST. The same frames
+ * as over a socket, so the sync session above cannot tell the two apart.
  *
  * Nothing is lost to a lost response: a batch is repeated under its number until the server has
  * it (a 409 naming a later number says it had), and each poll acknowledges the frames received so

@@ -1,7 +1,7 @@
 /**
- * The HTTP fallback transport: the same protocol frames as the WebSocket, over plain requests, for
- * networks whose proxies strip the upgrade or kill long-lived connections. Each session is a Socket
- * (socket.ts) like a WebSocket's, so the connection and the room cannot tell the two apart: the
+ * The HTTP fallback transport's routes: the same protocol frames as the WebSocket, over plain
+ * requests, for networks whose proxies strip the upgrade or kill long-lived connections. Each
+ * session (http-fallback-session.ts) is a Socket like a WebSocket's, so the connection and the room cannot tell the two apart: the
  * same decision admits it (share-link token, document name), and the same limits, rate limits,
  * presence and save acknowledgements apply.
  *
@@ -28,180 +28,25 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CloseCode } from '../../lib/protocol/close-codes';
 import { documentNameFromUrl } from '../../lib/protocol/document-path';
-import { MalformedBatch, decodeFrameBatch, encodeFrameBatch } from '../../lib/protocol/frame-batch';
+import { MalformedBatch, decodeFrameBatch } from '../../lib/protocol/frame-batch';
+import { NO_STORE, PollSession, type PollSessionOptions } from './http-fallback-session';
 import { readRequestBody } from './http-request';
-import type { Logger } from '../logger';
-import type { Scheduler, TimerHandle } from '../scheduler';
-import { ignoredSocketEvents, type Socket, type SocketEvents } from '../connection/socket';
+import type { TimerHandle } from '../scheduler';
+import type { Socket, SocketEvents } from '../connection/socket';
 import type { UpgradeDecision } from './transport';
 
 export const FALLBACK_PATH_PREFIX = '/_poll/';
 
-export interface HttpFallbackOptions<Context> {
-  readonly scheduler: Scheduler;
-  readonly logger: Logger;
+export interface HttpFallbackOptions<Context> extends PollSessionOptions {
   /** A session nobody has asked about for this long is gone, as a socket that stopped answering pings. */
   readonly idleMs: number;
-  /** How long a GET waits for frames before it is answered empty. */
-  readonly pollMs: number;
   /** The largest request body; one frame may be as large as the WebSocket allows. */
   readonly maxBodyBytes: number;
   /** Frames in one client batch. */
   readonly maxFramesPerBatch: number;
-  /** Unread bytes beyond which a session is dropped at once (the connection's slow-client timer acts earlier). */
-  readonly maxBufferedBytes: number;
   /** The WebSocket's decision, from the document URL (`/<doc>?token=…`). */
   decide(url: string): UpgradeDecision<Context>;
   accept(socket: Socket, context: Context): SocketEvents;
-  /** Answers a request with JSON (CORS and caching headers included). */
-  sendJson(response: ServerResponse, status: number, body: unknown): void;
-}
-
-interface Outgoing {
-  readonly seq: number;
-  readonly frame: Uint8Array;
-  readonly onWritten: (() => void) | undefined;
-}
-
-interface PendingPoll {
-  readonly response: ServerResponse;
-  readonly timer: TimerHandle;
-}
-
-class PollSession implements Socket {
-  events: SocketEvents = ignoredSocketEvents;
-  lastSeen: number;
-  /** The number the next client batch must carry. */
-  nextBatch = 0;
-  /** Frames sent and not yet acknowledged, in order; the first has number `firstSeq`. */
-  private outbox: Outgoing[] = [];
-  private outboxBytes = 0;
-  private nextSeq = 0;
-  private poll: PendingPoll | null = null;
-  private flushScheduled = false;
-  closed: { readonly code: number; readonly reason: string } | null = null;
-  gone = false;
-
-  constructor(
-    readonly id: string,
-    readonly docName: string,
-    private readonly owner: HttpFallbackTransport<unknown>,
-  ) {
-    this.lastSeen = owner.now();
-  }
-
-  // Socket, as the connection uses it.
-
-  send(data: Uint8Array, onWritten?: () => void): void {
-    if (this.closed !== null || this.gone) {
-      onWritten?.();
-      return;
-    }
-    this.outbox.push({ seq: this.nextSeq++, frame: data, onWritten });
-    this.outboxBytes += data.byteLength;
-    if (this.outboxBytes > this.owner.options.maxBufferedBytes) {
-      this.owner.options.logger.info({ session: this.id, doc: this.docName, bytes: this.outboxBytes }, 'fallback session dropped: too much unread');
-      this.terminate();
-      return;
-    }
-    this.scheduleFlush();
-  }
-
-  close(code: number, reason: string): void {
-    if (this.closed !== null || this.gone) return;
-    this.closed = { code, reason };
-    this.scheduleFlush();
-    // As a WebSocket reports its close after the handshake: never inside the caller's own call.
-    this.owner.options.scheduler.atEndOfTurn(() => this.events.onClose(code));
-  }
-
-  terminate(): void {
-    if (this.gone) return;
-    const wasClosed = this.closed !== null;
-    this.closed ??= { code: CloseCode.Abnormal, reason: 'dropped' };
-    this.end();
-    if (!wasClosed) this.events.onClose(CloseCode.Abnormal);
-  }
-
-  get bufferedAmount(): number {
-    return this.outboxBytes;
-  }
-
-  // The transport's side.
-
-  /** The client has every frame up to `after`. Returns false when `after` names frames never sent. */
-  acknowledge(after: number): boolean {
-    if (after >= this.nextSeq) return false;
-    let acknowledged = 0;
-    while (acknowledged < this.outbox.length && this.outbox[acknowledged]!.seq <= after) {
-      this.outboxBytes -= this.outbox[acknowledged]!.frame.byteLength;
-      this.outbox[acknowledged]!.onWritten?.();
-      acknowledged++;
-    }
-    if (acknowledged > 0) this.outbox.splice(0, acknowledged);
-    return true;
-  }
-
-  /** Answers at once when there is something to say, else holds the request up to pollMs. */
-  hold(response: ServerResponse): void {
-    this.answerPoll(null); // a newer poll supersedes the one waiting (the client gave up on it)
-    if (this.outbox.length > 0 || this.closed !== null) return this.answer(response);
-    const timer = this.owner.options.scheduler.setTimeout(() => this.answerPoll(null), this.owner.options.pollMs);
-    this.poll = { response, timer };
-    response.once('close', () => {
-      if (this.poll?.response === response) {
-        this.poll.timer.cancel();
-        this.poll = null;
-        this.lastSeen = this.owner.now();
-      }
-    });
-  }
-
-  get polling(): boolean {
-    return this.poll !== null;
-  }
-
-  /** Drops the session: its waiting poll is told it closed, its frames are let go. */
-  end(): void {
-    if (this.gone) return;
-    this.gone = true;
-    this.answerPoll(null);
-    for (const outgoing of this.outbox) outgoing.onWritten?.();
-    this.outbox = [];
-    this.outboxBytes = 0;
-    this.owner.forget(this);
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushScheduled || this.poll === null) return;
-    this.flushScheduled = true;
-    // Everything the room sends in one turn leaves in one response.
-    this.owner.options.scheduler.atEndOfTurn(() => {
-      this.flushScheduled = false;
-      if (this.poll !== null) this.answerPoll(this.poll.response);
-    });
-  }
-
-  /** Answers the waiting poll (only if it is `expected`, or whichever waits when null). */
-  private answerPoll(expected: ServerResponse | null): void {
-    const poll = this.poll;
-    if (poll === null || (expected !== null && poll.response !== expected)) return;
-    this.poll = null;
-    poll.timer.cancel();
-    this.answer(poll.response);
-  }
-
-  private answer(response: ServerResponse): void {
-    this.lastSeen = this.owner.now();
-    if (this.outbox.length === 0 && this.closed !== null) {
-      this.owner.options.sendJson(response, 410, { error: 'the session has ended', ...this.closed });
-      this.end();
-      return;
-    }
-    // Frames stay in the outbox until acknowledged by the next poll: a lost response loses nothing.
-    const body = encodeFrameBatch(this.outbox[0]?.seq ?? this.nextSeq, this.outbox.map((outgoing) => outgoing.frame));
-    sendBytes(response, body);
-  }
 }
 
 export class HttpFallbackTransport<Context> {
@@ -217,7 +62,7 @@ export class HttpFallbackTransport<Context> {
     return this.sessions.size;
   }
 
-  now(): number {
+  private now(): number {
     return this.options.scheduler.now();
   }
 
@@ -267,10 +112,6 @@ export class HttpFallbackTransport<Context> {
     for (const session of [...this.sessions.values()]) session.terminate();
   }
 
-  forget(session: PollSession): void {
-    if (this.sessions.get(session.id) === session) this.sessions.delete(session.id);
-  }
-
   private open(request: IncomingMessage, response: ServerResponse): true {
     if (!this.accepting) return this.refuse(response, 503, 'the server is restarting');
     const url = (request.url ?? '/').slice(FALLBACK_PATH_PREFIX.length - 1);
@@ -284,7 +125,7 @@ export class HttpFallbackTransport<Context> {
     // The request may carry a body nobody reads; it must not keep the connection from its next request.
     request.resume();
     const docName = documentNameFromUrl(url)!;
-    const session = new PollSession(randomBytes(18).toString('base64url'), docName, this as HttpFallbackTransport<unknown>);
+    const session = new PollSession(randomBytes(18).toString('base64url'), docName, this.options, (ended) => this.forget(ended));
     this.sessions.set(session.id, session);
     session.events = this.options.accept(session, decision.context);
     this.options.sendJson(response, 200, { session: session.id, pollMs: this.options.pollMs, maxBodyBytes: this.options.maxBodyBytes });
@@ -338,6 +179,10 @@ export class HttpFallbackTransport<Context> {
     return true;
   }
 
+  private forget(session: PollSession): void {
+    if (this.sessions.get(session.id) === session) this.sessions.delete(session.id);
+  }
+
   private expireIdle(): void {
     const cutoff = this.now() - this.options.idleMs;
     for (const session of [...this.sessions.values()]) {
@@ -352,13 +197,6 @@ export class HttpFallbackTransport<Context> {
     this.options.sendJson(response, status, { error: message });
     return true;
   }
-}
-
-const NO_STORE = { 'Cache-Control': 'no-store', 'Access-Control-Allow-Origin': '*' };
-
-function sendBytes(response: ServerResponse, body: Uint8Array): void {
-  response.writeHead(200, { ...NO_STORE, 'Content-Type': 'application/octet-stream', 'Content-Length': body.byteLength });
-  response.end(body);
 }
 
 function integerParam(value: string | null, fallback: number): number | null {

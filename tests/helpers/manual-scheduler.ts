@@ -1,12 +1,17 @@
 import type { Scheduler, TimerHandle } from '../../sync-server/scheduler';
 
 /**
- * A scheduler whose time moves only when a test calls advance(). End-of-turn work runs at once,
- * unless the test holds turns open to see what a turn batches, then runs it with endTurn().
+ * A scheduler whose time moves only when a test calls advance(). End-of-turn work runs as in
+ * production (sync-server/scheduler.ts): never inside the task that queued it, but once that task
+ * is over: when the event loop next reaches its check phase (a test that awaits a helper, a store
+ * or `settle()` lets the turn end), when the test drains it with endTurn(), or before time moves
+ * on in advance(). A test that holds turns (`holdTurns`) sees what a turn batches and runs the
+ * work only with endTurn().
  */
 export class ManualScheduler implements Scheduler {
   holdTurns = false;
   private readonly turnTasks: Array<() => void> = [];
+  private endOfTurnScheduled = false;
   private time: number;
   private nextId = 1;
   private readonly timers = new Map<number, { due: number; callback: () => void; interval: number | null }>();
@@ -29,14 +34,24 @@ export class ManualScheduler implements Scheduler {
   }
 
   atEndOfTurn(task: () => void): void {
-    if (this.holdTurns) this.turnTasks.push(task);
-    else task();
+    this.turnTasks.push(task);
+    if (this.endOfTurnScheduled) return;
+    this.endOfTurnScheduled = true;
+    // The same moment production's scheduler picks: after this turn's I/O and promise callbacks.
+    setImmediate(() => {
+      this.endOfTurnScheduled = false;
+      if (!this.holdTurns) this.endTurn();
+    });
   }
 
-  /** Runs the end-of-turn work queued while turns were held, including work that work queues. */
+  /** Ends the current turn: runs the end-of-turn work queued so far, including work that work queues. */
   endTurn(): void {
-    for (let i = 0; i < this.turnTasks.length; i++) this.turnTasks[i]!();
-    this.turnTasks.length = 0;
+    this.runTurnTasks();
+  }
+
+  /** End-of-turn work queued and not yet run. */
+  get pendingTurnTasks(): number {
+    return this.turnTasks.length;
   }
 
   /**
@@ -47,18 +62,24 @@ export class ManualScheduler implements Scheduler {
   async settle(): Promise<void> {
     for (let round = 0; round < 1000; round++) {
       await new Promise<void>((resolve) => setImmediate(resolve));
-      if (this.advance(0) === 0) {
+      if (this.step() === 0) {
         await new Promise<void>((resolve) => setImmediate(resolve));
-        if (this.advance(0) === 0) return;
+        if (this.step() === 0) return;
       }
     }
     throw new Error('the harness never settles: something keeps scheduling work for now');
   }
 
-  /** Moves time forward, running every timer that falls due, in order; returns how many ran. */
+  /**
+   * Moves time forward, running every timer that falls due, in order; returns how many ran. Time
+   * moving on ends the turn: end-of-turn work queued before runs first, and the work each timer
+   * queues runs before a later timer fires (timers due at the same moment share a turn, as they
+   * share the event loop's timers phase) and before advance() returns. Held turns stay held.
+   */
   advance(ms: number): number {
     let ran = 0;
     const end = this.time + ms;
+    this.endTurnUnlessHeld();
     for (;;) {
       let nextId: number | null = null;
       let nextDue = Infinity;
@@ -70,12 +91,14 @@ export class ManualScheduler implements Scheduler {
       }
       if (nextId === null) break;
       const timer = this.timers.get(nextId)!;
+      if (timer.due > this.time) this.endTurnUnlessHeld();
       this.time = timer.due;
       if (timer.interval === null) this.timers.delete(nextId);
       else timer.due += timer.interval;
       ran++;
       timer.callback();
     }
+    this.endTurnUnlessHeld();
     this.time = end;
     return ran;
   }
@@ -88,5 +111,29 @@ export class ManualScheduler implements Scheduler {
     const id = this.nextId++;
     this.timers.set(id, { due: this.time + delay, callback, interval });
     return { cancel: () => this.timers.delete(id) };
+  }
+
+  /** One step of settle(): the turn's work and the timers due now; returns how much ran. */
+  private step(): number {
+    const tasks = this.holdTurns ? 0 : this.turnTasks.length;
+    return this.advance(0) + tasks;
+  }
+
+  private endTurnUnlessHeld(): void {
+    if (!this.holdTurns) this.runTurnTasks();
+  }
+
+  /** Runs every queued task, those they queue included; one that throws does not stop the others. */
+  private runTurnTasks(): void {
+    let failure: { error: unknown } | null = null;
+    for (let i = 0; i < this.turnTasks.length; i++) {
+      try {
+        this.turnTasks[i]!();
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+    this.turnTasks.length = 0;
+    if (failure !== null) throw failure.error;
   }
 }

@@ -134,6 +134,7 @@ describe('room: sync between clients', () => {
     bob.sync();
     const aliceBefore = alice.received.length;
     alice.type('hello');
+    harness.scheduler.endTurn(); // the relay leaves at the end of the turn that received the edit
     expect(bob.text).toBe('hello');
     expect(alice.received.slice(aliceBefore).some((m) => m.type === 'sync-update')).toBe(false);
     await settled(harness, async () => (await storedText(store, 'doc')) === 'hello', { what: 'stored' });
@@ -168,6 +169,7 @@ describe('room: sync between clients', () => {
     const b = harness.connect('b');
     await settled(harness, () => a.received.length > 0 && b.received.length > 0);
     a.type('only in a');
+    harness.scheduler.endTurn();
     expect(b.text).toBe('');
   });
 });
@@ -208,6 +210,7 @@ describe('room: incremental updates relayed and stored as received', () => {
     const both = Y.mergeUpdates([first!, second!]);
     const before = bob.received.length;
     alice.sendUpdate(both);
+    harness.scheduler.endTurn();
     expect(updatesTo(bob, before)).toEqual([both]);
     expect(bob.text).toBe('hello world');
     await harness.scheduler.settle();
@@ -240,8 +243,10 @@ describe('room: incremental updates relayed and stored as received', () => {
     }, 103);
     alice.sendUpdate(third!);
     alice.sendUpdate(second!);
+    harness.scheduler.endTurn();
     expect(bob.text).toBe('');
     alice.sendUpdate(first!);
+    harness.scheduler.endTurn();
     expect(bob.text).toBe('abc');
     await harness.scheduler.settle();
     expect(await storedText(memory, 'doc')).toBe('abc');
@@ -362,6 +367,7 @@ describe('room: incremental updates relayed and stored as received', () => {
     }, 104);
     alice.sendFrame(encodeSyncStep2(second!));
     alice.sendUpdate(first!);
+    harness.scheduler.endTurn();
     expect(bob.text).toBe('xy');
     await harness.scheduler.settle();
     expect(await storedText(memory, 'doc')).toBe('xy');
@@ -459,6 +465,7 @@ describe('room: presence relay window', () => {
     const before = awarenessFrames();
     alice.sendAwareness(encodeAwarenessUpdate([{ clientId: 11, clock: 1, state: '{"cursor":1}' }]));
     alice.sendAwareness(encodeAwarenessUpdate([{ clientId: 11, clock: 2, state: '{"cursor":2}' }]));
+    harness.scheduler.endTurn();
     expect(awarenessFrames()).toBe(before);
 
     harness.scheduler.advance(15);
@@ -479,6 +486,7 @@ describe('room: presence relay window', () => {
     expect(bob.received.length).toBe(bobBefore);
 
     alice.type('x');
+    harness.scheduler.endTurn();
     // The edit first, so that the caret arrives once the text it points into is there.
     expect(bob.received.slice(bobBefore).map((m) => m.type)).toEqual(['sync-update', 'awareness']);
     expect(bob.text).toBe('x');
@@ -500,6 +508,7 @@ describe('room: presence relay window', () => {
     const daveBefore = dave.received.length;
     carol.sendAwareness(encodeAwarenessUpdate([{ clientId: 33, clock: 1, state: '{"cursor":3}' }]));
     alice.type('x');
+    harness.scheduler.endTurn();
     expect(bob.text).toBe('x');
     expect(dave.received.length).toBe(daveBefore);
     harness.scheduler.advance(16);
@@ -620,12 +629,14 @@ describe('room: awareness', () => {
     const bob = harness.connect('doc');
     await settled(harness, () => alice.received.length > 0 && bob.received.length > 0);
     alice.sendAwareness(presence(11, 1, 'Alice'));
+    harness.scheduler.endTurn();
     expect(bob.presences.get(11)).toContain('Alice');
 
     const carol = harness.connect('doc');
     await settled(harness, () => carol.presences.has(11), { what: 'late joiner sees Alice' });
 
     alice.close();
+    harness.scheduler.endTurn();
     expect(bob.presences.has(11)).toBe(false);
     expect(carol.presences.has(11)).toBe(false);
   });
@@ -639,6 +650,7 @@ describe('room: awareness', () => {
     alice.sendAwareness(presence(11, 1, 'Alice'));
     mallory.sendAwareness(presence(11, 5, 'Mallory'));
     mallory.sendAwareness(presence(11, 6, null));
+    harness.scheduler.endTurn();
     expect(bob.presences.get(11)).toContain('Alice');
     expect(mallory.socket.isGone).toBe(false);
   });
@@ -665,6 +677,7 @@ describe('room: awareness', () => {
     expect(bob.presences.has(31)).toBe(false);
     expect(bob.presences.get(1)).toContain('Alice');
     alice.type('still editing');
+    harness.scheduler.endTurn();
     expect(bob.text).toBe('still editing');
   });
 
@@ -679,15 +692,18 @@ describe('room: awareness', () => {
     await settled(harness, () => again.received.length > 0);
     again.sendAwareness(presence(11, 4, 'Alice'));
     again.sendAwareness(presence(11, 5, 'Alice moved'));
+    harness.scheduler.endTurn();
     expect(bob.presences.get(11)).not.toContain('moved'); // the old connection still holds the id
     old.sendAwareness(presence(11, 4, 'Alice')); // a frame the old connection had still in flight
 
     old.close(); // its ping timeout
+    harness.scheduler.endTurn();
     const removals = again.received.flatMap((m) => (m.type === 'awareness' ? decodeAwarenessUpdate(m.update, Infinity) : []));
     const removal = removals.find((entry) => entry.clientId === 11 && entry.state === 'null');
     // A y-protocols client ignores a removal of itself at or below its own clock (5): it would never announce again.
     expect(removal?.clock).toBeGreaterThan(5);
     again.sendAwareness(presence(11, removal!.clock + 1, 'Alice moved'));
+    harness.scheduler.endTurn();
     expect(bob.presences.get(11)).toContain('moved');
   });
 
@@ -701,10 +717,12 @@ describe('room: awareness', () => {
     const again = harness.connect('doc');
     await settled(harness, () => again.received.length > 0);
     again.sendAwareness(presence(11, 3, 'Alice')); // stale: same clock as before
+    harness.scheduler.endTurn();
     expect(again.presences.get(11)).toBeUndefined();
     const correction = again.received.filter((m) => m.type === 'awareness');
     expect(correction.length).toBeGreaterThan(0);
     again.sendAwareness(presence(11, 5, 'Alice'));
+    harness.scheduler.endTurn();
     expect(bob.presences.get(11)).toContain('Alice');
   });
 });
@@ -729,6 +747,7 @@ describe('room: hostile input', () => {
       const other = harness.connect('doc');
       await settled(harness, () => victim.received.length > 0 && other.received.length > 0);
       victim.type('before ');
+      harness.scheduler.endTurn();
       expect(other.text).toBe('before ');
 
       victim.sendFrame(testCase.frame, testCase.isBinary ?? true);
@@ -758,9 +777,11 @@ describe('room: hostile input', () => {
     await settled(harness, () => writer.received.length > 0 && viewer.received.length > 0);
     viewer.type('x');
     viewer.type('y');
+    harness.scheduler.endTurn();
     expect(writer.text).toBe('');
     expect(viewer.received.filter((m) => m.type === 'permission-denied')).toHaveLength(1);
     writer.type('from writer');
+    harness.scheduler.endTurn();
     expect(writer.text).toBe('from writer');
     // The viewer still follows live edits (its own refused ones stay local to it).
     expect(viewer.text).toContain('from writer');
@@ -773,6 +794,7 @@ describe('room: hostile input', () => {
     await settled(harness, () => writer.received.length > 0 && stalled.received.length > 0);
     stalled.socket.bufferedAmount = 10 * 1024 * 1024;
     writer.type('x');
+    harness.scheduler.endTurn(); // the relay finds the socket's buffer full and starts the slow-client timer
     expect(stalled.socket.terminated).toBe(false);
     harness.scheduler.advance(1500);
     expect(stalled.socket.terminated).toBe(true);

@@ -487,6 +487,8 @@ describe('Tandem in the browser', { timeout: 90_000 }, () => {
     await viewer.keyboard.type('VANDALISM');
     await viewer.getByTestId('doc-title').click();
     await viewer.keyboard.type('Defaced');
+    // Proving an absence takes a wait: a read-only editor sends nothing for these keys, so no
+    // answer or acknowledgement comes back to wait for; a second covers a regression that sent them.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(await editorText(viewer)).toBe('Shared with care. More.');
     expect(await editorText(a)).toBe('Shared with care. More.');

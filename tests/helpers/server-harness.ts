@@ -10,6 +10,7 @@ import pino from 'pino';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
+import { decodeMessage, encodePing, encodeSaveRequest, MessageType, type Message } from '../../lib/protocol/messages';
 import { loadOrCreateSecret } from '../../sync-server/auth/secret';
 import { loadConfig } from '../../sync-server/config';
 import { SYNC_SERVER_NODE_FLAGS } from '../../sync-server/launchers/node-flags';
@@ -153,6 +154,55 @@ export function connectClient(
 
 export function waitForSync(provider: WebsocketProvider, timeoutMs = 10_000): Promise<void> {
   return waitFor(() => provider.synced, { timeoutMs, what: `sync of ${provider.roomname}` }).then(() => undefined);
+}
+
+let nextExtensionId = 1;
+
+/**
+ * Sends `frame` (a Tandem extension message, docs/protocol.md) on the provider's own socket, after
+ * everything the provider sent on it, and waits for the server's answer that `isAnswer` picks.
+ */
+async function askOnSocket(
+  provider: WebsocketProvider,
+  frame: Uint8Array,
+  isAnswer: (message: Message) => boolean,
+  what: string,
+  timeoutMs: number,
+): Promise<void> {
+  const socket = provider.ws;
+  if (socket === null || !provider.wsconnected) throw new Error(`${what}: ${provider.roomname} is not connected`);
+  // The provider has no handler for extension answers and would log each; an empty one replies nothing.
+  provider.messageHandlers[MessageType.Tandem] ??= () => undefined;
+  await new Promise<void>((resolve, reject) => {
+    const onMessage = (event: MessageEvent) => {
+      const bytes = new Uint8Array(event.data as ArrayBuffer);
+      if (bytes[0] !== MessageType.Tandem || !isAnswer(decodeMessage(bytes))) return;
+      clearTimeout(deadline);
+      socket.removeEventListener('message', onMessage);
+      resolve();
+    };
+    const deadline = setTimeout(() => {
+      socket.removeEventListener('message', onMessage);
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what} of ${provider.roomname}`));
+    }, timeoutMs);
+    socket.addEventListener('message', onMessage);
+    socket.send(new Uint8Array(frame));
+  });
+}
+
+/** Resolves once the server says that everything this provider has sent on its socket is on disk. */
+export function whenSaved(provider: WebsocketProvider, timeoutMs = 10_000): Promise<void> {
+  const id = nextExtensionId++;
+  return askOnSocket(provider, encodeSaveRequest(id), (m) => m.type === 'saved' && m.requestId === id, '"saved"', timeoutMs);
+}
+
+/**
+ * A ping answered by a pong: the server writes the pong in the turn that reads the ping, after
+ * whatever it owed this client from earlier turns, so once it is here so is all of that.
+ */
+export function roundTrip(provider: WebsocketProvider, timeoutMs = 10_000): Promise<void> {
+  const id = nextExtensionId++;
+  return askOnSocket(provider, encodePing(id), (m) => m.type === 'pong' && m.id === id, 'a pong', timeoutMs);
 }
 
 export function textOf(provider: WebsocketProvider): string {

@@ -76,8 +76,18 @@ describe('cluster mode', { timeout: 120_000 }, () => {
     await converged([...clients, late], ['[from node 0]', '[from node 1]', '[from node 2]'], 'a late joiner');
 
     // Every node confirmed what it relayed: no receiver stored another node's update as an orphan.
-    await new Promise((resolve) => setTimeout(resolve, 3_500));
+    // A receiver holds each relayed update until its node confirms it, or stores it itself once it
+    // gives up waiting; when none holds any, each was one or the other.
+    const metricOf = async (node: ChildServer, name: string) => {
+      const metrics = await (await fetch(`http://127.0.0.1:${node.port}/metrics`)).text();
+      return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+    };
+    await waitFor(
+      async () => (await Promise.all([a, b, c].map((node) => metricOf(node, 'tandem_cluster_unconfirmed_updates')))).every((held) => held === 0),
+      { what: 'every relayed update confirmed or given up on' },
+    );
     for (const node of [a, b, c]) expect(node.output()).not.toContain('never confirmed');
+    for (const node of [a, b, c]) expect(await metricOf(node, 'tandem_cluster_orphans_stored')).toBe(0);
     const metrics = await (await fetch(`http://127.0.0.1:${c.port}/metrics`)).text();
     const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
     expect(value('tandem_cluster_redis_connected')).toBe(1);

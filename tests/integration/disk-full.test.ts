@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { WebsocketProvider } from 'y-websocket';
 import { waitFor } from '../helpers/poll';
-import { connectClient, destroyAll, freePort, spawnServer, storedText, textOf, waitForSync, type ChildServer } from '../helpers/server-harness';
+import { connectClient, destroyAll, freePort, spawnServer, storedText, textOf, waitForSync, whenSaved, type ChildServer } from '../helpers/server-harness';
 import { fillDisk, mountSmallDisk, type SmallDisk } from '../helpers/small-disk';
 
 let disk: SmallDisk;
@@ -62,7 +62,8 @@ describe('a full disk, then a restart', { timeout: 90_000 }, () => {
       await waitFor(async () => (await health(port)).status === 'ok', { timeoutMs: 20_000, what: 'writes to succeed again' });
       type('after', 300);
       await waitFor(() => textOf(witness) === text.toString(), { what: 'the server has the later edits' });
-      if (stop === 'SIGKILL') await new Promise((resolve) => setTimeout(resolve, 500)); // a moment to write them
+      // SIGKILL writes nothing more: kill once the server says it has written them. SIGTERM must write them itself.
+      if (stop === 'SIGKILL') await whenSaved(writer, 20_000);
       const expected = text.toString();
       destroyAll(providers.splice(0));
       expect(await server.kill(stop)).toBe(stop === 'SIGTERM' ? 0 : null);

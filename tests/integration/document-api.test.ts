@@ -11,7 +11,18 @@ import type { WebsocketProvider } from 'y-websocket';
 import { contentTools, readDocument, renderDocument } from '../../lib/editor/document-export';
 import { parseContent, writeDocument } from '../../lib/editor/document-import';
 import { waitFor } from '../helpers/poll';
-import { connectClient, destroyAll, freePort, makeTempDir, removeDir, spawnServer, startServer, waitForSync, type InProcessServer } from '../helpers/server-harness';
+import {
+  connectClient,
+  destroyAll,
+  freePort,
+  makeTempDir,
+  removeDir,
+  roundTrip,
+  spawnServer,
+  startServer,
+  waitForSync,
+  type InProcessServer,
+} from '../helpers/server-harness';
 
 interface Created {
   id: string;
@@ -163,7 +174,8 @@ describe('document API: content', () => {
       expect(response.status, `${init?.method ?? 'GET'} ${target}`).toBe(status);
       expect(((await response.json()) as { error: string }).error).toMatch(message);
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Anything a refused request had changed would reach Ada before the answer to her ping.
+    await roundTrip(ada);
     expect(markdownOf(ada.doc)).toBe('untouched');
     expect(await (await api(`/docs/${created.id}?format=markdown`, { token })).text()).toBe('untouched');
   });

@@ -2,6 +2,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMPACTOR, DocumentLease, HISTORIAN, type LeaseRole } from '../../sync-server/cluster/document-lease';
+import { waitFor } from '../helpers/poll';
 import { RedisServer } from '../helpers/redis';
 
 let redis: RedisServer;
@@ -42,9 +43,9 @@ describe('document lease', () => {
     const stalled = node('stalled', 200);
     const first = await stalled.acquire('slow');
     expect(first).not.toBeNull();
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    const next = await node('next', 5_000).acquire('slow');
-    expect(next).not.toBeNull();
+    // Taken by the next node once the stalled one's 200 ms run out (a failed attempt takes nothing).
+    const contender = node('next', 5_000);
+    const next = await waitFor(() => contender.acquire('slow'), { intervalMs: 50, what: 'the lease to expire and be taken' });
     expect(next!).toBeGreaterThan(first!);
     // The stalled node's release does not end the new holder's lease.
     await stalled.release('slow');

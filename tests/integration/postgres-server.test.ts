@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { WebsocketProvider } from 'y-websocket';
 import { PostgresServer, type Database } from '../helpers/postgres';
 import { waitFor } from '../helpers/poll';
-import { connectClient, destroyAll, freePort, makeTempDir, removeDir, spawnServer, textOf, waitForSync, type ChildServer } from '../helpers/server-harness';
+import { connectClient, destroyAll, freePort, makeTempDir, removeDir, spawnServer, textOf, waitForSync, whenSaved, type ChildServer } from '../helpers/server-harness';
 
 let postgres: PostgresServer;
 let database: Database;
@@ -60,7 +60,7 @@ describe('the sync server on PostgreSQL', { timeout: 90_000 }, () => {
     for (let i = 0; i < 1_000; i++) text.insert(text.length, `${i % 10}`);
     const expected = text.toString();
     await waitFor(() => textOf(witness) === expected, { what: 'the server to have the edits' });
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await whenSaved(writer); // in PostgreSQL: now kill -9 may come
     destroyAll(providers.splice(0));
     await first.kill('SIGKILL');
 

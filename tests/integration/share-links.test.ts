@@ -119,6 +119,8 @@ describe('share links', () => {
     let closes = 0;
     intruder.on('connection-close', () => closes++);
     await waitFor(() => closes >= 1, { what: 'refused' });
+    // Proving an absence takes a wait: a retry the client does not make has no event. 1.5 s is
+    // several of its backoff windows (maxBackoffTime 300 ms).
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(closes).toBe(1);
     expect(intruder.synced).toBe(false);

@@ -85,7 +85,8 @@ describe('the chaos TCP proxy', () => {
     const c = await client(proxy.port);
     proxy.stall();
     c.socket.write('held');
-    // Nothing may arrive while stalled: give the bytes time they would need to cross twice.
+    // Nothing may arrive while stalled. Bytes a paused socket leaves in the kernel raise no event,
+    // so this waits the time they would need to cross twice.
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(c.received()).toBe('');
     expect(c.closed()).toBeNull();

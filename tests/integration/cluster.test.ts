@@ -173,7 +173,9 @@ describe('cluster mode: version history', { timeout: 120_000 }, () => {
 
     // Every node saw both edits and the same pause; exactly one of them records the version.
     await waitFor(async () => (await versionsOn(c, 'chronicle')).length > 0, { what: 'a version after the pause', timeoutMs: 15_000 });
-    await new Promise((resolve) => setTimeout(resolve, 2_000)); // two more pauses' worth: no second recording
+    // No second recording: a node that leaves the version to another says nothing, so this waits
+    // two more pauses' worth.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
     const [first, ...more] = await versionsOn(a, 'chronicle');
     expect(more).toEqual([]);
     expect(first!.kind).toBe('auto');

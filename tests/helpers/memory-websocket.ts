@@ -203,7 +203,7 @@ export function roomWebSockets(
   return { WebSocket: ToRoom, links };
 }
 
-/** Lets every queued frame, storage promise and setImmediate-scheduled write run; bounded. */
+/** Lets every queued frame, storage promise and end-of-turn relay or write run (each turn is a check phase); bounded. */
 export async function settle(turns = 20): Promise<void> {
   for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }

@@ -125,6 +125,29 @@ describe('persistence across restarts', () => {
     expect(await storedText(dataDir, 'crash')).toBe(expected);
   });
 
+  it('kill -9 loses nothing a stock client never asked to save, once the server has received it', async () => {
+    const port = await freePort();
+    const child = await spawnServer(dataDir, port);
+    children.push(child);
+    const writer = client(child.url, 'unasked');
+    await waitForSync(writer);
+    const text = writer.doc.getText('t');
+    for (let i = 0; i < 500; i++) text.insert(text.length, 'y');
+    text.insert(text.length, ' end');
+    const expected = text.toString();
+    // Once the server has the edits (it relayed them to a second client), it writes them by itself
+    // within a moment: its queue of received updates not yet on disk empties without anyone asking.
+    const witness = client(child.url, 'unasked');
+    await waitFor(() => textOf(witness) === expected, { what: 'the server to relay the edits' });
+    await waitFor(
+      async () => /^tandem_storage_pending_updates 0$/m.test(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()),
+      { what: 'the received edits to be written', timeoutMs: 5_000, intervalMs: 10 },
+    );
+    destroyAll(providers.splice(0));
+    await child.kill('SIGKILL');
+    expect(await storedText(dataDir, 'unasked')).toBe(expected);
+  });
+
   it('clients reconnect after a crash and merge what was typed while the server was down', async () => {
     const port = await freePort();
     const crashed = await spawnServer(dataDir, port);

@@ -36,9 +36,14 @@ async function main(): Promise<void> {
   const { secret, source } = await loadOrCreateSecret(config.dataDir, config.auth.secret);
   const store = await openStore(config);
   const metrics = new ServerMetrics({ collectProcessMetrics: true });
-  // Cluster mode (REDIS_URL): loaded only then, so a single server never loads cluster/ or ioredis.
-  const cluster = config.redisUrl === null ? null : await (await import('./cluster/cluster-node')).startClusterNode(config.redisUrl, store, logger);
-  server = new SyncServer(config, { store, secret, logger, metrics, cluster });
+  server = new SyncServer(config, {
+    store,
+    secret,
+    logger,
+    metrics,
+    // Cluster mode (REDIS_URL), loaded only then: a single server never loads cluster/ or ioredis.
+    cluster: config.redisUrl === null ? null : await (await import('./cluster/cluster-node')).startClusterNode(config.redisUrl, store, logger),
+  });
   const port = await server.listen();
   const certificate = server.certificate;
   logger.info(

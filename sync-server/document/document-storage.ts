@@ -52,7 +52,7 @@ export class DocumentStorage implements CompactableDocument {
 
   /**
    * From now on `doc` is the document: its updates are queued by the room, and a compaction
-   * stores its whole state. `storedLogLength` is the log the load found (a long one is compacted soon).
+   * stores its whole state. `storedLogLength` is the log the load found (the compaction policy hears of it).
    */
   attach(doc: Y.Doc, storedLogLength: number): void {
     if (this.doc !== null) throw new Error(`document ${this.docName} is already attached`);

@@ -10,8 +10,6 @@ import { ConfigError, loadConfig, type ServerConfig } from './config';
 import { createLogger } from './logger';
 import { ServerMetrics } from './metrics';
 import { SyncServer } from './server';
-import type { StreamRelay } from './cluster/stream-relay';
-import type { Logger } from './logger';
 import type { DocumentStore } from './storage/document-store';
 import { LevelDbDocumentStore } from './storage/leveldb-store';
 import { onStopSignals } from './launchers/stop-signals';
@@ -38,8 +36,14 @@ async function main(): Promise<void> {
   const { secret, source } = await loadOrCreateSecret(config.dataDir, config.auth.secret);
   const store = await openStore(config);
   const metrics = new ServerMetrics({ collectProcessMetrics: true });
-  const relay = await startRelay(config, logger);
-  server = new SyncServer(config, { store, secret, logger, metrics, relay });
+  server = new SyncServer(config, {
+    store,
+    secret,
+    logger,
+    metrics,
+    // Cluster mode (REDIS_URL), loaded only then: a single server never loads cluster/ or ioredis.
+    cluster: config.redisUrl === null ? null : await (await import('./cluster/cluster-node')).startClusterNode(config.redisUrl, store, logger),
+  });
   const port = await server.listen();
   const certificate = server.certificate;
   logger.info(
@@ -84,16 +88,6 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (reason) => {
     logger.fatal({ err: reason }, 'unhandled promise rejection');
   });
-}
-
-/** Cluster mode (REDIS_URL): the relay to the other nodes, loaded only then. */
-async function startRelay(config: ServerConfig, logger: Logger): Promise<StreamRelay | null> {
-  if (config.redisUrl === null) return null;
-  const { StreamRelay } = await import('./cluster/stream-relay');
-  const relay = new StreamRelay(config.redisUrl, { logger });
-  await relay.start();
-  logger.info({ node: relay.nodeId }, 'cluster mode: documents are shared with the other nodes through Redis');
-  return relay;
 }
 
 /** LevelDB in DATA_DIR by default; PostgreSQL when DATABASE_URL is set (the cluster store). */

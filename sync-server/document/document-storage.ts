@@ -5,21 +5,12 @@
  * commit, retries) and writes for every document it has handles for at once.
  */
 import * as Y from 'yjs';
+import type { CompactableDocument, CompactionPolicy } from './compaction-policy';
 import { emptyUpdate } from '../storage/empty-update';
 import type { DocumentStore, StoredDocument, StoredVersion, VersionChange, VersionInfo } from '../storage/document-store';
 
 /** What a handle needs of the queue that writes for it. */
 export interface WriteScheduler {
-  readonly compactAfterUpdates: number;
-  /** False when compaction is off (cluster mode): flushAndCompact only flushes. */
-  readonly compacts: boolean;
-  /** Cluster mode: after how many of this node's appends it asks for a compaction. */
-  readonly clusterCompactAfter: number;
-  /**
-   * Cluster mode: compaction from what is stored, under a lease (null when there is none);
-   * `held` is this node's own state of the document, merged in (see below).
-   */
-  readonly compactStored: ((docName: string, held: () => Uint8Array) => Promise<void>) | null;
   /** The handle has a document now: its updates are to be written. */
   attach(storage: DocumentStorage): void;
   release(storage: DocumentStorage): void;
@@ -34,7 +25,7 @@ interface Waiter {
   readonly resolve: () => void;
 }
 
-export class DocumentStorage {
+export class DocumentStorage implements CompactableDocument {
   private doc: Y.Doc | null = null;
   private pending: Uint8Array[] = [];
   /** Entries in the stored log (not counting the snapshot). */
@@ -51,6 +42,7 @@ export class DocumentStorage {
     readonly docName: string,
     private readonly store: DocumentStore,
     private readonly writer: WriteScheduler,
+    private readonly compaction: CompactionPolicy,
   ) {}
 
   /** Everything stored for the document. */
@@ -60,17 +52,14 @@ export class DocumentStorage {
 
   /**
    * From now on `doc` is the document: its updates are queued by the room, and a compaction
-   * stores its whole state. `storedLogLength` is the log the load found (a long one is compacted soon).
+   * stores its whole state. `storedLogLength` is the log the load found (the compaction policy hears of it).
    */
   attach(doc: Y.Doc, storedLogLength: number): void {
     if (this.doc !== null) throw new Error(`document ${this.docName} is already attached`);
     this.doc = doc;
     this.logLength = storedLogLength;
     this.writer.attach(this);
-    if (storedLogLength >= this.writer.compactAfterUpdates) {
-      this.compactRequested = true;
-      this.writer.scheduleWrite(0);
-    }
+    this.compaction.loaded(this, storedLogLength);
   }
 
   /** The document's versions, oldest first (history/document-history.ts records them). */
@@ -101,15 +90,30 @@ export class DocumentStorage {
     return new Promise((resolve) => this.waiters.push({ target: this.queued, compaction: false, resolve }));
   }
 
-  /** Writes everything queued and compacts the log into one snapshot. */
+  /** Writes everything queued and compacts the log into one snapshot (as the compaction policy does it). */
   flushAndCompact(): Promise<void> {
-    if (!this.writer.compacts) return this.whenPersisted().then(() => this.compactStored());
+    return this.compaction.beforeUnload(this);
+  }
+
+  // The compaction policy's side (compaction-policy.ts).
+
+  compactInQueue(): Promise<void> {
     // Nothing logged, queued or in flight (taken for a write that has not finished): nothing to compact.
     if (this.logLength === 0 && this.pending.length === 0 && this.persisted >= this.queued) return Promise.resolve();
     this.compactRequested = true;
     const done = new Promise<void>((resolve) => this.waiters.push({ target: this.queued, compaction: true, resolve }));
     this.writer.scheduleWrite(0);
     return done;
+  }
+
+  heldState(): () => Uint8Array {
+    // The document as it is when read: a compaction elsewhere reads it once it holds its lock.
+    const doc = this.doc;
+    return () => (doc === null ? emptyUpdate() : Y.encodeStateAsUpdate(doc));
+  }
+
+  compactedElsewhere(): void {
+    this.logLength = 0;
   }
 
   /** Nothing waits to be written. */
@@ -149,34 +153,8 @@ export class DocumentStorage {
   markAppended(count: number): void {
     this.logLength += count;
     this.persisted += count;
-    if (this.logLength >= this.writer.compactAfterUpdates) this.compactRequested = true;
     this.resolveWaiters();
-    if (!this.writer.compacts && this.logLength >= this.clusterCompactAfter) void this.compactStored();
-  }
-
-  /** Cluster mode: this node's appends since the last compaction it asked for; one at a time. */
-  private clusterCompaction: Promise<void> | null = null;
-
-  private get clusterCompactAfter(): number {
-    return this.writer.clusterCompactAfter;
-  }
-
-  private compactStored(): Promise<void> {
-    const compact = this.writer.compactStored;
-    if (compact === null) return Promise.resolve();
-    // What this node holds joins what is stored: updates it received from another node are stored
-    // only by that node, and if that node died before storing them, this is where they are kept.
-    const doc = this.doc;
-    const held = () => (doc === null ? emptyUpdate() : Y.encodeStateAsUpdate(doc));
-    this.clusterCompaction ??= compact(this.docName, held)
-      .then(() => {
-        this.logLength = 0;
-      })
-      .catch(() => undefined) // retried when the threshold is passed again, or at the unload
-      .finally(() => {
-        this.clusterCompaction = null;
-      });
-    return this.clusterCompaction;
+    this.compaction.appended(this, this.logLength);
   }
 
   /**

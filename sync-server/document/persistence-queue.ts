@@ -4,13 +4,15 @@
  *
  * Updates are queued in memory and written by a single writer: everything queued while one write is
  * in flight goes out together in the next one (group commit), so a burst of keystrokes costs a few
- * LevelDB batches rather than one write each. A document's log is compacted into a snapshot when it
- * grows past a threshold and when its room unloads.
+ * LevelDB batches rather than one write each. When a document's log is compacted into a snapshot is
+ * the compaction policy's to say (compaction-policy.ts); a snapshot it asks the queue for is written
+ * by the same writer, ahead of the next appends.
  *
  * A failed write is never dropped or reported as success: the updates stay queued in order, storage
  * is marked unhealthy (health endpoint, metrics, an error log line) and the write is retried with
  * capped exponential backoff until it succeeds. Waiters for "persisted" stay pending meanwhile.
  */
+import type { CompactionPolicy } from './compaction-policy';
 import { DocumentStorage, type WriteScheduler } from './document-storage';
 import type { Logger } from '../logger';
 import type { ServerMetrics } from '../metrics';
@@ -18,17 +20,6 @@ import type { Scheduler, TimerHandle } from '../scheduler';
 import type { DocumentStore, LogEntry } from '../storage/document-store';
 
 export interface PersistenceOptions {
-  readonly compactAfterUpdates: number;
-  /**
-   * False in cluster mode: a node's Y.Doc may lack updates another node has already stored, so a
-   * snapshot from it could delete log entries it does not hold. The log is kept whole there.
-   */
-  readonly compaction?: boolean;
-  /**
-   * With compaction off: compacts a document elsewhere, from what is stored (cluster mode's leased
-   * compaction). Called when this node's appends pass the threshold and before an unload.
-   */
-  readonly compactStored?: (docName: string, held: () => Uint8Array) => Promise<void>;
   readonly retryMaxMs: number;
   /** How long a write waits for more updates to join its batch; 0 = the end of this turn. */
   readonly batchWindowMs: number;
@@ -44,6 +35,8 @@ export interface PersistenceDeps {
   readonly logger: Logger;
   readonly metrics: ServerMetrics;
   readonly scheduler: Scheduler;
+  /** When and how each document's log is compacted. */
+  readonly compaction: CompactionPolicy;
   /** Called when writes start failing (false) and when they succeed again (true). */
   readonly onHealthChange?: (ok: boolean) => void;
 }
@@ -67,10 +60,6 @@ export class PersistenceQueue {
     private readonly deps: PersistenceDeps,
   ) {
     this.writer = {
-      compactAfterUpdates: options.compaction === false ? Number.POSITIVE_INFINITY : options.compactAfterUpdates,
-      compacts: options.compaction !== false,
-      compactStored: options.compactStored ?? null,
-      clusterCompactAfter: options.compactAfterUpdates,
       attach: (storage) => this.attached.add(storage),
       release: (storage) => this.attached.delete(storage),
       scheduleWrite: (queued) => {
@@ -85,7 +74,7 @@ export class PersistenceQueue {
 
   /** A handle for one document; the room that loads the document owns it. */
   open(docName: string): DocumentStorage {
-    return new DocumentStorage(docName, this.store, this.writer);
+    return new DocumentStorage(docName, this.store, this.writer, this.deps.compaction);
   }
 
   /** Resolves when every queued update of every document is durable. */

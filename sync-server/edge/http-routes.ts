@@ -17,7 +17,7 @@ import { clientAddress, type TrustProxy } from './client-address';
 import { serveDocumentApi, type DocumentApiDeps } from './document-api';
 import { bearerToken, documentIdFromSegment, INVALID_DOCUMENT_ID } from './http-request';
 import type { ServerMetrics } from '../metrics';
-import type { RelayHealth } from '../cluster/stream-relay';
+import type { ClusterHealth } from '../cluster-mode';
 import type { StorageHealth } from '../document/persistence-queue';
 import type { DocumentStore } from '../storage/document-store';
 import type { KeyedRateLimiter } from '../connection/rate-limiter';
@@ -29,7 +29,7 @@ export interface HealthReport {
   readonly connections: number;
   readonly storage: StorageHealth & { readonly backend: DocumentStore['kind'] };
   /** Cluster mode only: this node's id and its link to Redis. */
-  readonly cluster?: { readonly node: string; readonly redis: RelayHealth };
+  readonly cluster?: { readonly node: string; readonly redis: ClusterHealth };
   /** With TLS only: the certificate new connections get, and why the last SIGHUP reload failed. */
   readonly tls?: {
     readonly validTo: string;

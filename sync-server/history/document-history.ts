@@ -11,7 +11,9 @@
  * In cluster mode every node holding the document keeps this schedule (it sees every edit, with its
  * author, through the relay), and the node that holds the document's historian lease when a version
  * is due records it; the others learn of it from the stored list, which they read afresh for every
- * operation. The lease's token fences the write, so a node that stalled past its lease writes nothing.
+ * operation. The lease's token fences the write, so a node that stalled past its lease writes nothing:
+ * cluster mode hands the rooms a store whose version writes carry the token this node holds
+ * (cluster/fenced-versions.ts), and this file only takes and releases the lease.
  */
 import type * as Y from 'yjs';
 import { contentConversions } from '../document/content-conversions';
@@ -48,7 +50,10 @@ export class HistoryBusy extends Error {
   override readonly name = 'HistoryBusy';
 }
 
-/** Cluster mode: the right to write a document's versions, held by one node at a time. */
+/**
+ * Cluster mode: the right to write a document's versions, held by one node at a time. Its token
+ * reaches the version writes through the store cluster mode gives the document, not through here.
+ */
 export interface HistoryRecorder {
   /** The lease's fencing token when this node holds it now, null while another node does. */
   acquire(): Promise<number | null>;
@@ -137,7 +142,7 @@ export class DocumentHistory {
         const newest = (await this.loaded()).versions.at(-1);
         const since = this.schedule.pendingSince;
         if (newest !== undefined && since !== null && newest.meta.createdAt >= since) return this.recordedElsewhere(newest.meta.createdAt);
-        return await this.record({ kind: 'auto', name: null, restoredFrom: null }, [], fence);
+        return await this.record({ kind: 'auto', name: null, restoredFrom: null });
       } finally {
         await recorder.release().catch(() => undefined);
       }
@@ -146,7 +151,7 @@ export class DocumentHistory {
 
   /** Records the current state under a name people chose. */
   name(name: string, by: VersionAuthor): Promise<VersionInfo> {
-    return this.serially(() => this.asRecorder((fence) => this.record({ kind: 'named', name, restoredFrom: null }, [by], fence)));
+    return this.serially(() => this.asRecorder(() => this.record({ kind: 'named', name, restoredFrom: null }, [by])));
   }
 
   /** A version's content as a document of its own. */
@@ -159,19 +164,19 @@ export class DocumentHistory {
    * edit). The state before it becomes a version if no version holds it yet, and so does the result.
    */
   restore(id: number, by: VersionAuthor): Promise<{ readonly before: VersionInfo; readonly after: VersionInfo }> {
-    return this.serially(() => this.asRecorder(async (fence) => {
+    return this.serially(() => this.asRecorder(async () => {
       const old = await this.rebuild(id);
       const { readDocument, writeDocument } = await contentConversions();
       const { versions } = await this.loaded();
       const newest = versions.at(-1);
       const before =
-        this.schedule.dirty || newest === undefined ? await this.record({ kind: 'before-restore', name: null, restoredFrom: null }, [], fence) : newest;
+        this.schedule.dirty || newest === undefined ? await this.record({ kind: 'before-restore', name: null, restoredFrom: null }) : newest;
       try {
         writeDocument(this.doc, readDocument(old), RESTORE_ORIGIN);
       } finally {
         old.destroy();
       }
-      const after = await this.record({ kind: 'restore', name: null, restoredFrom: id }, [by], fence);
+      const after = await this.record({ kind: 'restore', name: null, restoredFrom: id }, [by]);
       return { before, after };
     }));
   }
@@ -194,9 +199,9 @@ export class DocumentHistory {
   }
 
   /** Runs `work` holding the right to write versions (always, on a single node); waits for it within bounds. */
-  private async asRecorder<T>(work: (fence: number | undefined) => Promise<T>): Promise<T> {
+  private async asRecorder<T>(work: () => Promise<T>): Promise<T> {
     const recorder = this.deps.recorder;
-    if (!recorder) return work(undefined);
+    if (!recorder) return work();
     const deadline = this.deps.scheduler.now() + RECORDER_WAIT_MS;
     let fence = await recorder.acquire();
     while (fence === null) {
@@ -207,7 +212,7 @@ export class DocumentHistory {
     try {
       // What other nodes recorded before the lease was ours.
       this.state = null;
-      return await work(fence);
+      return await work();
     } finally {
       await recorder.release().catch(() => undefined);
     }
@@ -216,7 +221,6 @@ export class DocumentHistory {
   private async record(
     what: Pick<VersionMeta, 'kind' | 'name' | 'restoredFrom'>,
     extraAuthors: readonly VersionAuthor[] = [],
-    fence?: number,
   ): Promise<VersionInfo> {
     const state = await this.loaded();
     if (state.position === null && state.versions.length > 0) state.position = await this.positionOf(state.versions);
@@ -232,7 +236,7 @@ export class DocumentHistory {
     try {
       if (remove.length > 0) rewritten = await this.rewriteFor([...state.versions, version], remove, version);
       const replaced = new Map(rewritten.map((v) => [v.id, v] as const));
-      await this.storage.writeVersions({ put: replaced.has(id) ? rewritten : [version, ...rewritten], remove, fence });
+      await this.storage.writeVersions({ put: replaced.has(id) ? rewritten : [version, ...rewritten], remove });
     } catch (error) {
       // Not recorded: the edits stay marked, and so do their authors, for the next attempt.
       for (const author of authors) this.editors.set({ author }, { identity: author, lastEditAt: meta.createdAt });

@@ -49,12 +49,6 @@ export interface VersionChange {
   /** Versions to add, or to replace when the id exists. */
   readonly put: readonly StoredVersion[];
   readonly remove: readonly number[];
-  /**
-   * Cluster mode: the historian lease's token (cluster/document-lease.ts). A store shared by several
-   * nodes (PostgreSQL) writes nothing and throws VersionsFencedOut when a newer token has written;
-   * a store of one node ignores it.
-   */
-  readonly fence?: number;
 }
 
 export interface DocumentStore {
@@ -76,21 +70,11 @@ export interface DocumentStore {
   loadVersions(docName: string, ids: readonly number[]): Promise<StoredVersion[]>;
   /** Adds, replaces and removes versions of a document in one atomic write. */
   writeVersions(docName: string, change: VersionChange): Promise<void>;
-  /**
-   * Cluster compaction (PostgreSQL only): the snapshot made from what is stored, under the
-   * document's lock, written only when `fence` is newer than the last one (see postgres-store.ts).
-   */
-  compactFromStored?(docName: string, fence: number, merge: (parts: Uint8Array[]) => Uint8Array): Promise<'compacted' | 'fenced-out' | 'nothing-to-do'>;
   /** Removes a document entirely, its versions too (used by tests and tooling). */
   delete(docName: string): Promise<void>;
   /** Names of all stored documents, sorted (used by ops tooling and tests; may be slow). */
   listDocuments(): Promise<string[]>;
   close(): Promise<void>;
-}
-
-/** A version write refused because a node holding a newer historian lease has written since. */
-export class VersionsFencedOut extends Error {
-  override readonly name = 'VersionsFencedOut';
 }
 
 /** A storage failure, kept distinct from protocol and permission errors so it is never reported as one. */

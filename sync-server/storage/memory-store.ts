@@ -1,6 +1,8 @@
 /**
  * DocumentStore kept in process memory, for tests and for running without persistence. Bytes are
  * copied on the way in and out, so neither the caller nor a later reader can change stored data.
+ * It is also a SharedDocumentStore, fenced as PostgreSQL is, so that tests can run several nodes'
+ * persistence over one store in one process.
  */
 import {
   StorageError,
@@ -11,6 +13,8 @@ import {
   type VersionChange,
   type VersionInfo,
 } from './document-store';
+import { EMPTY_UPDATE_LENGTH } from './empty-update';
+import { VersionsFencedOut, type SharedDocumentStore, type StoredCompaction } from './shared-document-store';
 
 interface MemoryDocument {
   snapshot: Uint8Array | null;
@@ -21,11 +25,13 @@ function copyOf(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(bytes);
 }
 
-export class MemoryDocumentStore implements DocumentStore {
+export class MemoryDocumentStore implements SharedDocumentStore {
   readonly kind = 'memory';
   private readonly documents = new Map<string, MemoryDocument>();
   /** Versions per document, by id. */
   private readonly versions = new Map<string, Map<number, StoredVersion>>();
+  /** The newest fencing token each document's compactions and version writes carried. */
+  private readonly fences = new Map<string, { compaction: number; history: number }>();
   private closed = false;
 
   async load(docName: string): Promise<StoredDocument> {
@@ -54,6 +60,7 @@ export class MemoryDocumentStore implements DocumentStore {
     this.assertOpen('delete', [docName]);
     this.documents.delete(docName);
     this.versions.delete(docName);
+    this.fences.delete(docName);
   }
 
   async listVersions(docName: string): Promise<VersionInfo[]> {
@@ -81,6 +88,29 @@ export class MemoryDocumentStore implements DocumentStore {
     for (const version of copies) versions.set(version.id, version);
   }
 
+  async compactFromStored(docName: string, fence: number, merge: (parts: Uint8Array[]) => Uint8Array): Promise<StoredCompaction> {
+    this.assertOpen('compactFromStored', [docName]);
+    const fences = this.fencesOf(docName);
+    if (fences.compaction >= fence) return 'fenced-out';
+    fences.compaction = fence;
+    const document = this.documents.get(docName);
+    if (document !== undefined && document.log.length === 0) return 'nothing-to-do';
+    const parts = document === undefined ? [] : [...(document.snapshot === null ? [] : [document.snapshot]), ...document.log];
+    const merged = merge(parts.map(copyOf));
+    // As in PostgreSQL: a document nothing was stored for gets a snapshot only when the merge holds content.
+    if (document === undefined && merged.byteLength <= EMPTY_UPDATE_LENGTH) return 'nothing-to-do';
+    this.documents.set(docName, { snapshot: copyOf(merged), log: [] });
+    return 'compacted';
+  }
+
+  async writeVersionsFenced(docName: string, change: VersionChange, fence: number): Promise<void> {
+    this.assertOpen('writeVersions', [docName]);
+    const fences = this.fencesOf(docName);
+    if (fences.history > fence) throw new VersionsFencedOut(`versions of ${docName} were written under a newer historian lease`);
+    fences.history = fence;
+    await this.writeVersions(docName, change);
+  }
+
   async listDocuments(): Promise<string[]> {
     this.assertOpen('listDocuments', []);
     return [...this.documents.keys()].sort();
@@ -92,6 +122,15 @@ export class MemoryDocumentStore implements DocumentStore {
 
   private sortedVersions(docName: string): StoredVersion[] {
     return [...(this.versions.get(docName)?.values() ?? [])].sort((a, b) => a.id - b.id);
+  }
+
+  private fencesOf(docName: string): { compaction: number; history: number } {
+    let fences = this.fences.get(docName);
+    if (fences === undefined) {
+      fences = { compaction: 0, history: 0 };
+      this.fences.set(docName, fences);
+    }
+    return fences;
   }
 
   private documentFor(docName: string): MemoryDocument {

@@ -1,6 +1,6 @@
 /**
- * Rooms, connections and persistence wired as in the server, over in-memory sockets and a manual
- * clock: no network, no timers, every step explicit.
+ * Rooms, connections and persistence wired by the server's own wiring (sync-server/document-core.ts),
+ * over in-memory sockets and a manual clock: no network, no timers, every step explicit.
  */
 import pino from 'pino';
 import * as Y from 'yjs';
@@ -16,11 +16,10 @@ import {
 } from '../../lib/protocol/messages';
 import type { ConnectionLimits } from '../../sync-server/config';
 import { Connection } from '../../sync-server/connection/connection';
+import { createDocumentCore } from '../../sync-server/document-core';
 import { ServerMetrics } from '../../sync-server/metrics';
-import { PersistenceQueue } from '../../sync-server/document/persistence-queue';
 import type { HistoryOptions } from '../../sync-server/history/document-history';
 import type { Permission } from '../../sync-server/room/room';
-import { RoomRegistry } from '../../sync-server/room/room-registry';
 import type { Socket } from '../../sync-server/connection/socket';
 import type { DocumentStore } from '../../sync-server/storage/document-store';
 import { ManualScheduler } from './manual-scheduler';
@@ -56,30 +55,30 @@ export function createRoomHarness(store: DocumentStore, options: HarnessOptions 
   const metrics = new ServerMetrics();
   const logger = pino({ level: 'silent' });
   const connections = new Set<Connection>();
-  const deps = { logger, metrics, scheduler, storageHealthy: () => persistence.health().ok };
-  const persistence: PersistenceQueue = new PersistenceQueue(
-    store,
-    { compactAfterUpdates: options.compactAfterUpdates ?? 1000, retryMaxMs: 1000, batchWindowMs: options.batchWindowMs ?? 0 },
+  const limits = { ...testLimits, ...options.limits };
+  const { persistence, registry } = createDocumentCore(
     {
-      ...deps,
-      onHealthChange: (ok) => {
+      compactAfterUpdates: options.compactAfterUpdates ?? 1000,
+      storageRetryMaxMs: 1000,
+      storageBatchWindowMs: options.batchWindowMs ?? 0,
+      documentUnloadGraceMs: options.unloadGraceMs ?? 5000,
+      maxConcurrentLoads: 4,
+      history: options.history ?? null,
+      presenceRelayMs: options.presenceRelayMs ?? 0,
+      limits,
+    },
+    {
+      store,
+      logger,
+      metrics,
+      scheduler,
+      cluster: null,
+      onStorageHealthChange: (ok) => {
         for (const connection of connections) if (!connection.isClosed) connection.notifyStorageState(ok);
       },
     },
   );
-  const registry = new RoomRegistry(
-    persistence,
-    {
-      unloadGraceMs: options.unloadGraceMs ?? 5000,
-      maxConcurrentLoads: 4,
-      maxAwarenessStateBytes: options.limits?.maxAwarenessStateBytes ?? testLimits.maxAwarenessStateBytes,
-      maxPresenceIdsPerConnection: options.limits?.maxPresenceIdsPerConnection ?? testLimits.maxPresenceIdsPerConnection,
-      history: options.history ?? null,
-      presenceRelayMs: options.presenceRelayMs ?? 0,
-    },
-    deps,
-  );
-  const limits = { ...testLimits, ...options.limits };
+  const deps = { logger, metrics, scheduler, storageHealthy: () => persistence.health().ok };
   let nextId = 1;
   const open = (docName: string, socket: Socket, permission: Permission): Connection => {
     const connection = new Connection(nextId++, docName, permission, socket, limits, deps);

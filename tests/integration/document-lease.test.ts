@@ -52,6 +52,18 @@ describe('document lease', () => {
     expect(await node('third').acquire('slow')).toBeNull();
   });
 
+  it('answers the token it holds until it releases, also after the lease expired (the store then refuses it)', async () => {
+    const lease = node('holder', 200, HISTORIAN);
+    expect(lease.heldToken('held')).toBeNull();
+    const token = await lease.acquire('held');
+    expect(token).not.toBeNull();
+    expect(lease.heldToken('held')).toBe(token);
+    expect(await node('other', 5_000, HISTORIAN).acquire('held')).toBeNull();
+    expect(lease.heldToken('held')).toBe(token);
+    await lease.release('held');
+    expect(lease.heldToken('held')).toBeNull();
+  });
+
   it('keeps the roles apart: the compactor and the historian of one document are held and counted separately', async () => {
     const compactor = node('a');
     const historian = node('a', 10_000, HISTORIAN);

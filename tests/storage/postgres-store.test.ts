@@ -6,7 +6,8 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type pg from 'pg';
-import { StorageError, VersionsFencedOut } from '../../sync-server/storage/document-store';
+import { StorageError } from '../../sync-server/storage/document-store';
+import { VersionsFencedOut } from '../../sync-server/storage/shared-document-store';
 import { PostgresDocumentStore } from '../../sync-server/storage/postgres-store';
 import { freePort } from '../helpers/free-port';
 import { waitFor } from '../helpers/poll';
@@ -135,12 +136,12 @@ describe('PostgresDocumentStore on a real server', () => {
       meta: { createdAt: id, kind: 'auto' as const, name: null, authors: [], restoredFrom: null, encoding: 'full' as const },
       update: bytes(byte),
     });
-    await temporary.store.writeVersions('fenced', { put: [version(1, 1)], remove: [], fence: 3 });
-    await other.writeVersions('fenced', { put: [version(2, 2)], remove: [], fence: 4 });
+    await temporary.store.writeVersionsFenced('fenced', { put: [version(1, 1)], remove: [] }, 3);
+    await other.writeVersionsFenced('fenced', { put: [version(2, 2)], remove: [] }, 4);
     // The same holder writes several times under one token (a restore writes two versions).
-    await other.writeVersions('fenced', { put: [version(3, 3)], remove: [], fence: 4 });
+    await other.writeVersionsFenced('fenced', { put: [version(3, 3)], remove: [] }, 4);
     // A node that stalled past its lease comes back with an older token: nothing is written.
-    await expect(temporary.store.writeVersions('fenced', { put: [version(3, 9)], remove: [1], fence: 3 })).rejects.toBeInstanceOf(VersionsFencedOut);
+    await expect(temporary.store.writeVersionsFenced('fenced', { put: [version(3, 9)], remove: [1] }, 3)).rejects.toBeInstanceOf(VersionsFencedOut);
     expect((await other.listVersions('fenced')).map((v) => v.id)).toEqual([1, 2, 3]);
     expect((await other.loadVersions('fenced', [3]))[0]!.update).toEqual(bytes(3));
     // A version write alone makes the document's row; its content still comes from the first compaction.

@@ -1,0 +1,30 @@
+/**
+ * Cluster mode's entry point (main.ts imports it only when REDIS_URL is set, so a single server
+ * never loads this folder or ioredis): starts the relay to the other nodes and hands the server
+ * what it composes in cluster mode (cluster-mode.ts).
+ */
+import type { ClusterMode } from '../cluster-mode';
+import type { Logger } from '../logger';
+import type { DocumentStore } from '../storage/document-store';
+import { isSharedDocumentStore } from '../storage/shared-document-store';
+import { FencedVersionsStore } from './fenced-versions';
+import { leasedCompaction } from './leased-compaction';
+import { StreamRelay } from './stream-relay';
+
+export async function startClusterNode(redisUrl: string, store: DocumentStore, logger: Logger): Promise<ClusterMode> {
+  if (!isSharedDocumentStore(store)) throw new Error(`cluster mode needs a store every node shares (PostgreSQL), not ${store.kind}`);
+  const relay = new StreamRelay(redisUrl, { logger });
+  await relay.start();
+  logger.info({ node: relay.nodeId }, 'cluster mode: documents are shared with the other nodes through Redis');
+  return {
+    nodeId: relay.nodeId,
+    relay,
+    store: new FencedVersionsStore(store, relay.historyLease),
+    compaction: (afterUpdates) => leasedCompaction(store, relay.compactionLease, afterUpdates, logger),
+    health: () => relay.health(),
+    onConnectedChange: (listener) => {
+      relay.onConnectedChange = listener;
+    },
+    stop: () => relay.stop(),
+  };
+}

@@ -24,6 +24,8 @@ import { KeyedRateLimiter } from './connection/rate-limiter';
 import { RoomRegistry } from './room/room-registry';
 import { createSystemScheduler, type Scheduler } from './scheduler';
 import type { StreamRelay } from './cluster/stream-relay';
+import { ClusterReplication } from './cluster/cluster-replication';
+import { SINGLE_SERVER } from './room/room-replication';
 import type { DocumentStore } from './storage/document-store';
 import { ignoredSocketEvents, type Socket, type SocketEvents } from './connection/socket';
 import { WebSocketTransport, type UpgradeDecision } from './edge/transport';
@@ -134,7 +136,7 @@ export class SyncServer {
         history: config.history,
         presenceRelayMs: config.presenceRelayMs,
       },
-      { ...shared, relay: deps.relay ?? null },
+      { ...shared, replication: deps.relay ? new ClusterReplication(deps.relay, shared) : SINGLE_SERVER },
     );
     this.metrics.storageBackend.set({ backend: deps.store.kind }, 1);
     if (deps.relay) {

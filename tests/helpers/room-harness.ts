@@ -19,8 +19,9 @@ import { Connection } from '../../sync-server/connection/connection';
 import { ServerMetrics } from '../../sync-server/metrics';
 import { PersistenceQueue } from '../../sync-server/document/persistence-queue';
 import type { HistoryOptions } from '../../sync-server/history/document-history';
-import type { Permission } from '../../sync-server/room/room';
+import type { Permission } from '../../sync-server/room/permissions';
 import { RoomRegistry } from '../../sync-server/room/room-registry';
+import { SINGLE_SERVER, type RoomReplication } from '../../sync-server/room/room-replication';
 import type { Socket } from '../../sync-server/connection/socket';
 import type { DocumentStore } from '../../sync-server/storage/document-store';
 import { ManualScheduler } from './manual-scheduler';
@@ -49,6 +50,8 @@ export interface HarnessOptions {
   readonly scheduler?: ManualScheduler;
   /** STORAGE_BATCH_WINDOW_MS; 0 (the default) writes at the end of the turn. */
   readonly batchWindowMs?: number;
+  /** How the rooms are kept in step with copies elsewhere (by default: none, a single server). */
+  readonly replication?: RoomReplication;
 }
 
 export function createRoomHarness(store: DocumentStore, options: HarnessOptions = {}) {
@@ -56,7 +59,7 @@ export function createRoomHarness(store: DocumentStore, options: HarnessOptions 
   const metrics = new ServerMetrics();
   const logger = pino({ level: 'silent' });
   const connections = new Set<Connection>();
-  const deps = { logger, metrics, scheduler, storageHealthy: () => persistence.health().ok };
+  const deps = { logger, metrics, scheduler, storageHealthy: () => persistence.health().ok, sharingHealthy: () => true };
   const persistence: PersistenceQueue = new PersistenceQueue(
     store,
     { compactAfterUpdates: options.compactAfterUpdates ?? 1000, retryMaxMs: 1000, batchWindowMs: options.batchWindowMs ?? 0 },
@@ -77,7 +80,7 @@ export function createRoomHarness(store: DocumentStore, options: HarnessOptions 
       history: options.history ?? null,
       presenceRelayMs: options.presenceRelayMs ?? 0,
     },
-    deps,
+    { ...deps, replication: options.replication ?? SINGLE_SERVER },
   );
   const limits = { ...testLimits, ...options.limits };
   let nextId = 1;

@@ -15,7 +15,7 @@ import { isEmptyUpdate } from '../storage/empty-update';
 import { documentDigest, type DocumentChannel, type RelayedDocument, type StateDigest } from './relayed-document';
 
 /** y-protocols' own timeout: a presence not renewed for this long belongs to a client that is gone. */
-export const REMOTE_PRESENCE_TIMEOUT_MS = 30_000;
+const REMOTE_PRESENCE_TIMEOUT_MS = 30_000;
 /** Authors remembered per document; more than this many is not a real team, and forgetting costs one parse. */
 const MAX_REMOTE_EDITORS = 1_000;
 

@@ -87,8 +87,8 @@ export class DocumentHistory<Editor extends object = object> {
       readonly logger: Logger;
       /** The name and colour an editor has in presence now, if any (not parsed anew for every call). */
       identityOf(editor: Editor): VersionAuthor | null;
-      /** Cluster mode: versions are shared with other nodes, written under this lease. */
-      readonly recorder?: HistoryRecorder | null;
+      /** Who may write versions now, when other servers write them too (a lease); null: this server alone. */
+      readonly recorder: HistoryRecorder | null;
     },
   ) {
     this.schedule = new CheckpointSchedule(options, deps.scheduler, () => void this.checkpoint().catch(() => undefined));

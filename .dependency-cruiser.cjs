@@ -4,7 +4,8 @@
  * Imports are read with swc: dependency-cruiser reads TypeScript through the `typescript` package's
  * JavaScript API, which TypeScript 7 no longer has. swc sees `import type` like any other import, so
  * every rule here covers type-only imports too: the room does not even name a type of the edge or of
- * cluster mode (it owns the interfaces they implement, room/room-replica.ts). swc as dependency-cruiser 17
+ * cluster mode (it owns the interfaces cluster mode implements, room/room-replication.ts and
+ * room/room-observer.ts). swc as dependency-cruiser 17
  * calls it does not parse JSX, so .tsx files are modules without outgoing edges here; what they
  * import is checked by typecheck and by the Next.js build, and nothing outside app/ imports them.
  */
@@ -48,11 +49,11 @@ module.exports = {
       to: { path: EDGE, reachable: true },
     },
     {
-      name: 'room-not-cluster',
+      name: 'core-not-cluster',
       comment:
-        'The room, and everything it needs, knows nothing of cluster mode or of the launchers: cluster code implements room/room-replica.ts.',
+        'The single-server core knows nothing of cluster mode or of the launchers: cluster code wraps a room and implements room/room-replication.ts.',
       severity: 'error',
-      from: { path: '^sync-server/room/room\\.ts$' },
+      from: { path: '^sync-server/(connection|room|document|storage|history|auth)/' },
       to: { path: ['^sync-server/cluster/', '^sync-server/launchers/'], reachable: true },
     },
     {

@@ -1,16 +1,14 @@
 /**
  * Cluster mode as the rest of the server sees it: one object, made by cluster/cluster-node.ts when
  * REDIS_URL is set (main.ts) and null otherwise. The document core (document-core.ts) takes its
- * relay, its store and its compaction policy instead of the single node's; the server reports its
+ * replication, its store and its compaction policy instead of the single node's; the server reports its
  * health and tells editors when the node is cut off from the others. Nothing else of the server
  * names cluster code.
  */
 import type { CompactionPolicy } from './document/compaction-policy';
-import type { RoomRegistry } from './room/room-registry';
+import type { RoomReplication } from './room/room-replication';
+import type { Scheduler } from './scheduler';
 import type { DocumentStore } from './storage/document-store';
-
-/** What the room registry takes to share every loaded document with the other nodes. */
-export type DocumentRelay = NonNullable<NonNullable<ConstructorParameters<typeof RoomRegistry>[2]['relay']>>;
 
 /** The node's link to the others, as /healthz and the metrics report it. */
 export interface ClusterHealth {
@@ -33,7 +31,8 @@ export interface ClusterHealth {
 
 export interface ClusterMode {
   readonly nodeId: string;
-  readonly relay: DocumentRelay;
+  /** Every loaded room shared with the other nodes; versions written under the historian lease. */
+  replication(deps: { readonly scheduler: Scheduler }): RoomReplication;
   /** The shared store as this node's documents use it: version writes fenced by the historian lease. */
   readonly store: DocumentStore;
   /** Compaction from what is stored, under each document's compaction lease. */

@@ -2,22 +2,23 @@
  * The document core of a server, wired: one PersistenceQueue writing for every document, and the
  * RoomRegistry that loads documents into rooms over it. The server composes it with the network
  * edge (server.ts); the room tests use the same wiring over in-memory sockets
- * (tests/helpers/room-harness.ts). On a single node the store is used as it is and a document's log
- * is compacted locally; in cluster mode both come from the cluster (cluster-mode.ts).
+ * (tests/helpers/room-harness.ts). What differs between a single node and cluster mode arrives as
+ * three parts (server.ts chooses them, cluster-mode.ts): the store, the compaction policy and the
+ * rooms' replication.
  */
-import type { ClusterMode } from './cluster-mode';
 import type { ConnectionLimits, ServerConfig } from './config';
-import { localCompaction } from './document/compaction-policy';
+import type { CompactionPolicy } from './document/compaction-policy';
 import { PersistenceQueue } from './document/persistence-queue';
 import type { Logger } from './logger';
 import type { ServerMetrics } from './metrics';
 import { RoomRegistry } from './room/room-registry';
+import type { RoomReplication } from './room/room-replication';
 import type { Scheduler } from './scheduler';
 import type { DocumentStore } from './storage/document-store';
 
 export type DocumentCoreConfig = Pick<
   ServerConfig,
-  'compactAfterUpdates' | 'storageRetryMaxMs' | 'storageBatchWindowMs' | 'documentUnloadGraceMs' | 'maxConcurrentLoads' | 'history' | 'presenceRelayMs'
+  'storageRetryMaxMs' | 'storageBatchWindowMs' | 'documentUnloadGraceMs' | 'maxConcurrentLoads' | 'history' | 'presenceRelayMs'
 > & { readonly limits: Pick<ConnectionLimits, 'maxAwarenessStateBytes' | 'maxPresenceIdsPerConnection'> };
 
 export interface DocumentCoreDeps {
@@ -25,7 +26,10 @@ export interface DocumentCoreDeps {
   readonly logger: Logger;
   readonly metrics: ServerMetrics;
   readonly scheduler: Scheduler;
-  readonly cluster: ClusterMode | null;
+  /** When a document's log becomes a snapshot (document/compaction-policy.ts). */
+  readonly compaction: CompactionPolicy;
+  /** How loaded rooms are kept in step with copies elsewhere (room/room-replication.ts). */
+  readonly replication: RoomReplication;
   /** Writes started failing (false) or succeed again (true): connected editors are told. */
   readonly onStorageHealthChange: (ok: boolean) => void;
 }
@@ -36,14 +40,14 @@ export interface DocumentCore {
 }
 
 export function createDocumentCore(config: DocumentCoreConfig, deps: DocumentCoreDeps): DocumentCore {
-  const { logger, metrics, scheduler, cluster } = deps;
+  const { logger, metrics, scheduler } = deps;
   const shared = { logger, metrics, scheduler };
   const persistence = new PersistenceQueue(
-    cluster?.store ?? deps.store,
+    deps.store,
     { retryMaxMs: config.storageRetryMaxMs, batchWindowMs: config.storageBatchWindowMs },
     {
       ...shared,
-      compaction: cluster?.compaction(config.compactAfterUpdates) ?? localCompaction(config.compactAfterUpdates),
+      compaction: deps.compaction,
       onHealthChange: deps.onStorageHealthChange,
     },
   );
@@ -57,7 +61,7 @@ export function createDocumentCore(config: DocumentCoreConfig, deps: DocumentCor
       history: config.history,
       presenceRelayMs: config.presenceRelayMs,
     },
-    { ...shared, relay: cluster?.relay ?? null },
+    { ...shared, replication: deps.replication },
   );
   return { persistence, registry };
 }

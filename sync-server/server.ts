@@ -19,6 +19,7 @@ import { Connection, type ConnectionDeps } from './connection/connection';
 import { KeyedRateLimiter } from './connection/rate-limiter';
 import type { Socket, SocketEvents } from './connection/socket';
 import { createDocumentCore } from './document-core';
+import { localCompaction } from './document/compaction-policy';
 import type { PersistenceQueue } from './document/persistence-queue';
 import { healthReport } from './edge/health-report';
 import { HttpFallbackTransport } from './edge/http-fallback-routes';
@@ -29,6 +30,7 @@ import { decideUpgrade, refuseConnection, type ConnectionContext } from './edge/
 import type { Logger } from './logger';
 import { ServerMetrics } from './metrics';
 import type { RoomRegistry } from './room/room-registry';
+import { SINGLE_SERVER } from './room/room-replication';
 import { createSystemScheduler, type Scheduler } from './scheduler';
 import type { DocumentStore } from './storage/document-store';
 
@@ -83,8 +85,10 @@ export class SyncServer {
     const shared = { logger: deps.logger, metrics: this.metrics, scheduler: this.scheduler };
     ({ persistence: this.persistence, registry: this.registry } = createDocumentCore(config, {
       ...shared,
-      store: deps.store,
-      cluster: this.cluster,
+      // A single node writes its store as it is, compacts locally and keeps no copies elsewhere.
+      store: this.cluster?.store ?? deps.store,
+      compaction: this.cluster?.compaction(config.compactAfterUpdates) ?? localCompaction(config.compactAfterUpdates),
+      replication: this.cluster?.replication(shared) ?? SINGLE_SERVER,
       // Connected editors hear at once that their edits are kept but not saved, and when saving resumes.
       onStorageHealthChange: (ok) => {
         for (const connection of this.connections) connection.notifyStorageState(ok);

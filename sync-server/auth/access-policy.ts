@@ -5,7 +5,7 @@
 import type { Role } from '../../lib/auth/capability-token';
 import { newDocumentId } from '../../lib/auth/document-id';
 import { CloseCode } from '../../lib/protocol/close-codes';
-import type { Permission } from '../room/room';
+import type { Permission } from '../room/permissions';
 import type { Scheduler } from '../scheduler';
 import type { TokenSigner } from './token-signer';
 

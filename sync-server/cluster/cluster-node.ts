@@ -7,6 +7,7 @@ import type { ClusterMode } from '../cluster-mode';
 import type { Logger } from '../logger';
 import type { DocumentStore } from '../storage/document-store';
 import { isSharedDocumentStore } from '../storage/shared-document-store';
+import { ClusterReplication } from './cluster-replication';
 import { FencedVersionsStore } from './fenced-versions';
 import { leasedCompaction } from './leased-compaction';
 import { StreamRelay } from './stream-relay';
@@ -18,7 +19,7 @@ export async function startClusterNode(redisUrl: string, store: DocumentStore, l
   logger.info({ node: relay.nodeId }, 'cluster mode: documents are shared with the other nodes through Redis');
   return {
     nodeId: relay.nodeId,
-    relay,
+    replication: (deps) => new ClusterReplication(relay, deps),
     store: new FencedVersionsStore(store, relay.historyLease),
     compaction: (afterUpdates) => leasedCompaction(store, relay.compactionLease, afterUpdates, logger),
     health: () => relay.health(),

@@ -4,11 +4,11 @@
  * two nodes diverge (an entry lost in any way, a bug not found yet), the one that lacks content
  * notices within one round and asks with its state vector, as it does after a gap.
  *
- * A digest (room-replica.ts) is the state vector and a hash of the delete set; each room works out
+ * A digest (relayed-document.ts) is the state vector and a hash of the delete set; each replica works out
  * its own, and this module compares two of them.
  */
 import * as Y from 'yjs';
-import type { StateDigest } from '../room/room-replica';
+import type { StateDigest } from './relayed-document';
 
 /** What a node should do after reading another node's digest. */
 export type DigestVerdict =

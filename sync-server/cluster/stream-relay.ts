@@ -41,7 +41,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { assertValidStateVector } from '../../lib/protocol/validate-payload';
 import type { Logger } from '../logger';
-import type { DocumentChannel, RelayedDocument } from '../room/room-replica';
+import type { DocumentChannel, RelayedDocument } from './relayed-document';
 import { DocumentLease, HISTORIAN } from './document-lease';
 import { documentKey } from './redis-keys';
 import { SenderSequences } from './sender-sequence';

@@ -17,7 +17,9 @@ import type { ConnectionLimits } from './connection-limits';
 import type { Logger } from '../logger';
 import type { ServerMetrics } from '../metrics';
 import { FrameBudget } from './rate-limiter';
-import type { Permission, Room, RoomConnection } from '../room/room';
+import type { RoomConnection } from '../room/participants';
+import type { Permission } from '../room/permissions';
+import type { Room } from '../room/room';
 import type { Scheduler, TimerHandle } from '../scheduler';
 import type { Socket, SocketEvents } from './socket';
 import { answerSyncStep1, type DocumentContent } from '../room/sync-answer';
@@ -60,8 +62,11 @@ export interface ConnectionDeps {
   readonly scheduler: Scheduler;
   /** Whether storage is writing normally now. */
   storageHealthy(): boolean;
-  /** Cluster mode: whether the node reaches the others (Redis); true on a single server. */
-  sharingHealthy?(): boolean;
+  /**
+   * Whether what this server accepts reaches the other copies of its documents now (whatever keeps
+   * them: room-replication.ts); always true where there are none.
+   */
+  sharingHealthy(): boolean;
   /** Called once the socket is gone (after the connection recorded it), e.g. to stop tracking it. */
   readonly onSocketClosed?: (connection: Connection) => void;
 }
@@ -91,6 +96,11 @@ export class Connection implements RoomConnection, SocketEvents {
   ) {
     this.budget = new FrameBudget(limits, deps.scheduler);
     deps.metrics.connections.inc();
+  }
+
+  /** What the room tells it apart by from other editors (participants.ts); on the prototype, no field per connection. */
+  get kind(): 'connection' {
+    return 'connection';
   }
 
   get isClosed(): boolean {
@@ -179,7 +189,7 @@ export class Connection implements RoomConnection, SocketEvents {
       this.speaksExtension = true;
       // Told once now, then on every change: a client that joins during an outage learns of it.
       if (!this.deps.storageHealthy()) this.send(encodeStorageState(false));
-      if (this.deps.sharingHealthy?.() === false) this.send(encodeSharingState(false));
+      if (!this.deps.sharingHealthy()) this.send(encodeSharingState(false));
     }
     let message: Message;
     try {
@@ -194,7 +204,7 @@ export class Connection implements RoomConnection, SocketEvents {
   }
 
   /** Tells a Tandem client whether the server can write right now (stock clients are never told). */
-  /** Tells a Tandem client whether its edits reach the other nodes (cluster mode). */
+  /** Tells a Tandem client whether its edits reach the people editing other copies of the document. */
   notifySharingState(ok: boolean): void {
     if (this.speaksExtension) this.send(encodeSharingState(ok));
   }

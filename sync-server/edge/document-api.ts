@@ -25,7 +25,8 @@ import { HistoryBusy, VersionNotFound } from '../history/document-history';
 import { authorFromRequest } from '../history/version-author';
 import { bearerToken, documentIdFromSegment, INVALID_DOCUMENT_ID, readRequestBody } from './http-request';
 import type { Logger } from '../logger';
-import type { ApiEditor, Room } from '../room/room';
+import type { NamedEditor } from '../room/participants';
+import type { Room } from '../room/room';
 import type { RoomRegistry } from '../room/room-registry';
 import type { VersionAuthor, VersionInfo } from '../storage/document-store';
 
@@ -175,7 +176,7 @@ function writeContent(
   const parsed = parseContent(body, format);
   const current = readDocument(room.doc);
   const content = mode === 'append' ? appendedContent(current.content, parsed) : parsed;
-  const editor: ApiEditor = { author: API_AUTHOR };
+  const editor: NamedEditor = { kind: 'named', author: API_AUTHOR };
   // One transaction: every connected editor sees the whole change at once, or nothing changes.
   writeDocument(room.doc, { title: current.title, content }, editor);
   deps.send(response, 200, { ok: true, mode });

@@ -64,17 +64,20 @@ export interface HistoryRecorder {
 const RECORDER_WAIT_MS = 10_000;
 const RECORDER_RETRY_MS = 100;
 
-/** Whoever made an edit: a connection, or a named actor such as the document API. */
-export type Editor = object;
+/** Stands in for an editor whose version could not be written: its author waits for the next attempt. */
+class UnrecordedAuthor {
+  constructor(readonly author: VersionAuthor) {}
+}
 
-export class DocumentHistory {
+/** `Editor`: whoever makes an edit, as the room tells them apart (a connection, or a named actor such as the document API). */
+export class DocumentHistory<Editor extends object = object> {
   private readonly schedule: CheckpointSchedule;
   /**
    * Who edited since the newest version, and when last. The identity is the newest one the editor
    * was seen with at its first edit or as its presence went: clients withdraw their presence before
    * their socket closes, so by the time a version is recorded it may be gone.
    */
-  private readonly editors = new Map<Editor, { identity: VersionAuthor | null; lastEditAt: number }>();
+  private readonly editors = new Map<Editor | UnrecordedAuthor, { identity: VersionAuthor | null; lastEditAt: number }>();
   /** Loaded on first use: the stored list, and where the chain of versions leaves off. */
   private state: { versions: VersionInfo[]; position: ChainPosition | null } | null = null;
   private tail: Promise<unknown> = Promise.resolve();
@@ -89,8 +92,8 @@ export class DocumentHistory {
       readonly logger: Logger;
       /** The name and colour an editor has in presence now, if any (not parsed anew for every call). */
       identityOf(editor: Editor): VersionAuthor | null;
-      /** Cluster mode: versions are shared with other nodes, written under this lease. */
-      readonly recorder?: HistoryRecorder | null;
+      /** Who may write versions now, when other servers write them too (a lease); null: this server alone. */
+      readonly recorder: HistoryRecorder | null;
     },
   ) {
     this.schedule = new CheckpointSchedule(options, deps.scheduler, () => void this.checkpoint().catch(() => undefined));
@@ -239,7 +242,7 @@ export class DocumentHistory {
       await this.storage.writeVersions({ put: replaced.has(id) ? rewritten : [version, ...rewritten], remove });
     } catch (error) {
       // Not recorded: the edits stay marked, and so do their authors, for the next attempt.
-      for (const author of authors) this.editors.set({ author }, { identity: author, lastEditAt: meta.createdAt });
+      for (const author of authors) this.editors.set(new UnrecordedAuthor(author), { identity: author, lastEditAt: meta.createdAt });
       throw error;
     }
     const removing = new Set(remove);
@@ -266,7 +269,7 @@ export class DocumentHistory {
     const authors: VersionAuthor[] = [];
     for (const [editor, { identity }] of this.editors) {
       // Each editor once, by its newest name: a rename is one person, not two.
-      const author = this.deps.identityOf(editor) ?? identity;
+      const author = (editor instanceof UnrecordedAuthor ? null : this.deps.identityOf(editor)) ?? identity;
       if (author !== null) authors.push(author);
     }
     this.editors.clear();

@@ -10,14 +10,13 @@
  */
 import * as Y from 'yjs';
 import { CloseCode } from '../../lib/protocol/close-codes';
-import type { DocumentLease } from '../cluster/document-lease';
-import type { StreamRelay } from '../cluster/stream-relay';
-import type { HistoryRecorder } from '../history/document-history';
 import { PresenceTick } from './presence-tick';
 import type { Logger } from '../logger';
 import type { ServerMetrics } from '../metrics';
 import type { PersistenceQueue } from '../document/persistence-queue';
-import { Room, STORAGE_ORIGIN, type RoomOptions } from './room';
+import { STORAGE_ORIGIN } from './participants';
+import { Room, type RoomOptions } from './room';
+import type { RoomReplication } from './room-replication';
 import type { Scheduler, TimerHandle } from '../scheduler';
 import { StorageError, type StoredDocument } from '../storage/document-store';
 import type { DocumentContent } from './sync-answer';
@@ -42,6 +41,8 @@ type RoomEntry =
   | { readonly state: 'unloading'; readonly room: Room };
 
 export interface RoomRegistryOptions extends RoomOptions {
+  /** How long presence changes gather before they are relayed; 0 = at the end of the turn, like updates. */
+  readonly presenceRelayMs: number;
   readonly unloadGraceMs: number;
   readonly maxConcurrentLoads: number;
 }
@@ -59,8 +60,8 @@ export class RoomRegistry {
       logger: Logger;
       metrics: ServerMetrics;
       scheduler: Scheduler;
-      /** Cluster mode: shares every loaded document with the other nodes. */
-      relay?: Pick<StreamRelay, 'open' | 'historyLease'> | null;
+      /** Keeps every loaded room in step with its copies elsewhere (SINGLE_SERVER: none). */
+      replication: RoomReplication;
     },
   ) {
     this.loadSlots = new LoadSlots(options.maxConcurrentLoads);
@@ -134,7 +135,7 @@ export class RoomRegistry {
   async close(): Promise<void> {
     this.closing = true;
     const rooms = [...this.rooms.values()].filter((entry) => entry.state !== 'loading').map((entry) => entry.room);
-    for (const room of rooms) room.keepUnconfirmed();
+    for (const room of rooms) room.unloading();
     // What was edited since the last version becomes one, alongside the last writes (best effort).
     await Promise.all([...rooms.map((room) => room.history?.flush().catch(() => undefined)), this.persistence.flushAll()]);
     for (const [docName, entry] of this.rooms) {
@@ -199,11 +200,10 @@ export class RoomRegistry {
       metrics: this.deps.metrics,
       scheduler: this.deps.scheduler,
       onEmpty: (emptyRoom) => this.handleEmpty(emptyRoom),
-      historyRecorder: this.deps.relay ? historyRecorderOf(this.deps.relay.historyLease, docName) : null,
+      historyRecorder: this.deps.replication.historyRecorder(docName),
       presenceTick: this.presenceTick,
     });
-    const relay = this.deps.relay;
-    if (relay) room.relayThrough((document) => relay.open(docName, document));
+    this.deps.replication.replicate(room);
     stopTimer();
     this.deps.logger.debug({ doc: docName, logLength: stored.log.length }, 'document loaded');
     return room;
@@ -269,7 +269,7 @@ export class RoomRegistry {
     const entry = this.rooms.get(room.name);
     if (entry?.state !== 'ready' || entry.room !== room || room.inUse) return;
     this.rooms.set(room.name, { state: 'unloading', room });
-    room.keepUnconfirmed();
+    room.unloading();
     await room.history?.flush().catch(() => undefined);
     // Waits through storage failures (retried): a room is never dropped with unwritten updates.
     await room.storage.flushAndCompact();
@@ -323,8 +323,4 @@ class LoadSlots {
       else this.active--;
     }
   }
-}
-
-function historyRecorderOf(lease: DocumentLease, docName: string): HistoryRecorder {
-  return { acquire: () => lease.acquire(docName), release: () => lease.release(docName) };
 }

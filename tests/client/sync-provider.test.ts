@@ -12,7 +12,7 @@ import { roomWebSockets, scriptedWebSockets, settle, type RoomLink } from '../he
 import { createRoomHarness } from '../helpers/room-harness';
 import { ControllableStore } from '../helpers/store-wrappers';
 import type { ManualScheduler } from '../helpers/manual-scheduler';
-import type { Permission } from '../../sync-server/room/room';
+import type { Permission } from '../../sync-server/room/permissions';
 
 const providers: SyncProvider[] = [];
 

@@ -4,7 +4,7 @@ import * as Y from 'yjs';
 import { SenderSequences } from '../../sync-server/cluster/sender-sequence';
 import { compareDigests } from '../../sync-server/cluster/state-digest';
 import { compareStreamIds } from '../../sync-server/cluster/stream-relay';
-import { deletionsHash, documentDigest } from '../../sync-server/room/room-replica';
+import { deletionsHash, documentDigest } from '../../sync-server/cluster/relayed-document';
 
 describe('sender sequences', () => {
   it('tells the next entry, a jump, a repeat and a sender heard of for the first time apart', () => {

@@ -8,7 +8,7 @@ import { documentNameFromUrl } from '../../lib/protocol/document-path';
 import { decodeMessage, type Message } from '../../lib/protocol/messages';
 import type { WebSocketConstructor, WebSocketLike } from '../../lib/client/transport/websocket-transport';
 import type { Connection } from '../../sync-server/connection/connection';
-import type { Permission } from '../../sync-server/room/room';
+import type { Permission } from '../../sync-server/room/permissions';
 import type { Socket } from '../../sync-server/connection/socket';
 
 type Listeners = {

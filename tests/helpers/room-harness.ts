@@ -17,9 +17,11 @@ import {
 import type { ConnectionLimits } from '../../sync-server/config';
 import { Connection } from '../../sync-server/connection/connection';
 import { createDocumentCore } from '../../sync-server/document-core';
+import { localCompaction } from '../../sync-server/document/compaction-policy';
 import { ServerMetrics } from '../../sync-server/metrics';
 import type { HistoryOptions } from '../../sync-server/history/document-history';
-import type { Permission } from '../../sync-server/room/room';
+import type { Permission } from '../../sync-server/room/permissions';
+import { SINGLE_SERVER, type RoomReplication } from '../../sync-server/room/room-replication';
 import type { Socket } from '../../sync-server/connection/socket';
 import type { DocumentStore } from '../../sync-server/storage/document-store';
 import { ManualScheduler } from './manual-scheduler';
@@ -48,6 +50,8 @@ export interface HarnessOptions {
   readonly scheduler?: ManualScheduler;
   /** STORAGE_BATCH_WINDOW_MS; 0 (the default) writes at the end of the turn. */
   readonly batchWindowMs?: number;
+  /** How the rooms are kept in step with copies elsewhere (by default: none, a single server). */
+  readonly replication?: RoomReplication;
 }
 
 export function createRoomHarness(store: DocumentStore, options: HarnessOptions = {}) {
@@ -58,7 +62,6 @@ export function createRoomHarness(store: DocumentStore, options: HarnessOptions 
   const limits = { ...testLimits, ...options.limits };
   const { persistence, registry } = createDocumentCore(
     {
-      compactAfterUpdates: options.compactAfterUpdates ?? 1000,
       storageRetryMaxMs: 1000,
       storageBatchWindowMs: options.batchWindowMs ?? 0,
       documentUnloadGraceMs: options.unloadGraceMs ?? 5000,
@@ -72,13 +75,14 @@ export function createRoomHarness(store: DocumentStore, options: HarnessOptions 
       logger,
       metrics,
       scheduler,
-      cluster: null,
+      compaction: localCompaction(options.compactAfterUpdates ?? 1000),
+      replication: options.replication ?? SINGLE_SERVER,
       onStorageHealthChange: (ok) => {
         for (const connection of connections) if (!connection.isClosed) connection.notifyStorageState(ok);
       },
     },
   );
-  const deps = { logger, metrics, scheduler, storageHealthy: () => persistence.health().ok };
+  const deps = { logger, metrics, scheduler, storageHealthy: () => persistence.health().ok, sharingHealthy: () => true };
   let nextId = 1;
   const open = (docName: string, socket: Socket, permission: Permission): Connection => {
     const connection = new Connection(nextId++, docName, permission, socket, limits, deps);

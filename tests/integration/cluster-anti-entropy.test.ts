@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { StreamRelay } from '../../sync-server/cluster/stream-relay';
 import { createLogger } from '../../sync-server/logger';
-import { documentDigest, type DocumentChannel, type RelayedDocument, type StateDigest } from '../../sync-server/room/room-replica';
+import { documentDigest, type DocumentChannel, type RelayedDocument, type StateDigest } from '../../sync-server/cluster/relayed-document';
 import { waitFor } from '../helpers/poll';
 import { RedisServer } from '../helpers/redis';
 

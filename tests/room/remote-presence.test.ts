@@ -1,6 +1,7 @@
 /** Cluster mode in the room tier: presence relayed from another node, and what happens when it dies. */
 import { describe, expect, it } from 'vitest';
 import { encodeAwarenessUpdate } from '../../lib/protocol/awareness';
+import { ReplicatedRoom } from '../../sync-server/cluster/replicated-room';
 import { MemoryDocumentStore } from '../../sync-server/storage/memory-store';
 import { createRoomHarness } from '../helpers/room-harness';
 
@@ -13,12 +14,13 @@ describe('presence from other nodes', () => {
     local.sync();
     await harness.scheduler.settle();
     const { room, release } = await harness.registry.acquire('doc');
-    room.applyRemotePresence('node-x', remote(1));
+    const replica = new ReplicatedRoom(room, { scheduler: harness.scheduler });
+    replica.applyRemotePresence('node-x', remote(1));
     await harness.scheduler.settle();
     expect(local.presences.get(77)).toContain('Remote');
 
     harness.scheduler.advance(20_000);
-    room.applyRemotePresence('node-x', remote(2)); // the client's own 15 s renewal, relayed
+    replica.applyRemotePresence('node-x', remote(2)); // the client's own 15 s renewal, relayed
     harness.scheduler.advance(25_000);
     await harness.scheduler.settle();
     expect(local.presences.has(77)).toBe(true);
@@ -38,7 +40,8 @@ describe('presence from other nodes', () => {
     local.sync();
     await harness.scheduler.settle();
     const { room, release } = await harness.registry.acquire('doc');
-    room.applyRemotePresence('node-x', encodeAwarenessUpdate(Array.from({ length: 10 }, (_, i) => ({ clientId: 100 + i, clock: 1, state: '{}' }))));
+    const replica = new ReplicatedRoom(room, { scheduler: harness.scheduler });
+    replica.applyRemotePresence('node-x', encodeAwarenessUpdate(Array.from({ length: 10 }, (_, i) => ({ clientId: 100 + i, clock: 1, state: '{}' }))));
     await harness.scheduler.settle();
     expect(local.presences.size).toBe(10);
     release();

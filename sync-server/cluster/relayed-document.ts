@@ -1,8 +1,6 @@
 /**
- * What a room offers to, and asks of, whatever keeps copies of its document on other nodes. The
- * room owns these interfaces so that it depends on no distribution code: cluster mode's relay
- * (cluster/stream-relay.ts) implements DocumentChannel and drives a room through RelayedDocument,
- * and a single node never loads the cluster at all.
+ * What the relay (stream-relay.ts) and a replicated document (replicated-room.ts) ask of each other,
+ * and the document digest that anti-entropy compares (state-digest.ts).
  */
 import { createHash } from 'node:crypto';
 import * as Y from 'yjs';
@@ -21,7 +19,7 @@ export interface RelayedDocument {
   keepRelayed(updates: readonly Uint8Array[]): void;
 }
 
-/** A document's side of the relay, held by its room. */
+/** A document's side of the relay, held by its replica (replicated-room.ts). */
 export interface DocumentChannel {
   /** `seq`: the update's number in this node's storage queue of the document. */
   publishUpdate(update: Uint8Array, author: string | null, seq: number): void;

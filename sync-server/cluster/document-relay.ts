@@ -1,7 +1,7 @@
 /**
  * One loaded document's side of the relay, with no Redis in it: what to do with each entry read
  * from the document's stream, and which entries to add. Its I/O (reading, sending, XINFO) is the
- * caller's (document-relays.ts, stream-relay.ts); time comes from the injected clock.
+ * caller's (document-relays.ts, stream-relay.ts); time comes from the injected scheduler.
  *
  * A node that falls behind must not quietly skip what was trimmed from the stream meanwhile. Three
  * checks see to it, each ending in the same state-vector exchange: a sender's entry numbers jump
@@ -34,7 +34,7 @@ export interface DocumentRelayDeps {
   /** The document's stream, for logs. */
   readonly stream: string;
   readonly document: RelayedDocument;
-  readonly clock: Pick<Scheduler, 'now'>;
+  readonly scheduler: Pick<Scheduler, 'now'>;
   /** In [0, 1): spreads digests over their period. */
   readonly random: () => number;
   readonly logger: Logger;
@@ -60,7 +60,7 @@ export class DocumentRelay {
   private nextDigestAt: number;
 
   constructor(private readonly deps: DocumentRelayDeps) {
-    const now = deps.clock.now();
+    const now = deps.scheduler.now();
     this.lastCatchUpAt = now;
     // Spread over the period, so that many documents loaded together do not publish together.
     this.nextDigestAt = now + deps.random() * ANTI_ENTROPY_MS;
@@ -107,7 +107,7 @@ export class DocumentRelay {
       case 'update': {
         document.applyRemoteUpdate(entry.update, entry.author);
         if (sender === null || entry.seq === null) return; // a catch-up answer: its sender holds it
-        const overflow = this.unconfirmed.add(sender, entry.seq, entry.update, this.deps.clock.now());
+        const overflow = this.unconfirmed.add(sender, entry.seq, entry.update, this.deps.scheduler.now());
         if (overflow.length > 0) document.keepRelayed(overflow);
         return;
       }
@@ -152,7 +152,7 @@ export class DocumentRelay {
   /** Asks every other node holding the document for what this one lacks; they answer with diffs. */
   ask(): void {
     this.catchUpWanted = false;
-    this.lastCatchUpAt = this.deps.clock.now();
+    this.lastCatchUpAt = this.deps.scheduler.now();
     this.add({ kind: 'state-vector', stateVector: this.deps.document.stateVector() });
   }
 
@@ -161,7 +161,7 @@ export class DocumentRelay {
    * for its spacing and a digest that is due, and stores what others relayed and never confirmed.
    */
   sweep(): void {
-    const now = this.deps.clock.now();
+    const now = this.deps.scheduler.now();
     this.announceStored();
     if (this.catchUpWanted) this.catchUp();
     if (now >= this.nextDigestAt) {
@@ -187,7 +187,7 @@ export class DocumentRelay {
 
   /** A catch-up after a gap or a digest: at once, or when the last one has had time to be answered. */
   private catchUp(): void {
-    if (this.deps.clock.now() - this.lastCatchUpAt < CATCH_UP_SPACING_MS) {
+    if (this.deps.scheduler.now() - this.lastCatchUpAt < CATCH_UP_SPACING_MS) {
       this.catchUpWanted = true; // the sweep sends it
       return;
     }

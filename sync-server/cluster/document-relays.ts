@@ -34,7 +34,7 @@ export type ReadEntry = readonly [id: Buffer | string, fields: readonly Buffer[]
 export interface DocumentRelaysDeps {
   readonly nodeId: string;
   readonly port: StreamPort;
-  readonly clock: Pick<Scheduler, 'now' | 'setInterval'>;
+  readonly scheduler: Pick<Scheduler, 'now' | 'setInterval'>;
   readonly logger: Logger;
   /** In [0, 1): spreads digests over their period. */
   readonly random: () => number;
@@ -59,7 +59,7 @@ export class DocumentRelays {
   }
 
   startSweeping(): void {
-    this.sweepTimer ??= this.deps.clock.setInterval(() => this.sweep(), SWEEP_MS);
+    this.sweepTimer ??= this.deps.scheduler.setInterval(() => this.sweep(), SWEEP_MS);
   }
 
   stopSweeping(): void {
@@ -75,7 +75,7 @@ export class DocumentRelays {
       room: String(++this.rooms),
       stream,
       document,
-      clock: this.deps.clock,
+      scheduler: this.deps.scheduler,
       random: this.deps.random,
       logger: this.deps.logger,
       counters: this.counters,
@@ -124,9 +124,10 @@ export class DocumentRelays {
     const node = decoded.ok ? decoded.entry.node : decoded.header?.node;
     if (node === this.deps.nodeId) return;
     if (!decoded.ok) {
+      const detail = { stream, node, reason: decoded.reason };
       // A kind a newer node speaks is expected while nodes are upgraded one at a time.
-      const log = decoded.unknownKind ? this.deps.logger.debug : this.deps.logger.warn;
-      log.call(this.deps.logger, { stream, node, reason: decoded.reason }, 'ignored a relayed entry');
+      if (decoded.unknownKind) this.deps.logger.debug(detail, 'ignored a relayed entry');
+      else this.deps.logger.warn(detail, 'ignored a relayed entry');
       if (decoded.header !== null) {
         this.counters.entriesReceived++;
         relay.receiveRefused(decoded.header);

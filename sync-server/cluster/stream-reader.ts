@@ -25,7 +25,7 @@ export class StreamReader {
     /** Sends CLIENT UNBLOCK: the reading connection is busy with its XREAD. */
     private readonly commands: Redis,
     private readonly documents: Pick<DocumentRelays, 'size' | 'readPositions' | 'receive'>,
-    private readonly clock: Pick<Scheduler, 'setTimeout'>,
+    private readonly scheduler: Pick<Scheduler, 'setTimeout'>,
     private readonly recordError: (error: unknown) => void,
   ) {}
 
@@ -69,7 +69,7 @@ export class StreamReader {
       } catch (error) {
         if (this.stopped) return;
         this.recordError(error);
-        await new Promise<void>((resolve) => this.clock.setTimeout(resolve, RETRY_AFTER_MS));
+        await new Promise<void>((resolve) => this.scheduler.setTimeout(resolve, RETRY_AFTER_MS));
       }
     }
   }

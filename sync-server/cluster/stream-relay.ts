@@ -74,7 +74,7 @@ export class StreamRelay {
     this.writer = new StreamWriter(this.commands, scheduler, recordError);
     this.documents = new DocumentRelays({
       nodeId: this.nodeId,
-      clock: scheduler,
+      scheduler,
       logger: deps.logger,
       random: deps.random ?? Math.random,
       port: {

@@ -1,5 +1,5 @@
 /**
- * The relay's logic (cluster/document-relays.ts) with no Redis: a manual clock, an in-memory stream
+ * The relay's logic (cluster/document-relays.ts) with no Redis: a manual scheduler, an in-memory stream
  * port that records what the node adds (decoded again, so every assertion also reads the codec),
  * and documents that are plain Y.Docs.
  */
@@ -72,7 +72,7 @@ export class RelayHarness {
     const logger = pino({ level: 'debug' }, { write: (line: string) => void this.logs.push(JSON.parse(line)) });
     this.relays = new DocumentRelays({
       nodeId: NODE,
-      clock: this.scheduler,
+      scheduler: this.scheduler,
       logger,
       random: () => this.randoms.shift() ?? 0.5,
       port: {

@@ -1,7 +1,7 @@
 /**
  * Every Redis key cluster mode uses: one per document and purpose,
  *
- *   tandem:{<encodeURIComponent(name)>}:stream          the document's relay stream (stream-relay.ts)
+ *   tandem:{<encodeURIComponent(name)>}:stream          the document's relay stream (stream-relay.ts; entries: stream-entry.ts)
  *   tandem:{<encodeURIComponent(name)>}:compactor       who compacts it, and its fencing counter
  *   tandem:{<encodeURIComponent(name)>}:fence             (document-lease.ts)
  *   tandem:{<encodeURIComponent(name)>}:historian       who writes its versions, and theirs

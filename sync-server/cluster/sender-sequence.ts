@@ -24,7 +24,7 @@ export class SenderSequences {
     this.last.set(sender, index);
     if (this.last.size > this.maxSenders) this.last.delete(this.last.keys().next().value!);
     // A sender first heard of mid-stream needs no catch-up here: a document asks every node for what
-    // it lacks when it is opened, and a trimmed stream is noticed on its own (stream-relay.ts).
+    // it lacks when it is opened, and a trimmed stream is noticed on its own (document-relays.ts).
     if (last === undefined) return 'first';
     return index === last + 1 ? 'next' : 'gap';
   }

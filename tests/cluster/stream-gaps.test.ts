@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { SenderSequences } from '../../sync-server/cluster/sender-sequence';
 import { compareDigests } from '../../sync-server/cluster/state-digest';
-import { compareStreamIds } from '../../sync-server/cluster/stream-relay';
+import { compareStreamIds, trimmedPast } from '../../sync-server/cluster/stream-position';
 import { deletionsHash, documentDigest } from '../../sync-server/cluster/relayed-document';
 
 describe('sender sequences', () => {
@@ -80,5 +80,22 @@ describe('stream ids', () => {
     expect(compareStreamIds('2-0', '10-0')).toBe(-1);
     expect(compareStreamIds('5-5', '5-5')).toBe(0);
     expect(compareStreamIds('18446744073709551615-1', '18446744073709551614-99')).toBe(1);
+  });
+});
+
+describe('trim check', () => {
+  // XINFO STREAM's reply as ioredis gives it (Redis 7), trimmed to the fields read.
+  const info = (firstId: string | null, maxDeleted = '0-0'): unknown[] => ['length', 1000, 'max-deleted-entry-id', maxDeleted, 'first-entry', firstId === null ? null : [firstId, ['n', 'a']]];
+
+  it('says trimmed once the stream begins after the entry read last, or entries after it were deleted', () => {
+    expect(trimmedPast(info('5-0'), '4-9')).toEqual({ trimmed: true, firstId: '5-0' });
+    expect(trimmedPast(info('4-9'), '4-9')).toEqual({ trimmed: false, firstId: '4-9' });
+    expect(trimmedPast(info('3-0'), '4-9')).toEqual({ trimmed: false, firstId: '3-0' });
+    expect(trimmedPast(info('3-0', '5-1'), '4-9')).toEqual({ trimmed: true, firstId: '3-0' });
+  });
+
+  it('says not trimmed for an empty stream or a reply it cannot read', () => {
+    expect(trimmedPast(info(null), '4-9')).toEqual({ trimmed: false, firstId: null });
+    expect(trimmedPast(null, '4-9')).toEqual({ trimmed: false, firstId: null });
   });
 });

@@ -1,5 +1,5 @@
 /**
- * A node that falls behind its documents' streams catches up (cluster/stream-relay.ts). Streams are
+ * A node that falls behind its documents' streams catches up (cluster/document-relay.ts). Streams are
  * trimmed to about 1,000 entries, so a node frozen (SIGSTOP: a GC pause, a starved core) or cut off
  * from Redis while the others make more edits than that would otherwise go on with a document that
  * lacks them, silently. Real processes: three production bundles, Debian's redis-server and

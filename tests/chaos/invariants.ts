@@ -50,17 +50,29 @@ export async function storedDocuments(connectionString: string, docs: readonly s
   }
 }
 
-/** Every marker a "saved" answer covered is in the store. */
-export function acknowledgedButNotStored(typists: readonly Typist[], stored: ReadonlyMap<string, StoredDocumentText>): string[] {
+/** What the acknowledgement check needs of a client: who it is, what it typed, what "saved" covered. */
+export type AcknowledgedClient = Pick<Typist, 'name' | 'doc' | 'typed' | 'acknowledged'>;
+
+/**
+ * Every marker a "saved" answer covered is in the store. The answers are taken before the store is
+ * read: a "saved" answer follows its commit, so each one taken then is in what the read sees, while
+ * one that arrives during the read (the clients stay connected) may have been committed after it.
+ */
+export async function acknowledgedLost(
+  typists: readonly AcknowledgedClient[],
+  readStored: () => Promise<ReadonlyMap<string, StoredDocumentText>>,
+): Promise<string[]> {
+  const answered = typists.map((typist) => ({ typist, acknowledged: [...typist.acknowledged] }));
+  const stored = await readStored();
   const failures: string[] = [];
-  for (const typist of typists) {
+  for (const { typist, acknowledged } of answered) {
     const { text, raw } = stored.get(typist.doc) ?? { text: '', raw: '' };
-    const missing = typist.acknowledged.filter((marker) => !text.includes(marker));
+    const missing = acknowledged.filter((marker) => !text.includes(marker));
     if (missing.length === 0) continue;
     const heldBack = missing.filter((marker) => raw.includes(marker));
     const firstMissingTyped = typist.typed.find((marker) => !text.includes(marker));
     failures.push(
-      `${typist.name}: ${missing.length} of ${typist.acknowledged.length} edits acknowledged as saved are not in the text PostgreSQL rebuilds ` +
+      `${typist.name}: ${missing.length} of ${acknowledged.length} edits acknowledged as saved are not in the text PostgreSQL rebuilds ` +
         `(${list(missing)}); ${heldBack.length} of them are stored but cannot be applied for want of an earlier update` +
         `; the first of its edits missing there is ${firstMissingTyped ?? 'none'}`,
     );

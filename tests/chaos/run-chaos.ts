@@ -7,7 +7,7 @@
 import { ChaosCluster } from './chaos-cluster';
 import { describeFault, planFaults, type Fault, type ScheduledFault } from './fault-plan';
 import {
-  acknowledgedButNotStored,
+  acknowledgedLost,
   divergence,
   freshClientsDisagree,
   mb,
@@ -110,7 +110,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
 
     // Acknowledged means committed: it must be in PostgreSQL already, before anything catches up.
     const database = running.database!.connectionString;
-    fail('acknowledged edit lost', acknowledgedButNotStored(typists, await storedDocuments(database, docs)));
+    fail('acknowledged edit lost', await acknowledgedLost(typists, () => storedDocuments(database, docs)));
 
     const converged = await pollUntil(() => divergence(typists).length === 0, settings.convergeWithinMs, options.signal);
     if (converged) say(`every client converged ${Date.now() - faultsStarted - settings.seconds * 1_000} ms after the faults stopped`);

@@ -31,7 +31,7 @@ import { runEditing } from './scenario-editing.mjs';
 import { cpuSeconds, freePort, ServerProcess, SERVERS } from './servers.mjs';
 import { fmt, markdownTable, medianResult } from './stats.mjs';
 
-const cluster = (file) => tsImport(`../sync-server/cluster/${file}`, import.meta.url);
+const cluster = (file) => tsImport(`../sync-server/launchers/cluster/${file}`, import.meta.url);
 const [{ LocalRedis }, { LocalNginx }, { clusterProxyBlocks }, postgres] = await Promise.all([
   cluster('local-redis.ts'),
   cluster('local-nginx.ts'),

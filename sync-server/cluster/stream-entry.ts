@@ -115,31 +115,30 @@ function bodyBytes(entry: StreamEntry): Buffer {
 /** Reads one entry's fields as XREAD returns them; never throws. */
 export function decodeEntry(fields: readonly Buffer[]): DecodedEntry {
   if (fields.length % 2 !== 0) return refused(`an odd number of fields (${fields.length})`, null);
-  const values = new Map<string, Buffer>();
-  for (let i = 0; i < fields.length; i += 2) values.set(fields[i]!.toString(), fields[i + 1]!);
+  const values = readFieldValues(fields);
 
-  const node = values.get('n')?.toString();
+  const node = values.n?.toString();
   if (node === undefined) return refused('no node (n)', null);
-  const room = values.get('o')?.toString() ?? null;
-  const index = counter(values, 'i');
-  const stored = counter(values, 'c');
+  const room = values.o?.toString() ?? null;
+  const index = counter(values.i, 'i');
+  const stored = counter(values.c, 'c');
   const header: EntryHeader = { node, room, index: index.value, stored: stored.value };
   const badCounter = index.error ?? stored.error;
   if (badCounter !== null) return refused(badCounter, header);
 
-  const wireKind = values.get('k')?.toString();
+  const wireKind = values.k?.toString();
   if (wireKind === undefined) return refused('no kind (k)', header);
   const kind = kindOf(wireKind);
   if (kind === null) return { ok: false, reason: `unknown kind ${JSON.stringify(wireKind)}`, header, unknownKind: true };
-  const raw = values.get('d');
+  const raw = values.d;
   if (raw === undefined) return refused('no bytes (d)', header);
   const data = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
 
   switch (kind) {
     case 'update': {
-      const seq = counter(values, 'q');
+      const seq = counter(values.q, 'q');
       if (seq.error !== null) return refused(seq.error, header);
-      return accepted({ ...header, kind, update: data, author: values.get('a')?.toString() ?? null, seq: seq.value });
+      return accepted({ ...header, kind, update: data, author: values.a?.toString() ?? null, seq: seq.value });
     }
     case 'stored':
       return accepted({ ...header, kind });
@@ -150,7 +149,7 @@ export function decodeEntry(fields: readonly Buffer[]): DecodedEntry {
       return invalid === null ? accepted({ ...header, kind, stateVector: data }) : refused(invalid, header);
     }
     case 'digest': {
-      const deletions = values.get('x')?.toString();
+      const deletions = values.x?.toString();
       if (deletions === undefined) return refused('a digest without its delete-set hash (x)', header);
       const invalid = stateVectorError(data);
       return invalid === null ? accepted({ ...header, kind, stateVector: data, deletions }) : refused(invalid, header);
@@ -160,15 +159,75 @@ export function decodeEntry(fields: readonly Buffer[]): DecodedEntry {
   }
 }
 
+/** The fields an entry may carry, by their one-letter names (a later duplicate wins). */
+interface FieldValues {
+  n?: Buffer;
+  k?: Buffer;
+  d?: Buffer;
+  o?: Buffer;
+  i?: Buffer;
+  c?: Buffer;
+  q?: Buffer;
+  a?: Buffer;
+  x?: Buffer;
+}
+
+/**
+ * One pass over the field list, without a string per field name: every node reads every entry of
+ * its documents' streams (its own included), so this runs for each entry any node adds.
+ */
+function readFieldValues(fields: readonly Buffer[]): FieldValues {
+  const values: FieldValues = {};
+  for (let i = 0; i < fields.length; i += 2) {
+    const name = fields[i]!;
+    if (name.length !== 1) continue; // no field of ours has a longer name: a newer node's, ignored
+    const value = fields[i + 1]!;
+    switch (name[0]) {
+      case 0x6e /* n */:
+        values.n = value;
+        break;
+      case 0x6b /* k */:
+        values.k = value;
+        break;
+      case 0x64 /* d */:
+        values.d = value;
+        break;
+      case 0x6f /* o */:
+        values.o = value;
+        break;
+      case 0x69 /* i */:
+        values.i = value;
+        break;
+      case 0x63 /* c */:
+        values.c = value;
+        break;
+      case 0x71 /* q */:
+        values.q = value;
+        break;
+      case 0x61 /* a */:
+        values.a = value;
+        break;
+      case 0x78 /* x */:
+        values.x = value;
+        break;
+    }
+  }
+  return values;
+}
+
+const KIND_OF_WIRE: ReadonlyMap<string, EntryKind> = new Map(
+  (Object.keys(WIRE_KIND) as EntryKind[]).map((kind) => [WIRE_KIND[kind], kind]),
+);
+
 function kindOf(wireKind: string): EntryKind | null {
-  for (const kind of Object.keys(WIRE_KIND) as EntryKind[]) if (WIRE_KIND[kind] === wireKind) return kind;
-  return null;
+  return KIND_OF_WIRE.get(wireKind) ?? null;
 }
 
 /** A field that must be a non-negative integer when present. */
-function counter(values: ReadonlyMap<string, Buffer>, name: string): { value: number | null; error: string | null } {
-  const raw = values.get(name);
-  if (raw === undefined) return { value: null, error: null };
+const ABSENT = { value: null, error: null } as const;
+
+function counter(raw: Buffer | undefined, name: string): { value: number | null; error: string | null } {
+  if (raw === undefined) return ABSENT;
   const text = raw.toString();
   const value = /^\d{1,16}$/.test(text) ? Number(text) : NaN;
   if (Number.isSafeInteger(value)) return { value, error: null };

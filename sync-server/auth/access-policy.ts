@@ -2,7 +2,7 @@
  * Who may do what with a document, decided once per connection at the HTTP upgrade from the
  * `token` query parameter. The result is a typed permission the room enforces on every message.
  */
-import type { Role } from '../../lib/auth/capability-token';
+import type { V1Role } from '../../lib/auth/capability-token';
 import { newDocumentId } from '../../lib/auth/document-id';
 import { CloseCode } from '../../lib/protocol/close-codes';
 import type { Permission } from '../room/permissions';
@@ -22,7 +22,7 @@ export interface ShareTokens {
   readonly viewToken: string;
 }
 
-const permissionOf: Record<Role, Permission> = { edit: 'write', view: 'read' };
+const permissionOf: Record<V1Role, Permission> = { edit: 'write', view: 'read' };
 
 export class AccessPolicy {
   constructor(
@@ -55,12 +55,12 @@ export class AccessPolicy {
     return { id: documentId, ...this.linksFor(documentId, check.role) };
   }
 
-  private linksFor(documentId: string, role: Role): Omit<ShareTokens, 'id'> {
+  private linksFor(documentId: string, role: V1Role): Omit<ShareTokens, 'id'> {
     const viewToken = this.issue(documentId, 'view');
     return role === 'view' ? { viewToken } : { editToken: this.issue(documentId, 'edit'), viewToken };
   }
 
-  private issue(documentId: string, role: Role): string {
+  private issue(documentId: string, role: V1Role): string {
     return this.signer.issue(documentId, { role, expiresAt: null });
   }
 

@@ -1,0 +1,30 @@
+/**
+ * What a share link lets its holder do, lowest to highest. The one place the roles and their order
+ * are written: a role added later (`comment`, between view and edit) goes into ROLES at its rank,
+ * and every comparison follows. Pure and browser-safe.
+ */
+export const ROLES = ['view', 'edit', 'owner'] as const;
+
+export type Role = (typeof ROLES)[number];
+
+/**
+ * The roles a link made through the API may carry. `owner` is not among them: a document's owner
+ * link is made with the document, so holding any link never leads to holding more than it.
+ */
+export const GRANTABLE_ROLES = ['view', 'edit'] as const satisfies readonly Role[];
+
+export type GrantableRole = (typeof GRANTABLE_ROLES)[number];
+
+/** True when `role` may do everything `required` may. */
+export function roleAtLeast(role: Role, required: Role): boolean {
+  return ROLES.indexOf(role) >= ROLES.indexOf(required);
+}
+
+export function isGrantableRole(role: Role): role is GrantableRole {
+  return (GRANTABLE_ROLES as readonly Role[]).includes(role);
+}
+
+/** The role a string names exactly, or null: no case folding, no trimming, nothing inherited. */
+export function parseRole(text: unknown): Role | null {
+  return (ROLES as readonly unknown[]).includes(text) ? (text as Role) : null;
+}

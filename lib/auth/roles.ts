@@ -9,7 +9,7 @@ export type Role = (typeof ROLES)[number];
 
 /**
  * The roles a link made through the API may carry. `owner` is not among them: a document's owner
- * link is made with the document, so holding any link never leads to holding more than it.
+ * link is made with the document, and no request makes another.
  */
 export const GRANTABLE_ROLES = ['view', 'edit'] as const satisfies readonly Role[];
 

@@ -135,6 +135,22 @@ export function runShareLinkContract(context: ShareLinkContractContext): void {
       expect((await store.listLinks('doc')).map((record) => record.id)).toEqual([ID_A, ID_B]);
     });
 
+    it('lets exactly one of concurrent creates with one id win, and keeps one time of concurrent revocations', async () => {
+      const store = context.store();
+      const creates = await Promise.allSettled(Array.from({ length: 8 }, (_, index) => store.createLink('doc', link(ID_A, { name: `try ${index}` }))));
+      expect(creates.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+      for (const result of creates) if (result.status === 'rejected') expect(result.reason).toBeInstanceOf(ShareLinkRejected);
+      const [winner] = await store.listLinks('doc');
+      expect(creates[Number(winner?.name.slice('try '.length))]?.status).toBe('fulfilled');
+
+      const times = Array.from({ length: 8 }, (_, index) => 100 + index);
+      expect(await Promise.all(times.map((at) => store.revokeLink('doc', ID_A, at)))).toEqual(times.map(() => true));
+      const revokedAt = (await store.getLink('doc', ID_A))?.revokedAt;
+      expect(times).toContain(revokedAt);
+      expect(await store.revokeLink('doc', ID_A, 999)).toBe(true);
+      expect((await store.getLink('doc', ID_A))?.revokedAt).toBe(revokedAt);
+    });
+
     it('refuses a malformed record or revocation time, and changes nothing', async () => {
       const store = context.store();
       const malformed: ShareLinkRecord[] = [

@@ -5,9 +5,11 @@
  *   doc/<encodeURIComponent(name)>/log/<seq>   → one update; <seq> is 12 lowercase hex digits, zero-padded
  *   version-meta/<encodeURIComponent(name)>/<id>   → a version's VersionMeta as JSON (UTF-8)
  *   version-data/<encodeURIComponent(name)>/<id>   → its update bytes; <id> is 12 hex digits too
+ *   share-link/<encodeURIComponent(name)>/<link id> → a ShareLinkRecord as JSON (UTF-8, leveldb-links.ts)
  *
  * Versions live outside `doc/`, so loading a document never reads its history, and their metadata
- * apart from their bytes, so listing the history never reads the bytes.
+ * apart from their bytes, so listing the history never reads the bytes. Share links live outside it
+ * too, and a link id is base64url, which holds no '/'.
  *
  * encodeURIComponent escapes '/', so a name's key prefix never contains another name's prefix ('a',
  * 'a/b' and 'a%2Fb' become 'doc/a/', 'doc/a%2Fb/' and 'doc/a%252Fb/'). A range over a prefix ending
@@ -24,6 +26,11 @@ const MAX_SEQUENCE = 16 ** SEQUENCE_DIGITS - 1;
 
 const VERSION_META_PREFIX = 'version-meta/';
 const VERSION_DATA_PREFIX = 'version-data/';
+const SHARE_LINK_PREFIX = 'share-link/';
+
+export function shareLinkPrefix(docName: string): string {
+  return `${SHARE_LINK_PREFIX}${encodeURIComponent(docName)}/`;
+}
 
 export function versionMetaPrefix(docName: string): string {
   return `${VERSION_META_PREFIX}${encodeURIComponent(docName)}/`;

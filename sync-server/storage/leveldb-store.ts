@@ -22,10 +22,13 @@ import {
   logPrefix,
   parseSequence,
   prefixRange,
+  shareLinkPrefix,
   snapshotKey,
   versionDataPrefix,
   versionMetaPrefix,
 } from './leveldb-keys';
+import { LevelDbShareLinks } from './leveldb-links';
+import { checkRevocationTime, ShareLinkRejected, type ShareLinkRecord, type ShareLinkStore } from './share-link-store';
 
 export interface LevelDbStoreOptions {
   /** Fsync every write, trading write latency for surviving power loss. Defaults to false. */
@@ -46,7 +49,7 @@ function ownedCopy(bytes: Uint8Array): Uint8Array {
 }
 
 /** Operations that write: after one fails, the database is reopened (see the module comment). */
-const WRITES = new Set(['append', 'compact', 'delete', 'writeVersions']);
+const WRITES = new Set(['append', 'compact', 'delete', 'writeVersions', 'createLink', 'revokeLink']);
 
 async function openDatabase(directory: string): Promise<Database> {
   try {
@@ -63,7 +66,7 @@ function describeDocuments(docNames: readonly string[]): string {
   return `documents ${docNames.map((name) => JSON.stringify(name)).join(', ')}`;
 }
 
-export class LevelDbDocumentStore implements DocumentStore {
+export class LevelDbDocumentStore implements DocumentStore, ShareLinkStore {
   readonly kind = 'leveldb';
   /** Next log sequence per document with a non-empty log; learned from disk on its first append. */
   private readonly nextSequence = new Map<string, number>();
@@ -74,12 +77,15 @@ export class LevelDbDocumentStore implements DocumentStore {
   private suspect = false;
   private reopening: Promise<void> | null = null;
   private closed = false;
+  private readonly links: LevelDbShareLinks;
 
   private constructor(
     private db: Database,
     private readonly directory: string,
     private readonly writeOptions: { readonly sync: boolean },
-  ) {}
+  ) {
+    this.links = new LevelDbShareLinks(() => this.db, writeOptions);
+  }
 
   static async open(directory: string, options: LevelDbStoreOptions = {}): Promise<LevelDbDocumentStore> {
     return new LevelDbDocumentStore(await openDatabase(directory), directory, { sync: options.sync ?? false });
@@ -193,7 +199,7 @@ export class LevelDbDocumentStore implements DocumentStore {
     return this.run('delete', [docName], async () => {
       const keys = (
         await Promise.all(
-          [documentPrefix(docName), versionMetaPrefix(docName), versionDataPrefix(docName)].map((prefix) =>
+          [documentPrefix(docName), versionMetaPrefix(docName), versionDataPrefix(docName), shareLinkPrefix(docName)].map((prefix) =>
             this.db.keys(prefixRange(prefix)).all(),
           ),
         )
@@ -203,6 +209,25 @@ export class LevelDbDocumentStore implements DocumentStore {
         this.writeOptions,
       );
       this.nextSequence.delete(docName);
+    });
+  }
+
+  createLink(docName: string, record: ShareLinkRecord): Promise<void> {
+    return this.run('createLink', [docName], () => this.links.create(docName, record));
+  }
+
+  listLinks(docName: string): Promise<ShareLinkRecord[]> {
+    return this.run('listLinks', [docName], () => this.links.list(docName));
+  }
+
+  getLink(docName: string, linkId: string): Promise<ShareLinkRecord | null> {
+    return this.run('getLink', [docName], () => this.links.get(docName, linkId));
+  }
+
+  revokeLink(docName: string, linkId: string, at: number): Promise<boolean> {
+    return this.run('revokeLink', [docName], () => {
+      checkRevocationTime(docName, at);
+      return this.links.revoke(docName, linkId, at);
     });
   }
 
@@ -250,6 +275,7 @@ export class LevelDbDocumentStore implements DocumentStore {
     try {
       return await work();
     } catch (cause) {
+      if (cause instanceof ShareLinkRejected) throw cause; // refused before anything was written
       if (WRITES.has(operation)) this.suspect = true;
       throw new StorageError(`LevelDB ${operation}${subject} failed`, { cause });
     }

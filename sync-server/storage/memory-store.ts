@@ -14,6 +14,15 @@ import {
   type VersionInfo,
 } from './document-store';
 import { EMPTY_UPDATE_LENGTH } from './empty-update';
+import {
+  checkedShareLink,
+  checkRevocationTime,
+  duplicateShareLink,
+  isShareLinkId,
+  newestFirst,
+  type ShareLinkRecord,
+  type ShareLinkStore,
+} from './share-link-store';
 import { VersionsFencedOut, type SharedDocumentStore, type StoredCompaction } from './shared-document-store';
 
 interface MemoryDocument {
@@ -25,13 +34,15 @@ function copyOf(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(bytes);
 }
 
-export class MemoryDocumentStore implements SharedDocumentStore {
+export class MemoryDocumentStore implements SharedDocumentStore, ShareLinkStore {
   readonly kind = 'memory';
   private readonly documents = new Map<string, MemoryDocument>();
   /** Versions per document, by id. */
   private readonly versions = new Map<string, Map<number, StoredVersion>>();
   /** The newest fencing token each document's compactions and version writes carried. */
   private readonly fences = new Map<string, { compaction: number; history: number }>();
+  /** Share links per document, by id. Records are immutable objects, so sharing them copies nothing. */
+  private readonly links = new Map<string, Map<string, ShareLinkRecord>>();
   private closed = false;
 
   async load(docName: string): Promise<StoredDocument> {
@@ -61,6 +72,41 @@ export class MemoryDocumentStore implements SharedDocumentStore {
     this.documents.delete(docName);
     this.versions.delete(docName);
     this.fences.delete(docName);
+    this.links.delete(docName);
+  }
+
+  async createLink(docName: string, record: ShareLinkRecord): Promise<void> {
+    this.assertOpen('createLink', [docName]);
+    const checked = Object.freeze(checkedShareLink(docName, record));
+    let links = this.links.get(docName);
+    if (links?.has(checked.id)) throw duplicateShareLink(docName, checked.id);
+    if (links === undefined) {
+      links = new Map();
+      this.links.set(docName, links);
+    }
+    links.set(checked.id, checked);
+  }
+
+  async listLinks(docName: string): Promise<ShareLinkRecord[]> {
+    this.assertOpen('listLinks', [docName]);
+    return [...(this.links.get(docName)?.values() ?? [])].sort(newestFirst).map((record) => ({ ...record }));
+  }
+
+  async getLink(docName: string, linkId: string): Promise<ShareLinkRecord | null> {
+    this.assertOpen('getLink', [docName]);
+    const record = this.links.get(docName)?.get(linkId);
+    return record === undefined ? null : { ...record };
+  }
+
+  async revokeLink(docName: string, linkId: string, at: number): Promise<boolean> {
+    this.assertOpen('revokeLink', [docName]);
+    checkRevocationTime(docName, at);
+    if (!isShareLinkId(linkId)) return false;
+    const links = this.links.get(docName);
+    const record = links?.get(linkId);
+    if (links === undefined || record === undefined) return false;
+    if (record.revokedAt === null) links.set(linkId, Object.freeze({ ...record, revokedAt: at }));
+    return true;
   }
 
   async listVersions(docName: string): Promise<VersionInfo[]> {

@@ -8,6 +8,7 @@
 import pg from 'pg';
 import { StorageError } from './document-store';
 import { createSchema, isStorableName } from './postgres-schema';
+import { ShareLinkRejected } from './share-link-store';
 import { VersionsFencedOut } from './shared-document-store';
 
 export interface PostgresStoreOptions {
@@ -118,7 +119,8 @@ export class PostgresConnection {
     try {
       return await work();
     } catch (cause) {
-      if (cause instanceof VersionsFencedOut) throw cause; // an answer, not a failure of the store
+      // Answers, not failures of the store.
+      if (cause instanceof VersionsFencedOut || cause instanceof ShareLinkRejected) throw cause;
       const reason = cause instanceof Error ? `: ${cause.message}` : '';
       throw new StorageError(`PostgreSQL ${operation}${subject} failed${reason}`, { cause });
     }

@@ -14,6 +14,12 @@
  *                         `json`, not `jsonb`: jsonb refuses the escape \u0000, which an author's name
  *                         (typed by a person into presence) may hold.
  *   tandem_version_bytes  its bytes.
+ *   tandem_share_links    one row per share link of a document (postgres-links.ts): (doc, id) → its
+ *                         name (json, for the same reason as tandem_versions.meta), role, and times in
+ *                         milliseconds, expires_at and revoked_at null when not set.
+ *
+ * A database made by an earlier version gets what it lacks the same way, when a store opens it:
+ * every statement below is IF NOT EXISTS, so a new table or column is added by appending one here.
  */
 import type pg from 'pg';
 
@@ -47,6 +53,16 @@ CREATE TABLE IF NOT EXISTS tandem_version_bytes (
   doc   text COLLATE "C" NOT NULL,
   id    bigint NOT NULL,
   bytes bytea NOT NULL,
+  PRIMARY KEY (doc, id)
+);
+CREATE TABLE IF NOT EXISTS tandem_share_links (
+  doc        text COLLATE "C" NOT NULL,
+  id         text COLLATE "C" NOT NULL,
+  name       json NOT NULL,
+  role       text NOT NULL,
+  created_at bigint NOT NULL,
+  expires_at bigint,
+  revoked_at bigint,
   PRIMARY KEY (doc, id)
 );
 `;

@@ -2,7 +2,7 @@
  * DocumentStore on PostgreSQL (node-postgres), the durable store of cluster mode, where several sync
  * server processes share one database (a SharedDocumentStore: fenced compaction and version writes).
  * Tables: postgres-schema.ts; connections, transactions and errors: postgres-connection.ts;
- * versions: postgres-versions.ts. This file is the document itself: its snapshot and log.
+ * versions: postgres-versions.ts; share links: postgres-links.ts. This file is the document itself: its snapshot and log.
  *
  * Log order. An append first locks the row of every document it writes (an upsert that adds the
  * entries to next_seq), in name order so that two appends never wait for each other in a cycle, and
@@ -20,7 +20,9 @@ import type pg from 'pg';
 import { EMPTY_UPDATE_LENGTH } from './empty-update';
 import { StorageError, type LogEntry, type StoredDocument, type StoredVersion, type VersionChange, type VersionInfo } from './document-store';
 import { chunks, ownedCopy, parseCounter, PostgresConnection, ROWS_PER_INSERT, valuesList, type PostgresStoreOptions } from './postgres-connection';
+import { PostgresShareLinks } from './postgres-links';
 import { PostgresVersions } from './postgres-versions';
+import type { ShareLinkRecord, ShareLinkStore } from './share-link-store';
 import type { SharedDocumentStore, StoredCompaction } from './shared-document-store';
 
 export type { PostgresStoreOptions } from './postgres-connection';
@@ -36,14 +38,16 @@ interface ReservationRow {
   readonly next_seq: string;
 }
 
-export class PostgresDocumentStore implements SharedDocumentStore {
+export class PostgresDocumentStore implements SharedDocumentStore, ShareLinkStore {
   readonly kind = 'postgresql';
   /** Resolves once the latest append holds its document locks; the next append waits for it. */
   private lastReservation: Promise<void> = Promise.resolve();
   private readonly versions: PostgresVersions;
+  private readonly links: PostgresShareLinks;
 
   private constructor(private readonly db: PostgresConnection) {
     this.versions = new PostgresVersions(db);
+    this.links = new PostgresShareLinks(db);
   }
 
   static async open(options: PostgresStoreOptions): Promise<PostgresDocumentStore> {
@@ -184,8 +188,25 @@ export class PostgresDocumentStore implements SharedDocumentStore {
         await client.query('DELETE FROM tandem_log WHERE doc = $1', [docName]);
         await client.query('DELETE FROM tandem_versions WHERE doc = $1', [docName]);
         await client.query('DELETE FROM tandem_version_bytes WHERE doc = $1', [docName]);
+        await client.query('DELETE FROM tandem_share_links WHERE doc = $1', [docName]);
       }),
     );
+  }
+
+  createLink(docName: string, record: ShareLinkRecord): Promise<void> {
+    return this.links.create(docName, record);
+  }
+
+  listLinks(docName: string): Promise<ShareLinkRecord[]> {
+    return this.links.list(docName);
+  }
+
+  getLink(docName: string, linkId: string): Promise<ShareLinkRecord | null> {
+    return this.links.get(docName, linkId);
+  }
+
+  revokeLink(docName: string, linkId: string, at: number): Promise<boolean> {
+    return this.links.revoke(docName, linkId, at);
   }
 
   listDocuments(): Promise<string[]> {

@@ -11,11 +11,12 @@ import {
   type StoredVersion,
   type VersionMeta,
 } from '../../sync-server/storage/document-store';
+import { runShareLinkContract, type ContractStore } from './share-link-store.contract';
 
 export interface OpenedDocumentStore {
-  readonly store: DocumentStore;
+  readonly store: ContractStore;
   /** Opens another store over the same data. The suite closes `store` before calling it. */
-  readonly reopen?: () => Promise<DocumentStore>;
+  readonly reopen?: () => Promise<ContractStore>;
   /** Closes every store opened for the test and removes its data. */
   readonly cleanup: () => Promise<void>;
 }
@@ -91,7 +92,7 @@ function recordUpdates(doc: Y.Doc): Uint8Array[] {
 export function runDocumentStoreContract(name: string, openStore: () => Promise<OpenedDocumentStore>): void {
   describe(`${name} (DocumentStore contract)`, () => {
     let opened: OpenedDocumentStore;
-    let store: DocumentStore;
+    let store: ContractStore;
 
     beforeEach(async () => {
       opened = await openStore();
@@ -103,13 +104,15 @@ export function runDocumentStoreContract(name: string, openStore: () => Promise<
     });
 
     /** Closes the store and opens it again, or skips the test for stores that cannot reopen. */
-    async function closeAndReopen(context: TestContext): Promise<DocumentStore> {
+    async function closeAndReopen(context: TestContext): Promise<ContractStore> {
       const reopen = opened.reopen;
       if (reopen === undefined) context.skip(`${name} keeps nothing across close`);
       await store.close();
       store = await reopen();
       return store;
     }
+
+    runShareLinkContract({ store: () => store, closeAndReopen });
 
     it('loads an unknown document as empty', async () => {
       expect(await store.load('never-written')).toEqual(EMPTY);

@@ -61,12 +61,14 @@ describe('LevelDbDocumentStore on disk', () => {
       { docName: 'a/b', update: bytes(2) },
     ]);
     await temporary.store.compact('notes', bytes(3));
+    await temporary.store.createLink('a/b', { id: 'AAAAAAAAAAAAAAAAAAAAAA', name: '', role: 'view', createdAt: 1, expiresAt: null, revokedAt: null });
     await temporary.store.close();
 
     expect(await rawKeys(temporary.directory)).toEqual([
       'doc/a%2Fb/log/000000000000',
       'doc/a%2Fb/log/000000000001',
       'doc/notes/snapshot',
+      'share-link/a%2Fb/AAAAAAAAAAAAAAAAAAAAAA',
     ]);
   });
 
@@ -120,6 +122,17 @@ describe('LevelDbDocumentStore on disk', () => {
     expect(failure).toBeInstanceOf(StorageError);
     expect((failure as StorageError).message).toContain(temporary.directory);
     expect((failure as StorageError).cause).toBeInstanceOf(Error);
+  });
+
+  it('reports a share link stored malformed as a StorageError', async () => {
+    await temporary.store.close();
+    const db = new ClassicLevel<string, string>(temporary.directory, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
+    await db.put('share-link/doc/AAAAAAAAAAAAAAAAAAAAAA', '{"id":"AAAAAAAAAAAAAAAAAAAAAA","role":"admin"}');
+    await db.close();
+
+    const reopened = await temporary.reopen();
+    await expect(reopened.listLinks('doc')).rejects.toMatchObject({ name: 'StorageError', cause: { message: expect.stringMatching(/^Malformed share link/) } });
+    await expect(reopened.getLink('doc', 'AAAAAAAAAAAAAAAAAAAAAA')).rejects.toBeInstanceOf(StorageError);
   });
 
   it('names the operation and the document when it fails', async () => {

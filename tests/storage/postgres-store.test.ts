@@ -9,6 +9,7 @@ import type pg from 'pg';
 import { StorageError } from '../../sync-server/storage/document-store';
 import { VersionsFencedOut } from '../../sync-server/storage/shared-document-store';
 import { PostgresDocumentStore } from '../../sync-server/storage/postgres-store';
+import { ShareLinkRejected, type ShareLinkRecord } from '../../sync-server/storage/share-link-store';
 import { freePort } from '../helpers/free-port';
 import { waitFor } from '../helpers/poll';
 import { PostgresServer, type Database, type Schema } from '../helpers/postgres';
@@ -50,6 +51,8 @@ async function openTemporaryStore(): Promise<TemporarySchema> {
   return { schema, store: await reopen(), reopen, cleanup };
 }
 
+const LINK: ShareLinkRecord = { id: 'AAAAAAAAAAAAAAAAAAAAAA', name: 'Ada\u0000', role: 'edit', createdAt: 5, expiresAt: null, revokedAt: null };
+
 function bytes(...values: number[]): Uint8Array {
   return Uint8Array.from(values);
 }
@@ -90,6 +93,7 @@ describe('PostgresDocumentStore on a real server', () => {
       { docName: 'a/b', update: bytes(2) },
     ]);
     await temporary.store.compact('notes', bytes(3));
+    await temporary.store.createLink('a/b', LINK);
     await temporary.store.writeVersions('a/b', { put: [{ id: 7, meta: { createdAt: 1, kind: 'auto', name: null, authors: [], restoredFrom: null, encoding: 'full' }, update: bytes(4) }], remove: [] });
 
     await admin(async (client) => {
@@ -108,7 +112,29 @@ describe('PostgresDocumentStore on a real server', () => {
       expect(versions.rows).toEqual([{ doc: 'a/b', id: 7, kind: 'auto' }]);
       const versionBytes = await client.query('SELECT doc, id::int, bytes FROM tandem_version_bytes');
       expect(versionBytes.rows).toEqual([{ doc: 'a/b', id: 7, bytes: Buffer.from([4]) }]);
+      const links = await client.query('SELECT doc, id, name::text, role, created_at::int, expires_at, revoked_at FROM tandem_share_links');
+      expect(links.rows).toEqual([{ doc: 'a/b', id: LINK.id, name: '"Ada\\u0000"', role: 'edit', created_at: 5, expires_at: null, revoked_at: null }]);
     });
+  });
+
+  it('reports a share link row edited into a malformed one as a StorageError, not a refused input', async () => {
+    await temporary.store.createLink('doc', LINK);
+    await admin((client) => client.query(`UPDATE tandem_share_links SET role = 'admin'`));
+
+    const listed = temporary.store.listLinks('doc');
+    await expect(listed).rejects.toBeInstanceOf(StorageError);
+    await expect(listed).rejects.not.toBeInstanceOf(ShareLinkRejected);
+    await expect(listed).rejects.toThrow(/Malformed share link/);
+  });
+
+  it('adds the share link table when it opens a database made before share links', async () => {
+    await temporary.store.append([{ docName: 'doc', update: bytes(1) }]);
+    await admin((client) => client.query('DROP TABLE tandem_share_links'));
+
+    const reopened = await temporary.reopen();
+    await reopened.createLink('doc', LINK);
+    expect(await reopened.listLinks('doc')).toEqual([LINK]);
+    expect(await reopened.load('doc')).toEqual({ snapshot: null, log: [bytes(1)] });
   });
 
   it('compacts from what is stored, whichever store appended it, and refuses a stale fencing token', async () => {

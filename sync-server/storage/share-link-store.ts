@@ -8,15 +8,15 @@
  * a store never has to return what it generated. A record the store refuses (a malformed field, an
  * id the document already has) is a ShareLinkRejected, and nothing is written.
  */
-import { randomBytes } from 'node:crypto';
+import { ROLES, type Role } from '../../lib/auth/roles';
 import type { DocumentStore } from './document-store';
 
 /**
- * Roles a link grants, lowest first. The one list of them: a role added here (a `comment` between
- * `view` and `edit`) is a role every store accepts and keeps.
+ * Roles a link grants, lowest first: the one list in lib/auth/roles.ts. A role added there (a
+ * `comment` between `view` and `edit`) is a role every store accepts and keeps.
  */
-export const SHARE_LINK_ROLES = ['view', 'edit', 'owner'] as const;
-export type ShareLinkRole = (typeof SHARE_LINK_ROLES)[number];
+export const SHARE_LINK_ROLES = ROLES;
+export type ShareLinkRole = Role;
 
 export interface ShareLinkRecord {
   /** SHARE_LINK_ID_LENGTH characters of base64url: 16 random bytes (newShareLinkId). */
@@ -60,10 +60,8 @@ export class ShareLinkRejected extends Error {
   override readonly name = 'ShareLinkRejected';
 }
 
-/** A new link id: 16 random bytes, base64url, 22 characters. */
-export function newShareLinkId(): string {
-  return randomBytes(16).toString('base64url');
-}
+/** A new link id: 16 random bytes, base64url, 22 characters (the one a version 2 token carries). */
+export { newLinkId as newShareLinkId } from '../../lib/auth/link-id';
 
 export function isShareLinkRole(value: unknown): value is ShareLinkRole {
   return (SHARE_LINK_ROLES as readonly unknown[]).includes(value);

@@ -15,11 +15,20 @@ export function documentNameFromUrl(url: string): string | null {
   } catch {
     return null;
   }
-  if (name.length === 0 || name.length > MAX_DOCUMENT_NAME_LENGTH) return null;
+  return isDocumentName(name) ? name : null;
+}
+
+/**
+ * Whether a name is one a document can have: what documentNameFromUrl accepts, for a name that
+ * arrives some other way (from another node, say).
+ */
+export function isDocumentName(name: string): boolean {
+  if (name.length === 0 || name.length > MAX_DOCUMENT_NAME_LENGTH) return false;
   // Control characters are no part of a name a person or a link makes, and U+0000 is one that
   // PostgreSQL text cannot hold: refused at the door rather than failing every storage batch later.
-  if (/[\u0000-\u001f\u007f]/.test(name)) return null;
-  return name;
+  if (/[\u0000-\u001f\u007f]/.test(name)) return false;
+  // Half a surrogate pair: no URL decodes to one (decodeURIComponent refuses it).
+  return !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(name);
 }
 
 /** The URL path for a document name; the inverse of documentNameFromUrl. */

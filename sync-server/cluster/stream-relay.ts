@@ -16,13 +16,14 @@
  * Redis in it; every timer and deferral goes through the injected scheduler.
  */
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../logger';
 import type { DocumentChannel, RelayedDocument } from './relayed-document';
 import { createSystemScheduler, type Scheduler } from '../scheduler';
 import { DocumentLease, HISTORIAN } from './document-lease';
 import { DocumentRelays } from './document-relays';
 import type { RelayHealth } from './relay-health';
+import { redisConnection } from './redis-connection';
 import { StreamReader } from './stream-reader';
 import { StreamWriter } from './stream-writer';
 
@@ -57,15 +58,8 @@ export class StreamRelay {
     private readonly deps: StreamRelayDeps,
   ) {
     const scheduler = deps.scheduler ?? createSystemScheduler();
-    const options = {
-      // Reconnect with capped backoff; commands wait while it is down rather than failing at once.
-      // The cap bounds how long after Redis is back the node still edits apart from the others.
-      retryStrategy: (attempt: number) => Math.min(50 * 2 ** attempt, 1_000),
-      maxRetriesPerRequest: null,
-      lazyConnect: true,
-    };
-    this.commands = new Redis(url, { ...options, connectionName: `tandem-${this.nodeId}-send` });
-    this.reader = new Redis(url, { ...options, connectionName: `tandem-${this.nodeId}-read` });
+    this.commands = redisConnection(url, `tandem-${this.nodeId}-send`);
+    this.reader = redisConnection(url, `tandem-${this.nodeId}-read`);
     // Long enough for a compaction of a big document; a stalled node is fenced out after it anyway.
     this.compactionLease = new DocumentLease(this.commands, this.nodeId, 60_000);
     this.historyLease = new DocumentLease(this.commands, this.nodeId, 60_000, HISTORIAN);

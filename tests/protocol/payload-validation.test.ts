@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { CloseCode } from '../../lib/protocol/close-codes';
-import { documentNameFromUrl, documentUrlPath } from '../../lib/protocol/document-path';
+import { documentNameFromUrl, documentUrlPath, isDocumentName } from '../../lib/protocol/document-path';
 import { ProtocolError } from '../../lib/protocol/protocol-error';
 import { assertValidStateVector, assertValidUpdate } from '../../lib/protocol/validate-payload';
 
@@ -74,5 +74,12 @@ describe('document path', () => {
     expect(documentNameFromUrl('/line%0Abreak')).toBeNull();
     expect(documentNameFromUrl('/del%7F')).toBeNull();
     expect(documentNameFromUrl('/tab%09')).toBeNull();
+  });
+
+  it('says of a name itself whether a URL could carry it (a name read from elsewhere than a URL)', () => {
+    for (const name of ['notes', 'a/b', 'ünïcödé ✓', 'a'.repeat(512), '😀']) expect(isDocumentName(name)).toBe(true);
+    for (const name of ['', 'a'.repeat(513), 'a\u0000b', 'line\nbreak', 'del\u007f', 'half\ud800', '\udc00tail']) {
+      expect(isDocumentName(name)).toBe(false);
+    }
   });
 });

@@ -27,6 +27,12 @@ export interface ClusterHealth {
   readonly digestMismatches: number;
   /** State vectors this node sent to catch up (after a gap or a digest mismatch; not on load). */
   readonly catchUps: number;
+  /**
+   * Whether a share link revoked now reaches the other nodes, and theirs this one: Redis reachable
+   * and the revocation channel subscribed. While it is false, the periodic check of open
+   * connections is what closes revoked links' connections on the other nodes.
+   */
+  readonly linkRevocationsConnected: boolean;
 }
 
 export interface ClusterMode {
@@ -40,5 +46,19 @@ export interface ClusterMode {
   health(): ClusterHealth;
   /** `listener` hears when the node loses its link to the others (false) and has it again (true). */
   onConnectedChange(listener: (connected: boolean) => void): void;
+  /**
+   * Tells every node, this one included, that a share link of `docName` was revoked, so that each
+   * closes the connections opened with it (onLinkRevoked). Called once the link's record says so.
+   * A node cut off from Redis at that moment misses it (delivery is at most once) and closes those
+   * connections at its periodic check instead. Throws, and tells no one, when `docName` is not a
+   * document name or `linkId` not a link id (lib/auth/link-id.ts).
+   */
+  announceLinkRevoked(docName: string, linkId: string): void;
+  /**
+   * `listener` hears every link revocation announced on any node: this node's own at the end of the
+   * turn it was announced in, with or without Redis; the other nodes' as they arrive, normally well
+   * within 2 s. It may hear one twice (an announcement repeated): closing what is closed changes nothing.
+   */
+  onLinkRevoked(listener: (docName: string, linkId: string) => void): void;
   stop(): Promise<void>;
 }

@@ -1,14 +1,19 @@
 /**
  * Share-link revocations between nodes (cluster/link-revocations.ts) through a real Redis: what one
  * node announces reaches the others, garbage on the channel is ignored, delivery resumes after
- * Redis restarts, and a stopped node leaves no connection or timer behind.
+ * Redis restarts, and a stopped node leaves no connection or timer behind. Then the same through
+ * cluster mode's entry point, as the server sees it (ClusterMode).
  */
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ClusterMode } from '../../sync-server/cluster-mode';
+import { startClusterNode } from '../../sync-server/cluster/cluster-node';
 import { LinkRevocations } from '../../sync-server/cluster/link-revocations';
 import { LINK_REVOCATIONS_CHANNEL } from '../../sync-server/cluster/redis-keys';
+import { PostgresDocumentStore } from '../../sync-server/storage/postgres-store';
 import { waitFor } from '../helpers/poll';
+import { PostgresServer } from '../helpers/postgres';
 import { RedisServer } from '../helpers/redis';
 
 /** The bound: connections opened with a revoked link close within 2 s on every node. */
@@ -182,5 +187,56 @@ describe('link revocations between nodes', () => {
     }
     expect(a.heard).toEqual([]);
     expect(b.heard).toEqual([{ docName: 'doc-2', linkId: LINK_B }]);
+  });
+});
+
+describe('link revocations through ClusterMode', () => {
+  let postgres: PostgresServer;
+  const stores: PostgresDocumentStore[] = [];
+  const clusters: ClusterMode[] = [];
+
+  beforeAll(async () => {
+    postgres = await PostgresServer.start();
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all(clusters.splice(0).map((cluster) => cluster.stop()));
+    await Promise.all(stores.splice(0).map((store) => store.close()));
+    await postgres?.destroy();
+  }, 60_000);
+
+  async function clusterNode(connectionString: string): Promise<{ cluster: ClusterMode; heard: Heard[] }> {
+    const store = await PostgresDocumentStore.open({ connectionString });
+    stores.push(store);
+    const cluster = await startClusterNode(redis.url, store, pino({ level: 'silent' }));
+    clusters.push(cluster);
+    const heard: Heard[] = [];
+    cluster.onLinkRevoked((docName, linkId) => heard.push({ docName, linkId }));
+    return { cluster, heard };
+  }
+
+  it("reaches the other node's listener, reports the channel in health, and stops with the node", async () => {
+    const { connectionString } = await postgres.createDatabase();
+    const [a, b] = [await clusterNode(connectionString), await clusterNode(connectionString)];
+    await waitFor(() => a.cluster.health().linkRevocationsConnected && b.cluster.health().linkRevocationsConnected, {
+      what: 'both nodes subscribed',
+    });
+    a.cluster.announceLinkRevoked('doc-1', LINK_A);
+    await waitFor(() => b.heard.length > 0 && a.heard.length > 0, { timeoutMs: DELIVERY_MS, what: 'the revocation on both nodes' });
+    expect(b.heard).toEqual([{ docName: 'doc-1', linkId: LINK_A }]);
+    expect(a.heard).toEqual([{ docName: 'doc-1', linkId: LINK_A }]);
+    expect(() => a.cluster.announceLinkRevoked('doc-1', 'nope')).toThrow(/link id/);
+
+    await redis.stop('SIGKILL');
+    try {
+      await waitFor(() => !b.cluster.health().linkRevocationsConnected, { what: 'health to show the channel down' });
+    } finally {
+      await redis.resume();
+    }
+    await waitFor(() => b.cluster.health().linkRevocationsConnected, { what: 'health to show the channel back' });
+
+    await a.cluster.stop();
+    clusters.splice(clusters.indexOf(a.cluster), 1);
+    expect(a.cluster.health().linkRevocationsConnected).toBe(false);
   });
 });

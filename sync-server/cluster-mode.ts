@@ -40,5 +40,9 @@ export interface ClusterMode {
   health(): ClusterHealth;
   /** `listener` hears when the node loses its link to the others (false) and has it again (true). */
   onConnectedChange(listener: (connected: boolean) => void): void;
+  /** Tells the other nodes that a share link of the document was revoked here (after the store has it). */
+  announceLinkRevoked(docName: string, linkId: string): void;
+  /** `listener` hears of a share link revoked on another node: this node closes its connections of it. */
+  onLinkRevoked(listener: (docName: string, linkId: string) => void): void;
   stop(): Promise<void>;
 }

@@ -6,6 +6,7 @@
 import type { ClusterMode } from '../cluster-mode';
 import type { Logger } from '../logger';
 import type { DocumentStore } from '../storage/document-store';
+import { isShareLinkStore } from '../storage/share-link-store';
 import { isSharedDocumentStore } from '../storage/shared-document-store';
 import { ClusterReplication } from './cluster-replication';
 import { FencedVersionsStore } from './fenced-versions';
@@ -13,7 +14,9 @@ import { leasedCompaction } from './leased-compaction';
 import { StreamRelay } from './stream-relay';
 
 export async function startClusterNode(redisUrl: string, store: DocumentStore, logger: Logger): Promise<ClusterMode> {
-  if (!isSharedDocumentStore(store)) throw new Error(`cluster mode needs a store every node shares (PostgreSQL), not ${store.kind}`);
+  if (!isSharedDocumentStore(store) || !isShareLinkStore(store)) {
+    throw new Error(`cluster mode needs a store every node shares (PostgreSQL), not ${store.kind}`);
+  }
   const relay = new StreamRelay(redisUrl, { logger });
   await relay.start();
   logger.info({ node: relay.nodeId }, 'cluster mode: documents are shared with the other nodes through Redis');
@@ -26,6 +29,9 @@ export async function startClusterNode(redisUrl: string, store: DocumentStore, l
     onConnectedChange: (listener) => {
       relay.onConnectedChange = listener;
     },
+    // Not relayed yet: a node hears of another's revocation only by its periodic re-check (auth/link-watch.ts).
+    announceLinkRevoked: () => undefined,
+    onLinkRevoked: () => undefined,
     stop: () => relay.stop(),
   };
 }

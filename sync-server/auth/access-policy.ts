@@ -116,7 +116,7 @@ export class AccessPolicy {
     if (this.links === null) return this.newDocument();
     const id = newDocumentId();
     const now = this.scheduler.now();
-    // Created a millisecond apart, so the list shows them in a stable order: view, edit, owner last made first.
+    // A millisecond apart, so the list (newest first) always shows them in one order: view, edit, owner.
     const owner = await this.createRecord(id, 'owner', OWNER_LINK_NAME, null, now);
     const edit = await this.createRecord(id, 'edit', DEFAULT_LINK_NAMES.edit, null, now + 1);
     const view = await this.createRecord(id, 'view', DEFAULT_LINK_NAMES.view, null, now + 2);

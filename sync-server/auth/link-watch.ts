@@ -33,9 +33,16 @@ export interface LinkWatchOptions {
   readonly recheckMs?: number;
 }
 
+const RECENT_REVOCATION_MS = 60_000;
+
 export class LinkWatch {
   private readonly links = new Map<string, WatchedLink>();
   private readonly linkOf = new Map<LinkHolder, WatchedLink>();
+  /**
+   * Links revoked here lately, and when: a connection whose lookup began before the revocation and
+   * ended after it is admitted with the old record, and is closed as it arrives instead.
+   */
+  private readonly recentlyRevoked = new Map<string, number>();
   private readonly expiryTimer: TimerHandle;
   private readonly recheckTimer: TimerHandle;
   private rechecking = false;
@@ -53,6 +60,10 @@ export class LinkWatch {
   track(holder: LinkHolder, docName: string, grant: LinkGrant): void {
     if (grant.linkId === null) return;
     const key = linkKey(docName, grant.linkId);
+    if (this.recentlyRevoked.has(key)) {
+      holder.close(CloseCode.Forbidden, REVOKED_REASON);
+      return;
+    }
     let link = this.links.get(key);
     if (link === undefined) {
       link = { docName, linkId: grant.linkId, role: grant.role, expiresAt: grant.expiresAt, holders: new Set() };
@@ -73,6 +84,7 @@ export class LinkWatch {
   /** The link was revoked (here or on another node): its record is read again, its connections closed. */
   revoked(docName: string, linkId: string): void {
     this.options.records.invalidate(docName, linkId);
+    this.recentlyRevoked.set(linkKey(docName, linkId), this.options.scheduler.now());
     const link = this.links.get(linkKey(docName, linkId));
     if (link !== undefined) this.end(link, REVOKED_REASON);
   }
@@ -84,6 +96,8 @@ export class LinkWatch {
 
   private closeExpired(): void {
     const now = this.options.scheduler.now();
+    // Any lookup under way at a revocation has ended long before this: a later one sees the record.
+    for (const [key, at] of this.recentlyRevoked) if (now - at > RECENT_REVOCATION_MS) this.recentlyRevoked.delete(key);
     for (const link of [...this.links.values()]) {
       if (link.expiresAt !== null && link.expiresAt <= now) this.end(link, EXPIRED_REASON);
     }

@@ -280,3 +280,18 @@ describe('share-link management', () => {
     expect((await links(modern.id, modern.editToken)).status).toBe(403);
   });
 });
+
+describe('share-link management, more', () => {
+  it('rate-limits link creation like POST /docs, and keeps the owner link unrevokable', async () => {
+    await server.stop();
+    server = await startServer(dataDir, { AUTH: 'on', DOC_CREATE_BURST: '3', DOC_CREATE_PER_MINUTE: '1' });
+    const doc = await createDocument();
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await links(doc.id, doc.ownerToken, { method: 'POST', body: { role: 'view' } })).status);
+    expect(statuses).toEqual([201, 201, 429]);
+    const { links: all } = (await (await links(doc.id, doc.ownerToken)).json()) as { links: LinkJson[] };
+    const owner = all.find((link) => link.role === 'owner')!;
+    expect((await links(doc.id, doc.ownerToken, { method: 'DELETE', linkId: owner.id })).status).toBe(400);
+    expect((await links(doc.id, doc.ownerToken)).status).toBe(200);
+  });
+});

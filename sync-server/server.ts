@@ -12,6 +12,8 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { AddressInfo } from 'node:net';
 import { CloseCode } from '../lib/protocol/close-codes';
 import { AccessPolicy } from './auth/access-policy';
+import { LinkRecords } from './auth/link-records';
+import { LinkWatch } from './auth/link-watch';
 import { TokenSigner } from './auth/token-signer';
 import type { ClusterMode } from './cluster-mode';
 import type { ServerConfig } from './config';
@@ -33,6 +35,7 @@ import type { RoomRegistry } from './room/room-registry';
 import { SINGLE_SERVER } from './room/room-replication';
 import { createSystemScheduler, type Scheduler } from './scheduler';
 import type { DocumentStore } from './storage/document-store';
+import { isShareLinkStore } from './storage/share-link-store';
 
 /**
  * After a restart every client reconnects at once. With Node's default backlog (511) the kernel drops
@@ -68,6 +71,8 @@ export class SyncServer {
   private readonly persistence: PersistenceQueue;
   private readonly registry: RoomRegistry;
   private readonly cluster: ClusterMode | null;
+  /** The open connections of each share link, closed when it is revoked or expires (null without records). */
+  private readonly linkWatch: LinkWatch | null;
   private readonly connections = new Set<Connection>();
   private readonly scheduler: Scheduler;
   private readonly startedAt: number;
@@ -104,7 +109,13 @@ export class SyncServer {
         for (const connection of this.connections) connection.notifySharingState(connected);
       });
     }
-    this.access = new AccessPolicy(config.auth.mode, new TokenSigner(deps.secret), this.scheduler);
+    // The same store the documents use: in cluster mode the shared one, so every node sees every link.
+    const documentStore = this.cluster?.store ?? deps.store;
+    const linkRecords = isShareLinkStore(documentStore) ? new LinkRecords(documentStore, this.scheduler) : null;
+    this.access = new AccessPolicy(config.auth.mode, new TokenSigner(deps.secret), this.scheduler, linkRecords);
+    this.linkWatch = linkRecords === null ? null : new LinkWatch({ scheduler: this.scheduler, logger: deps.logger, records: linkRecords });
+    // Another node revoked a link: this node's connections of it end as if it had been revoked here.
+    this.cluster?.onLinkRevoked((docName, linkId) => this.linkWatch?.revoked(docName, linkId));
 
     const handler = createHttpHandler({
       metrics: this.metrics,
@@ -112,6 +123,14 @@ export class SyncServer {
       documentCreation: new KeyedRateLimiter(config.auth.documentsPerMinute / 60, config.auth.documentBurst, () => this.scheduler.now()),
       trustProxy: config.trustProxy,
       documentApi: { access: this.access, registry: this.registry, logger: deps.logger, maxBodyBytes: config.limits.maxApiBodyBytes },
+      links: {
+        logger: deps.logger,
+        now: () => this.scheduler.now(),
+        onRevoked: (docName, linkId) => {
+          this.linkWatch?.revoked(docName, linkId);
+          this.cluster?.announceLinkRevoked(docName, linkId);
+        },
+      },
       health: () => this.health(),
       fallback: (request, response, path) => this.fallback?.handle(request, response, path) ?? false,
     });
@@ -125,6 +144,7 @@ export class SyncServer {
       onSocketClosed: (connection) => {
         this.connections.delete(connection);
         this.fallbackConnections.delete(connection);
+        this.linkWatch?.untrack(connection);
       },
     };
     const accept = (socket: Socket, context: ConnectionContext, viaFallback: boolean): SocketEvents => {
@@ -132,6 +152,7 @@ export class SyncServer {
       const connection = new Connection(this.nextConnectionId++, context.docName, context.access.permission, socket, config.limits, connectionDeps);
       this.connections.add(connection);
       if (viaFallback) this.fallbackConnections.add(connection);
+      this.linkWatch?.track(connection, context.docName, context.access.grant);
       this.registry.connect(connection);
       return connection;
     };
@@ -219,6 +240,7 @@ export class SyncServer {
   private async shutdown(): Promise<void> {
     this.transport.stopAccepting();
     this.fallback?.stopAccepting();
+    this.linkWatch?.stop();
     const httpClosed = new Promise<void>((resolve) => this.httpServer.close(() => resolve()));
     for (const connection of this.connections) {
       connection.close(CloseCode.ServiceRestart, 'server restarting', 'shutdown');

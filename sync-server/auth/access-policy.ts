@@ -1,17 +1,38 @@
 /**
- * Who may do what with a document, decided once per connection at the HTTP upgrade from the
- * `token` query parameter. The result is a typed permission the room enforces on every message.
+ * Who may do what with a document: the one check every route that takes a token uses (the
+ * WebSocket upgrade, the HTTP fallback, the document API, the version routes, the links routes).
+ * The signature is checked first, so a forged or altered token is refused without a lookup; a
+ * version 2 token's link record is then looked up and refused when revoked or expired at the
+ * request's time. A version 1 token stands on its signature alone, as it always has.
  */
 import type { V1Role } from '../../lib/auth/capability-token';
 import { newDocumentId } from '../../lib/auth/document-id';
+import type { Role } from '../../lib/auth/roles';
 import { CloseCode } from '../../lib/protocol/close-codes';
 import type { Permission } from '../room/permissions';
 import type { Scheduler } from '../scheduler';
+import { newShareLinkId, type ShareLinkRecord } from '../storage/share-link-store';
+import type { LinkRecords } from './link-records';
 import type { TokenSigner } from './token-signer';
 
+/** What an admitted token is: its role, and the record it names (null for version 1, or with AUTH=off). */
+export interface LinkGrant {
+  readonly role: Role;
+  readonly version: 1 | 2;
+  readonly linkId: string | null;
+  /** Unix milliseconds, or null for never. */
+  readonly expiresAt: number | null;
+}
+
 export type AccessDecision =
-  | { readonly granted: true; readonly permission: Permission }
-  | { readonly granted: false; readonly closeCode: CloseCode; readonly reason: string };
+  | { readonly granted: true; readonly permission: Permission; readonly grant: LinkGrant }
+  | {
+      readonly granted: false;
+      readonly closeCode: CloseCode;
+      readonly reason: string;
+      /** Whether the token is missing or not genuine (401 on the links routes), rather than refused after a lookup. */
+      readonly unauthenticated: boolean;
+    };
 
 export type AuthMode = 'on' | 'off';
 
@@ -19,52 +40,129 @@ export type AuthMode = 'on' | 'off';
 export interface ShareTokens {
   readonly id: string;
   readonly editToken?: string;
-  readonly viewToken: string;
+  readonly viewToken?: string;
 }
 
-const permissionOf: Record<V1Role, Permission> = { edit: 'write', view: 'read' };
+export const REVOKED_REASON = 'this link was revoked';
+export const EXPIRED_REASON = 'this link has expired';
+const INVALID_REASON = 'this link is not valid for this document';
+
+/** The names of the two links every new document gets; the share dialog hands these on. */
+export const DEFAULT_LINK_NAMES: Readonly<Record<'edit' | 'view', string>> = {
+  edit: 'Anyone with this link can edit',
+  view: 'Anyone with this link can view',
+};
+export const OWNER_LINK_NAME = 'Owner';
+
+const OPEN_GRANT: LinkGrant = { role: 'owner', version: 1, linkId: null, expiresAt: null };
+
+export function permissionOf(role: Role): Permission {
+  return role === 'view' ? 'read' : 'write';
+}
+
+/** Why a record no longer admits its token at `nowMs`, or null while it does. */
+export function recordRefusal(record: ShareLinkRecord | null, role: Role, nowMs: number): string | null {
+  if (record === null || record.role !== role) return INVALID_REASON;
+  if (record.revokedAt !== null) return REVOKED_REASON;
+  if (record.expiresAt !== null && record.expiresAt <= nowMs) return EXPIRED_REASON;
+  return null;
+}
 
 export class AccessPolicy {
   constructor(
     readonly mode: AuthMode,
-    private readonly signer: TokenSigner,
+    readonly signer: TokenSigner,
     private readonly scheduler: Scheduler,
+    /** Null when the store keeps no link records: only version 1 tokens are issued and accepted. */
+    readonly links: LinkRecords | null,
   ) {}
 
-  decide(documentId: string, token: string | null): AccessDecision {
-    if (this.mode === 'off') return { granted: true, permission: 'write' };
+  async decide(documentId: string, token: string | null): Promise<AccessDecision> {
+    if (this.mode === 'off') return { granted: true, permission: 'write', grant: OPEN_GRANT };
     if (token === null || token === '') {
-      return { granted: false, closeCode: CloseCode.Unauthorized, reason: 'a share link token is required' };
+      return { granted: false, closeCode: CloseCode.Unauthorized, reason: 'a share link token is required', unauthenticated: true };
     }
-    const check = this.signer.verify(documentId, token, this.nowSeconds());
-    if (check.valid) return { granted: true, permission: permissionOf[check.role] };
-    const reason = check.reason === 'expired' ? 'this link has expired' : 'this link is not valid for this document';
-    return { granted: false, closeCode: CloseCode.Forbidden, reason };
+    const now = this.scheduler.now();
+    const check = this.signer.verifyLink(documentId, token, Math.floor(now / 1000));
+    if (!check.valid) {
+      const expired = check.reason === 'expired';
+      return { granted: false, closeCode: CloseCode.Forbidden, reason: expired ? EXPIRED_REASON : INVALID_REASON, unauthenticated: !expired };
+    }
+    const grant: LinkGrant = {
+      role: check.role,
+      version: check.version === 1 ? 1 : 2,
+      linkId: check.linkId,
+      expiresAt: check.expiresAt === null ? null : check.expiresAt * 1000,
+    };
+    if (check.linkId === null) return { granted: true, permission: permissionOf(check.role), grant };
+    if (this.links === null) return { granted: false, closeCode: CloseCode.Forbidden, reason: INVALID_REASON, unauthenticated: true };
+    const record = await this.links.get(documentId, check.linkId);
+    const refusal = recordRefusal(record, check.role, this.scheduler.now());
+    if (refusal !== null) return { granted: false, closeCode: CloseCode.Forbidden, reason: refusal, unauthenticated: false };
+    return { granted: true, permission: permissionOf(check.role), grant: { ...grant, expiresAt: record!.expiresAt } };
   }
 
-  /** A new document: a random 128-bit id with its edit and view tokens. */
-  newDocument(): Required<ShareTokens> {
+  /**
+   * A legacy document (version 1 tokens) with no record, as documents were before link records:
+   * kept for the tests and tools that make one; POST /docs makes documents with records.
+   */
+  newDocument(): Required<Omit<ShareTokens, 'id'>> & { id: string } {
     const id = newDocumentId();
-    return { id, editToken: this.issue(id, 'edit'), viewToken: this.issue(id, 'view') };
+    return { id, editToken: this.issueV1(id, 'edit'), viewToken: this.issueV1(id, 'view') };
   }
 
-  /** The links a holder of `token` may hand on: both for an editor, only the view link for a viewer. */
-  shareTokens(documentId: string, token: string): ShareTokens | null {
-    const check = this.signer.verify(documentId, token, this.nowSeconds());
-    if (!check.valid) return null;
-    return { id: documentId, ...this.linksFor(documentId, check.role) };
+  /** A new document: its owner link and its two default links, stored, with their tokens. */
+  async createDocument(): Promise<{ id: string; ownerToken?: string; editToken: string; viewToken: string }> {
+    if (this.links === null) return this.newDocument();
+    const id = newDocumentId();
+    const now = this.scheduler.now();
+    // A millisecond apart, so the list (newest first) always shows them in one order: view, edit, owner.
+    const owner = await this.createRecord(id, 'owner', OWNER_LINK_NAME, null, now);
+    const edit = await this.createRecord(id, 'edit', DEFAULT_LINK_NAMES.edit, null, now + 1);
+    const view = await this.createRecord(id, 'view', DEFAULT_LINK_NAMES.view, null, now + 2);
+    return { id, ownerToken: this.tokenOf(id, owner), editToken: this.tokenOf(id, edit), viewToken: this.tokenOf(id, view) };
   }
 
-  private linksFor(documentId: string, role: V1Role): Omit<ShareTokens, 'id'> {
-    const viewToken = this.issue(documentId, 'view');
-    return role === 'view' ? { viewToken } : { editToken: this.issue(documentId, 'edit'), viewToken };
+  /** Stores a new link record of the document and returns it. */
+  async createRecord(documentId: string, role: Role, name: string, expiresAt: number | null, createdAt = this.scheduler.now()): Promise<ShareLinkRecord> {
+    if (this.links === null) throw new Error('this store keeps no share links');
+    const record: ShareLinkRecord = { id: newShareLinkId(), name, role, createdAt, expiresAt, revokedAt: null };
+    await this.links.store.createLink(documentId, record);
+    return record;
   }
 
-  private issue(documentId: string, role: V1Role): string {
+  /** The token of a record, signed again from its fields (tokens are not stored). */
+  tokenOf(documentId: string, record: ShareLinkRecord): string {
+    return this.signer.issueLink(documentId, {
+      role: record.role,
+      expiresAt: record.expiresAt === null ? null : Math.floor(record.expiresAt / 1000),
+      linkId: record.id,
+    });
+  }
+
+  /**
+   * The links a holder may hand on (POST /docs/<id>/links without a body). A version 1 holder gets
+   * today's version 1 tokens; a version 2 holder the document's default links of its role or below
+   * that still work.
+   */
+  async shareTokens(documentId: string, grant: LinkGrant): Promise<ShareTokens> {
+    if (grant.version === 1 || this.links === null) {
+      const viewToken = this.issueV1(documentId, 'view');
+      return grant.role === 'view' ? { id: documentId, viewToken } : { id: documentId, editToken: this.issueV1(documentId, 'edit'), viewToken };
+    }
+    const now = this.scheduler.now();
+    const records = await this.links.store.listLinks(documentId);
+    const defaultOf = (role: 'edit' | 'view'): string | undefined => {
+      // The oldest working one, should an owner ever make another of the same name.
+      const found = records.filter((record) => record.role === role && record.name === DEFAULT_LINK_NAMES[role] && recordRefusal(record, role, now) === null).at(-1);
+      return found === undefined ? undefined : this.tokenOf(documentId, found);
+    };
+    const editToken = grant.role === 'view' ? undefined : defaultOf('edit');
+    const viewToken = defaultOf('view');
+    return { id: documentId, ...(editToken === undefined ? {} : { editToken }), ...(viewToken === undefined ? {} : { viewToken }) };
+  }
+
+  private issueV1(documentId: string, role: V1Role): string {
     return this.signer.issue(documentId, { role, expiresAt: null });
-  }
-
-  private nowSeconds(): number {
-    return Math.floor(this.scheduler.now() / 1000);
   }
 }

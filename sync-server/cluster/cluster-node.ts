@@ -6,6 +6,7 @@
 import type { ClusterMode } from '../cluster-mode';
 import type { Logger } from '../logger';
 import type { DocumentStore } from '../storage/document-store';
+import { isShareLinkStore } from '../storage/share-link-store';
 import { isSharedDocumentStore } from '../storage/shared-document-store';
 import { ClusterReplication } from './cluster-replication';
 import { FencedVersionsStore } from './fenced-versions';
@@ -14,7 +15,9 @@ import { LinkRevocations } from './link-revocations';
 import { StreamRelay } from './stream-relay';
 
 export async function startClusterNode(redisUrl: string, store: DocumentStore, logger: Logger): Promise<ClusterMode> {
-  if (!isSharedDocumentStore(store)) throw new Error(`cluster mode needs a store every node shares (PostgreSQL), not ${store.kind}`);
+  if (!isSharedDocumentStore(store) || !isShareLinkStore(store)) {
+    throw new Error(`cluster mode needs a store every node shares (PostgreSQL), not ${store.kind}`);
+  }
   const relay = new StreamRelay(redisUrl, { logger });
   const revocations = new LinkRevocations(redisUrl, { nodeId: relay.nodeId, logger });
   await Promise.all([relay.start(), revocations.start()]);

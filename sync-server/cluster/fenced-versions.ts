@@ -3,9 +3,11 @@
  * except version writes, which carry the token of the historian lease this node holds for the
  * document (document-lease.ts). Version history takes and releases that lease around each write
  * (history/document-history.ts, HistoryRecorder); the store refuses a token older than the last one
- * written, so a node that stalled past its lease writes nothing.
+ * written, so a node that stalled past its lease writes nothing. Share links go to the shared
+ * store as they are: every node reads the same records.
  */
 import type { DocumentStore, LogEntry, StoredDocument, StoredVersion, VersionChange, VersionInfo } from '../storage/document-store';
+import type { ShareLinkRecord, ShareLinkStore } from '../storage/share-link-store';
 import { VersionsFencedOut, type SharedDocumentStore } from '../storage/shared-document-store';
 
 /** Which historian token this node holds for a document (DocumentLease.heldToken). */
@@ -13,11 +15,11 @@ export interface HistorianTokens {
   heldToken(docName: string): number | null;
 }
 
-export class FencedVersionsStore implements DocumentStore {
+export class FencedVersionsStore implements DocumentStore, ShareLinkStore {
   readonly kind: DocumentStore['kind'];
 
   constructor(
-    private readonly store: SharedDocumentStore,
+    private readonly store: SharedDocumentStore & ShareLinkStore,
     private readonly historian: HistorianTokens,
   ) {
     this.kind = store.kind;
@@ -60,5 +62,21 @@ export class FencedVersionsStore implements DocumentStore {
 
   close(): Promise<void> {
     return this.store.close();
+  }
+
+  createLink(docName: string, record: ShareLinkRecord): Promise<void> {
+    return this.store.createLink(docName, record);
+  }
+
+  listLinks(docName: string): Promise<ShareLinkRecord[]> {
+    return this.store.listLinks(docName);
+  }
+
+  getLink(docName: string, linkId: string): Promise<ShareLinkRecord | null> {
+    return this.store.getLink(docName, linkId);
+  }
+
+  revokeLink(docName: string, linkId: string, at: number): Promise<boolean> {
+    return this.store.revokeLink(docName, linkId, at);
   }
 }

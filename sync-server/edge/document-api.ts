@@ -117,7 +117,7 @@ async function serve(deps: DocumentApiDeps, route: Route, request: IncomingMessa
   const writes = route.kind === 'write' || route.kind === 'restore' || (route.kind === 'versions' && method === 'POST');
   const allowed = route.kind === 'content' || route.kind === 'version' ? ['GET', 'HEAD'] : route.kind === 'versions' ? ['GET', 'HEAD', 'POST'] : ['POST'];
   if (!allowed.includes(method)) throw new HttpError(405, 'method not allowed');
-  const permission = authorize(deps, route.docId, request);
+  const permission = await authorize(deps, route.docId, request);
   // A view link reads the present only: history and every change need an edit link.
   if (permission !== 'write' && (writes || route.kind !== 'content')) throw new HttpError(403, 'this needs an edit link');
   const query = new URL(request.url ?? '/', 'http://localhost').searchParams;
@@ -182,9 +182,9 @@ function writeContent(
   deps.send(response, 200, { ok: true, mode });
 }
 
-function authorize(deps: DocumentApiDeps, docId: string, request: IncomingMessage): 'read' | 'write' {
+async function authorize(deps: DocumentApiDeps, docId: string, request: IncomingMessage): Promise<'read' | 'write'> {
   const token = bearerToken(request);
-  const decision = deps.access.decide(docId, token);
+  const decision = await deps.access.decide(docId, token);
   if (decision.granted) return decision.permission;
   throw new HttpError(token === null && deps.access.mode === 'on' ? 401 : 403, decision.reason);
 }

@@ -45,7 +45,7 @@ export interface HttpFallbackOptions<Context> extends PollSessionOptions {
   /** Frames in one client batch. */
   readonly maxFramesPerBatch: number;
   /** The WebSocket's decision, from the document URL (`/<doc>?token=…`). */
-  decide(url: string): UpgradeDecision<Context>;
+  decide(url: string): UpgradeDecision<Context> | Promise<UpgradeDecision<Context>>;
   accept(socket: Socket, context: Context): SocketEvents;
 }
 
@@ -115,20 +115,26 @@ export class HttpFallbackTransport<Context> {
   private open(request: IncomingMessage, response: ServerResponse): true {
     if (!this.accepting) return this.refuse(response, 503, 'the server is restarting');
     const url = (request.url ?? '/').slice(FALLBACK_PATH_PREFIX.length - 1);
-    let decision: UpgradeDecision<Context>;
-    try {
-      decision = this.options.decide(url);
-    } catch {
-      decision = { accept: false, status: 500, message: 'internal error' };
-    }
-    if (!decision.accept) return this.refuse(response, decision.status, decision.message);
     // The request may carry a body nobody reads; it must not keep the connection from its next request.
     request.resume();
-    const docName = documentNameFromUrl(url)!;
-    const session = new PollSession(randomBytes(18).toString('base64url'), docName, this.options, (ended) => this.forget(ended));
-    this.sessions.set(session.id, session);
-    session.events = this.options.accept(session, decision.context);
-    this.options.sendJson(response, 200, { session: session.id, pollMs: this.options.pollMs, maxBodyBytes: this.options.maxBodyBytes });
+    let pending: UpgradeDecision<Context> | Promise<UpgradeDecision<Context>>;
+    try {
+      pending = this.options.decide(url);
+    } catch {
+      pending = { accept: false, status: 500, message: 'internal error' };
+    }
+    void Promise.resolve(pending)
+      .catch((): UpgradeDecision<Context> => ({ accept: false, status: 500, message: 'internal error' }))
+      .then((decision) => {
+        if (!decision.accept) return this.refuse(response, decision.status, decision.message);
+        if (!this.accepting) return this.refuse(response, 503, 'the server is restarting');
+        const docName = documentNameFromUrl(url)!;
+        const session = new PollSession(randomBytes(18).toString('base64url'), docName, this.options, (ended) => this.forget(ended));
+        this.sessions.set(session.id, session);
+        session.events = this.options.accept(session, decision.context);
+        this.options.sendJson(response, 200, { session: session.id, pollMs: this.options.pollMs, maxBodyBytes: this.options.maxBodyBytes });
+        return true;
+      });
     return true;
   }
 

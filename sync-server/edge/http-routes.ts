@@ -3,9 +3,9 @@
  * and operations endpoints for load balancers and Prometheus. WebSocket upgrades never reach this
  * handler.
  *
- *   POST /docs                 → 201 { id, editToken, viewToken }     rate-limited per client address
- *                                                                      (X-Forwarded-For per TRUST_PROXY)
- *   POST /docs/<id>/links      → 200 { id, editToken?, viewToken }    Authorization: Bearer <token>
+ *   POST /docs                 → 201 { id, ownerToken, editToken, viewToken }   rate-limited per client
+ *                                                                      address (X-Forwarded-For per TRUST_PROXY)
+ *   /docs/<id>/links[/<linkId>]  share-link management (link-routes.ts)
  *   /docs/<id>, /docs/<id>/content, /docs/<id>/versions[/<v>[/restore]]   the document API (document-api.ts)
  *   GET  /healthz              → 200 | 503 health report
  *   GET  /metrics              → Prometheus text
@@ -15,7 +15,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AccessPolicy } from '../auth/access-policy';
 import { clientAddress, type TrustProxy } from './client-address';
 import { serveDocumentApi, type DocumentApiDeps } from './document-api';
-import { bearerToken, documentIdFromSegment, INVALID_DOCUMENT_ID } from './http-request';
+import { serveLinkRoutes, type LinkRouteDeps } from './link-routes';
+import { documentIdFromSegment, INVALID_DOCUMENT_ID } from './http-request';
 import type { ServerMetrics } from '../metrics';
 import type { ClusterHealth } from '../cluster-mode';
 import type { StorageHealth } from '../document/persistence-queue';
@@ -46,6 +47,7 @@ export interface HttpRouteDeps {
   readonly documentCreation: KeyedRateLimiter;
   readonly trustProxy: TrustProxy;
   readonly documentApi: Omit<DocumentApiDeps, 'send' | 'sendText'>;
+  readonly links: Omit<LinkRouteDeps, 'send' | 'access' | 'documentCreation' | 'trustProxy'>;
   health(): HealthReport;
   /** The HTTP fallback transport's requests (/_poll/…); returns false for any other path. */
   fallback?(request: IncomingMessage, response: ServerResponse, path: string): boolean;
@@ -87,12 +89,12 @@ export function createHttpHandler(deps: HttpRouteDeps) {
       if (method !== 'POST') return sendJson(response, 405, { error: 'method not allowed' });
       return postDocument(deps, request, response);
     }
-    const links = /^\/docs\/([^/]+)\/links$/.exec(path);
+    const links = /^\/docs\/([^/]+)\/links(?:\/([^/]+))?$/.exec(path);
     if (links !== null) {
-      if (method !== 'POST') return sendJson(response, 405, { error: 'method not allowed' });
       const id = documentIdFromSegment(links[1]!);
       if (id === null) return sendJson(response, 400, { error: INVALID_DOCUMENT_ID });
-      return postShareLinks(deps, id, request, response);
+      const { access, documentCreation, trustProxy } = deps;
+      return serveLinkRoutes({ ...deps.links, access, documentCreation, trustProxy, send: sendJson }, id, links[2] ?? null, request, response);
     }
     if (serveDocumentApi({ ...deps.documentApi, send: sendJson, sendText }, path, request, response)) return;
     if (method !== 'GET' && method !== 'HEAD') return sendJson(response, 405, { error: 'method not allowed' });
@@ -122,15 +124,13 @@ function postDocument(deps: HttpRouteDeps, request: IncomingMessage, response: S
   if (!deps.documentCreation.take(address)) {
     return sendJson(response, 429, { error: 'too many documents created; try again in a minute' }, { 'Retry-After': '60' });
   }
-  sendJson(response, 201, deps.access.newDocument());
-}
-
-function postShareLinks(deps: HttpRouteDeps, id: string, request: IncomingMessage, response: ServerResponse): void {
-  const token = bearerToken(request);
-  if (token === null) return sendJson(response, 401, { error: 'a share link token is required' });
-  const links = deps.access.shareTokens(id, token);
-  if (links === null) return sendJson(response, 403, { error: 'this link is not valid for this document' });
-  sendJson(response, 200, links);
+  deps.access.createDocument().then(
+    (created) => sendJson(response, 201, created),
+    (error: unknown) => {
+      deps.links.logger.error({ err: error }, 'creating a document failed');
+      sendJson(response, 503, { error: 'the document could not be created; try again' });
+    },
+  );
 }
 
 function sendText(response: ServerResponse, status: number, text: string, contentType: string, headers: Record<string, string> = {}): void {

@@ -27,7 +27,8 @@ export interface TransportOptions<Context> {
   readonly maxPayload: number;
   readonly pingIntervalMs: number;
   readonly scheduler: Scheduler;
-  decideUpgrade(request: IncomingMessage): UpgradeDecision<Context>;
+  /** May wait (a link record's lookup); the upgrade is answered once it is made. */
+  decideUpgrade(request: IncomingMessage): UpgradeDecision<Context> | Promise<UpgradeDecision<Context>>;
   /** Called once per accepted socket; returns the handlers for its events. */
   accept(socket: Socket, context: Context): SocketEvents;
 }
@@ -38,6 +39,7 @@ class PeerWebSocket extends WebSocket {
 }
 
 const binaryFrame = { binary: true } as const;
+const internalError = { accept: false, status: 500, message: 'internal error' } as const;
 /** Above this a payload is handed to ws as it is, without the copy that framing it here costs. */
 const MAX_SHARED_FRAME_BYTES = 16 * 1024;
 
@@ -169,18 +171,28 @@ export class WebSocketTransport<Context> {
   }
 
   private readonly handleUpgrade = (request: IncomingMessage, tcp: Duplex, head: Buffer): void => {
-    let decision: UpgradeDecision<Context>;
+    // While the decision is made the socket may fail or be closed by its client: an error then must
+    // not go unheard, and a socket gone is not upgraded (ws checks it is still readable and writable).
+    const ignoreError = (): void => undefined;
+    tcp.on('error', ignoreError);
+    let pending: UpgradeDecision<Context> | Promise<UpgradeDecision<Context>>;
     try {
-      decision = this.options.decideUpgrade(request);
+      pending = this.options.decideUpgrade(request);
     } catch {
-      decision = { accept: false, status: 500, message: 'internal error' };
+      pending = internalError;
     }
-    if (!decision.accept) {
-      writeHttpError(tcp, decision.status, decision.message);
-      return;
-    }
-    const { context } = decision;
-    this.wss.handleUpgrade(request, tcp, head, (ws) => this.adopt(ws, tcp, context));
+    void Promise.resolve(pending)
+      .catch(() => internalError as UpgradeDecision<Context>)
+      .then((decision) => {
+        tcp.off('error', ignoreError);
+        if (tcp.destroyed) return;
+        if (!decision.accept) {
+          writeHttpError(tcp, decision.status, decision.message);
+          return;
+        }
+        const { context } = decision;
+        this.wss.handleUpgrade(request, tcp, head, (ws) => this.adopt(ws, tcp, context));
+      });
   };
 
   private adopt(ws: PeerWebSocket, tcp: Duplex, context: Context): void {

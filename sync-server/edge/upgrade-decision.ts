@@ -17,12 +17,16 @@ export interface ConnectionContext {
   readonly access: AccessDecision;
 }
 
-/** A URL without a valid document name is refused outright (400); any other is upgraded and carries its access decision. */
-export function decideUpgrade(url: string, access: AccessPolicy): UpgradeDecision<ConnectionContext> {
+/**
+ * A URL without a valid document name is refused outright (400); any other is upgraded and carries
+ * its access decision. The decision may wait on a link record's lookup; the upgrade is completed
+ * only once it is made (the client sends nothing before the 101, so nothing is held meanwhile).
+ */
+export async function decideUpgrade(url: string, access: AccessPolicy): Promise<UpgradeDecision<ConnectionContext>> {
   const docName = documentNameFromUrl(url);
   if (docName === null) return { accept: false, status: 400, message: 'document name missing or invalid' };
   const token = new URLSearchParams(url.slice(url.indexOf('?') + 1 || url.length)).get('token');
-  return { accept: true, context: { docName, access: access.decide(docName, token) } };
+  return { accept: true, context: { docName, access: await access.decide(docName, token) } };
 }
 
 /**

@@ -3,7 +3,8 @@
  * what it sends, what it makes of each answer, and a clear error for every way it can fail.
  */
 import { describe, expect, it } from 'vitest';
-import { LinkManagementError, linkManagement } from '../../lib/client/documents/link-management';
+import { assembleToken, encodeHeader, encodeLinkHeader } from '../../lib/auth/capability-token';
+import { LinkManagementError, linkManagement, linkManagementAccess } from '../../lib/client/documents/link-management';
 
 interface Seen {
   readonly url: string;
@@ -121,5 +122,19 @@ describe('link management client', () => {
         new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')))),
     });
     expect((await failureOf(silent.list())).kind).toBe('timeout');
+  });
+});
+
+describe('who may manage links, as the page can tell', () => {
+  const mac = new Uint8Array(32);
+  const linkId = 'A'.repeat(22);
+  it('is an owner link, or a version 1 edit link to be asked about', () => {
+    expect(linkManagementAccess(assembleToken(encodeLinkHeader({ role: 'owner', expiresAt: null, linkId }), mac))).toBe('owner');
+    expect(linkManagementAccess(assembleToken(encodeHeader({ role: 'edit', expiresAt: null }), mac))).toBe('ask');
+    expect(linkManagementAccess(assembleToken(encodeHeader({ role: 'view', expiresAt: null }), mac))).toBe('none');
+    expect(linkManagementAccess(assembleToken(encodeLinkHeader({ role: 'edit', expiresAt: null, linkId }), mac))).toBe('none');
+    expect(linkManagementAccess(assembleToken(encodeLinkHeader({ role: 'view', expiresAt: null, linkId }), mac))).toBe('none');
+    expect(linkManagementAccess(null)).toBe('none');
+    expect(linkManagementAccess('garbage')).toBe('none');
   });
 });

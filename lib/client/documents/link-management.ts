@@ -12,7 +12,23 @@
  * person can act on. Answers are checked field by field: a server of another version must not
  * put `undefined` on the screen.
  */
+import { parseToken } from '../../auth/capability-token';
 import { GRANTABLE_ROLES, type GrantableRole } from '../../auth/roles';
+
+/**
+ * Whether the page's own token may manage links, as far as the page can tell before asking:
+ * `owner` for an owner link; `ask` for a version 1 edit link, which may on a document made before
+ * owner links (the server says, a 403 meaning no); `none` otherwise. Display only: the server
+ * decides every request.
+ */
+export type LinkManagementAccess = 'owner' | 'ask' | 'none';
+
+export function linkManagementAccess(token: string | null): LinkManagementAccess {
+  const parsed = token === null ? null : parseToken(token);
+  if (parsed === null) return 'none';
+  if (parsed.role === 'owner') return 'owner';
+  return parsed.version === 1 && parsed.role === 'edit' ? 'ask' : 'none';
+}
 
 /** One link as the owner sees it. Times are Unix milliseconds; null for none. */
 export interface ShareLinkRecord {

@@ -30,13 +30,22 @@ export function LinkEndedScreen({ ending, doc }: { ending: LinkEnding; doc: Y.Do
 
   useEffect(() => {
     let active = true;
+    let render: (() => void) | null = null;
     // The same conversions as the download menu, loaded on demand rather than with the page.
     import('@/lib/editor/document-export').then(
-      ({ readDocument, renderDocument }) => active && setText({ kind: 'ready', text: renderDocument(readDocument(doc), 'markdown') }),
+      ({ readDocument, renderDocument }) => {
+        if (!active) return;
+        render = () => setText({ kind: 'ready', text: renderDocument(readDocument(doc), 'markdown') });
+        render();
+        // A page opened on a link that had already ended gets this browser's stored copy a moment
+        // later (IndexedDB): the text follows it.
+        doc.on('update', render);
+      },
       () => active && setText({ kind: 'failed' }),
     );
     return () => {
       active = false;
+      if (render !== null) doc.off('update', render);
     };
   }, [doc]);
 

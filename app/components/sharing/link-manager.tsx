@@ -23,12 +23,15 @@ type ListState =
 /**
  * The owner's part of the share dialog: make a named link, see every link with its role and
  * times, revoke one. Asked for each time the dialog opens (`opened` counts the openings), so
- * what another tab changed shows. With `ask` (a version 1 edit link) a 403 shows nothing at
- * all: that person gets the share dialog as it always was.
+ * what another tab changed shows. With `ask` (a version 1 edit link, which may manage the links of
+ * a document made before owner links) the list is only asked for when the person says so: the
+ * answer is a 403 for any other document, and a failed request the page makes on its own is noise
+ * in the browser's console; after a 403 the dialog stays as it always was.
  */
 export function LinkManager(props: { httpBase: string; pageOrigin: string; docId: string; token: string; access: 'owner' | 'ask'; opened: number }) {
   const { httpBase, pageOrigin, docId, token, access, opened } = props;
   const client = useMemo(() => linkManagement({ httpBase, docId, token }), [httpBase, docId, token]);
+  const [asked, setAsked] = useState(access === 'owner');
   const [state, setState] = useState<ListState>({ kind: 'loading' });
   const [created, setCreated] = useState<CreatedShareLink | null>(null);
   // Only the latest request's answer counts.
@@ -47,8 +50,8 @@ export function LinkManager(props: { httpBase: string; pageOrigin: string; docId
   }, [client]);
 
   useEffect(() => {
-    if (opened > 0) load();
-  }, [opened, load]);
+    if (opened > 0 && asked) load();
+  }, [opened, asked, load]);
 
   const create = async (link: NewShareLink) => {
     const made = await client.create(link);
@@ -63,9 +66,20 @@ export function LinkManager(props: { httpBase: string; pageOrigin: string; docId
 
   const urlOf = (linkToken: string) => `${pageOrigin}${documentPagePath(docId, linkToken)}`;
 
-  if (state.kind === 'not-allowed') return null;
-  // A version 1 edit link is only asked: until the server says it may manage, nothing is shown.
-  if (access === 'ask' && state.kind !== 'ready') return null;
+  if (!asked) {
+    return (
+      <button type="button" className="button button--small link-manager__ask" data-testid="link-manager-ask" onClick={() => setAsked(true)}>
+        Manage links
+      </button>
+    );
+  }
+  if (state.kind === 'not-allowed') {
+    return (
+      <p className="muted share-dialog__note" data-testid="link-manager-not-allowed">
+        Only the document’s owner can manage its links.
+      </p>
+    );
+  }
 
   return (
     <section className="link-manager" data-testid="link-manager" data-state={state.kind} aria-labelledby="link-manager-heading">

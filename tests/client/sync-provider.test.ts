@@ -205,17 +205,18 @@ describe('SyncProvider snapshot', () => {
   function scripted() {
     const environment = new FakePageEnvironment();
     const sockets = scriptedWebSockets();
+    const clock = createRoomHarness(new MemoryDocumentStore()).scheduler;
     const provider = new SyncProvider({
       baseUrl: 'ws://sync.test:1234',
       docName: 'doc/1',
       doc: new Y.Doc(),
       params: { token: 'abc' },
-      clock: createRoomHarness(new MemoryDocumentStore()).scheduler,
+      clock,
       environment,
       WebSocket: sockets.WebSocket,
     });
     providers.push(provider);
-    return { provider, environment, sockets };
+    return { provider, environment, sockets, clock };
   }
 
   it('opens the document URL with its parameters', () => {
@@ -228,6 +229,23 @@ describe('SyncProvider snapshot', () => {
     sockets.latest().open();
     sockets.latest().serverClose(4403);
     expect(provider.getSnapshot()).toMatchObject<Partial<ProviderSnapshot>>({ connection: 'offline', problem: { kind: 'forbidden', code: 4403 } });
+  });
+
+  it('says a revoked or expired link has ended, not offline, keeps the text typed, and never reconnects', () => {
+    for (const [reason, ending] of [
+      ['this link was revoked', 'revoked'],
+      ['this link has expired', 'expired'],
+    ] as const) {
+      const { provider, sockets, clock } = scripted();
+      sockets.latest().open();
+      provider.doc.getText('t').insert(0, 'not sent yet');
+      sockets.latest().serverClose(4403, reason);
+      expect(provider.getSnapshot()).toMatchObject<Partial<ProviderSnapshot>>({ connection: 'ended', problem: { kind: 'link-ended', ending } });
+      expect(provider.doc.getText('t').toString()).toBe('not sent yet');
+      const made = sockets.sockets.length;
+      clock.advance(120_000);
+      expect(sockets.sockets).toHaveLength(made);
+    }
   });
 
   it('counts failed attempts and keeps saying offline (not connecting) while it retries', () => {

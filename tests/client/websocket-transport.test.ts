@@ -170,6 +170,20 @@ describe('WebSocketTransport', () => {
     }
   });
 
+  it('keeps the reason of a refusal, which tells a revoked link from an expired one', () => {
+    for (const reason of ['this link was revoked', 'this link has expired']) {
+      const { clock, sockets, transport, events } = setUp();
+      transport.open();
+      sockets.latest().open();
+      sockets.latest().serverClose(4403, reason);
+      clock.advance(120_000);
+      expect(sockets.sockets).toHaveLength(1);
+      expect(transport.state).toEqual({ kind: 'refused', code: 4403, reason });
+      expect(events.losses).toEqual([{ cause: 'server-closed', code: 4403, reason }]);
+      expect(clock.pendingTimers).toBe(0);
+    }
+  });
+
   it('goes offline on the offline event, waits without retrying, and connects at once when back online', () => {
     const { clock, environment, sockets, transport, events } = setUp();
     transport.open();

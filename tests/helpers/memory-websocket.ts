@@ -15,7 +15,7 @@ type Listeners = {
   open: Array<() => void>;
   error: Array<() => void>;
   message: Array<(event: { readonly data: unknown }) => void>;
-  close: Array<(event: { readonly code: number }) => void>;
+  close: Array<(event: { readonly code: number; readonly reason?: string }) => void>;
 };
 
 /** The client's end. The test (or a RoomLink) plays the server through open/receive/serverClose. */
@@ -35,7 +35,7 @@ export class MemoryWebSocket implements WebSocketLike {
 
   addEventListener(type: 'open' | 'error', listener: () => void): void;
   addEventListener(type: 'message', listener: (event: { readonly data: unknown }) => void): void;
-  addEventListener(type: 'close', listener: (event: { readonly code: number }) => void): void;
+  addEventListener(type: 'close', listener: (event: { readonly code: number; readonly reason?: string }) => void): void;
   addEventListener(type: keyof Listeners, listener: never): void {
     (this.listeners[type] as unknown[]).push(listener);
   }
@@ -68,10 +68,10 @@ export class MemoryWebSocket implements WebSocketLike {
     this.fire('message', { data: frame.slice().buffer });
   }
 
-  serverClose(code: number): void {
+  serverClose(code: number, reason = ''): void {
     if (this.readyState === 'closed') return;
     this.readyState = 'closed';
-    this.fire('close', { code });
+    this.fire('close', { code, reason });
   }
 
   sentOfType<T extends Message['type']>(type: T): Extract<Message, { type: T }>[] {
@@ -80,7 +80,7 @@ export class MemoryWebSocket implements WebSocketLike {
 
   private fire(type: 'open' | 'error'): void;
   private fire(type: 'message', event: { readonly data: unknown }): void;
-  private fire(type: 'close', event: { readonly code: number }): void;
+  private fire(type: 'close', event: { readonly code: number; readonly reason?: string }): void;
   private fire(type: keyof Listeners, event?: unknown): void {
     for (const listener of [...this.listeners[type]]) (listener as (event: unknown) => void)(event);
   }

@@ -2,7 +2,8 @@
 
 import type { ProviderSnapshot } from '@/lib/client/sync/sync-provider';
 
-const connectionText = { connecting: 'Connecting…', connected: 'Connected', offline: 'Offline' } as const;
+const connectionText = { connecting: 'Connecting…', connected: 'Connected', offline: 'Offline', ended: 'Link ended' } as const;
+const endingText = { revoked: 'Link revoked', expired: 'Link expired' } as const;
 const saveText = { saved: 'Saved', saving: 'Saving…', paused: 'Saving paused', unsaved: 'Not saved yet' } as const;
 
 export function StatusBar({ snapshot }: { snapshot: ProviderSnapshot }) {
@@ -10,7 +11,7 @@ export function StatusBar({ snapshot }: { snapshot: ProviderSnapshot }) {
     <div className="status" role="status" aria-live="polite">
       <span className="status__item" data-testid="connection-status" data-state={snapshot.connection} data-carrier={snapshot.carrier}>
         <span className={`dot dot--${snapshot.connection}`} aria-hidden="true" />
-        {connectionText[snapshot.connection]}
+        {snapshot.problem?.kind === 'link-ended' ? endingText[snapshot.problem.ending] : connectionText[snapshot.connection]}
         {snapshot.connection === 'connected' && snapshot.carrier === 'http' ? ' (HTTP fallback)' : ''}
       </span>
       <span className="status__item" data-testid="save-status" data-state={snapshot.save}>
@@ -40,6 +41,8 @@ interface Message {
 
 function problemMessage(snapshot: ProviderSnapshot, localCopy: string): Message | null {
   const { problem } = snapshot;
+  // The document screen itself explains a revoked or expired link (link-ended-screen.tsx).
+  if (problem?.kind === 'link-ended') return null;
   if (problem?.kind === 'forbidden') {
     return { kind: 'forbidden', tone: 'error', title: "You don't have access to this document.", detail: 'Ask its owner for a share link.' };
   }

@@ -16,6 +16,7 @@ import { ShareButton } from '../sharing/share-dialog';
 import { ProblemBanner, StatusBar } from '../editor/status-bar';
 import { TitleField } from '../editor/title-field';
 import { useCollaboration, useProviderSnapshot, type LocalCopyState } from '../editor/use-collaboration';
+import { LinkEndedScreen } from './link-ended-screen';
 import { useHeaderHeight } from './use-header-height';
 import { useIdentity } from '../presence/use-identity';
 import { usePresence } from '../presence/use-presence';
@@ -28,6 +29,9 @@ export function DocumentScreen({ docId, syncUrl, syncPort }: { docId: string; sy
   const readOnly =
     snapshot.problem?.kind === 'read-only' || (session !== null && session.token !== null && parseToken(session.token)?.role === 'view');
   const noAccess = snapshot.problem?.kind === 'forbidden';
+  const ended = snapshot.problem?.kind === 'link-ended' ? snapshot.problem.ending : null;
+  // Once the link has ended the page only offers the text this browser holds (link-ended-screen.tsx).
+  const usable = session !== null && !noAccess && ended === null;
   const header = useRef<HTMLElement>(null);
   useHeaderHeight(header);
 
@@ -43,7 +47,7 @@ export function DocumentScreen({ docId, syncUrl, syncPort }: { docId: string; sy
               View only
             </span>
           ) : null}
-          {session && !noAccess && !readOnly ? (
+          {usable && !readOnly ? (
             <HistoryButton
               docId={docId}
               token={session.token}
@@ -54,13 +58,15 @@ export function DocumentScreen({ docId, syncUrl, syncPort }: { docId: string; sy
               author={identity ? { name: identity.name, color: identity.color } : null}
             />
           ) : null}
-          {session && !noAccess ? <DownloadMenu doc={session.doc} /> : null}
-          {session && !noAccess ? <ShareButton docId={docId} token={session.token} syncUrl={syncUrl} syncPort={syncPort} admitted={snapshot.synced} /> : null}
+          {usable ? <DownloadMenu doc={session.doc} /> : null}
+          {usable ? <ShareButton docId={docId} token={session.token} syncUrl={syncUrl} syncPort={syncPort} admitted={snapshot.synced} /> : null}
           <StatusBar snapshot={snapshot} />
         </div>
       </header>
       <ProblemBanner snapshot={snapshot} localCopy={localCopy} />
-      {noAccess ? (
+      {session && ended !== null ? (
+        <LinkEndedScreen ending={ended} doc={session.doc} />
+      ) : noAccess ? (
         // Nothing to show or edit: an empty editor here would invite typing that can never be saved.
         <p className="doc-main muted">
           <Link href="/">Back to your documents</Link>

@@ -1,8 +1,11 @@
 'use client';
 
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { linkManagementAccess } from '@/lib/client/documents/link-management';
 import { fetchShareLinks, type ShareLinks } from '@/lib/client/documents/share-links';
 import { syncServerUrls } from '@/lib/client/page/sync-url';
+import { LinkField } from './link-field';
+import { LinkManager } from './link-manager';
 
 type LinksState = { kind: 'idle' } | { kind: 'loading' } | { kind: 'ready'; links: ShareLinks } | { kind: 'failed'; message: string };
 
@@ -12,7 +15,8 @@ const NO_TOKEN = 'This document was opened without a link, so there is nothing t
  * The share control: a dialog with the links this person may pass on, each with a copy button.
  * The links are asked for once the server has let the page in, so the dialog usually has them at
  * once (or on the click, if that comes first); when the server could not be asked or did not
- * answer, the dialog says so and offers to try again.
+ * answer, the dialog says so and offers to try again. An owner (and, on a document made before
+ * owner links, an editor the server lets) also manages the links: link-manager.tsx.
  */
 export function ShareButton(props: {
   docId: string;
@@ -27,6 +31,9 @@ export function ShareButton(props: {
   const [state, setState] = useState<LinksState>(token === null ? { kind: 'failed', message: NO_TOKEN } : { kind: 'idle' });
   // Only the latest request's answer counts (a retry supersedes the attempt before it).
   const request = useRef(0);
+  // Counts the dialog's openings: the link list is asked for again each time.
+  const [opened, setOpened] = useState(0);
+  const access = linkManagementAccess(token);
 
   const load = useCallback(() => {
     if (token === null) return;
@@ -46,6 +53,7 @@ export function ShareButton(props: {
 
   const open = () => {
     dialog.current?.showModal();
+    setOpened((count) => count + 1);
     if (state.kind === 'idle' || state.kind === 'failed') load();
   };
 
@@ -74,9 +82,21 @@ export function ShareButton(props: {
             ) : null}
             <LinkField label="Can view" testId="share-view-link" value={state.links.viewLink} />
             <p className="muted share-dialog__note">
-              Anyone with a link has its access. Links stay valid until the server secret is rotated.
+              {access === 'owner'
+                ? 'Anyone with a link has its access until you revoke it or it expires.'
+                : 'Anyone with a link has its access. Links stay valid until the server secret is rotated.'}
             </p>
           </>
+        ) : null}
+        {token !== null && access !== 'none' && opened > 0 ? (
+          <LinkManager
+            httpBase={syncServerUrls(syncUrl, syncPort, window.location).http}
+            pageOrigin={window.location.origin}
+            docId={docId}
+            token={token}
+            access={access}
+            opened={opened}
+          />
         ) : null}
         <form method="dialog" className="share-dialog__actions">
           <button type="submit" className="button">
@@ -85,39 +105,5 @@ export function ShareButton(props: {
         </form>
       </dialog>
     </>
-  );
-}
-
-function LinkField({ label, testId, value }: { label: string; testId: string; value: string }) {
-  const input = useRef<HTMLInputElement>(null);
-  const [copied, setCopied] = useState(false);
-
-  useEffect(() => {
-    if (!copied) return;
-    const timer = setTimeout(() => setCopied(false), 1500);
-    return () => clearTimeout(timer);
-  }, [copied]);
-
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(value);
-    } catch {
-      // No clipboard permission (plain http, some browsers): select it so Ctrl+C does the rest.
-      input.current?.select();
-      return;
-    }
-    setCopied(true);
-  };
-
-  return (
-    <label className="share-field">
-      <span className="share-field__label">{label}</span>
-      <span className="share-field__row">
-        <input ref={input} readOnly value={value} data-testid={testId} onFocus={(event) => event.target.select()} />
-        <button type="button" className="button button--small" onClick={copy} aria-label={`Copy the ${label.toLowerCase()} link`}>
-          {copied ? 'Copied' : 'Copy'}
-        </button>
-      </span>
-    </label>
   );
 }

@@ -8,7 +8,10 @@ import { newDocumentId } from '../../auth/document-id';
 
 export interface NewDocument {
   readonly id: string;
-  /** The edit token, or null when the id was made locally. */
+  /**
+   * The token its creator opens it with: the owner link, so that they may manage its links; the
+   * edit link from a server older than link records; null when the id was made locally.
+   */
   readonly token: string | null;
 }
 
@@ -21,14 +24,18 @@ export async function createDocument(httpBase: string, fetchImpl: Fetch = fetch,
     const response = await fetchImpl(`${httpBase}/docs`, { method: 'POST', signal: controller.signal });
     if (!response.ok) throw new Error(`POST /docs answered ${response.status}`);
     const body: unknown = await response.json();
-    const { id, editToken } = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+    const { id, ownerToken, editToken } = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
     if (typeof id !== 'string' || id.length === 0) throw new Error('POST /docs returned no id');
-    return { id, token: typeof editToken === 'string' && editToken.length > 0 ? editToken : null };
+    return { id, token: nonEmptyString(ownerToken) ?? nonEmptyString(editToken) };
   } catch {
     return { id: newDocumentId(), token: null };
   } finally {
     clearTimeout(timer);
   }
+}
+
+function nonEmptyString(value: unknown): string | null {
+  return typeof value === 'string' && value.length > 0 ? value : null;
 }
 
 /** The page path of a document; the token rides in the fragment, which browsers never send to servers. */

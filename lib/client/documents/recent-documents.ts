@@ -1,7 +1,12 @@
 /**
  * The home page's "recently opened" list, kept in this browser only. Parsing is defensive: the
- * stored value is user-controlled and may come from an older version of the app.
+ * stored value is user-controlled and may come from an older version of the app (entries of every
+ * version have the same fields). Each entry keeps the strongest link this browser has opened the
+ * document with, so the person who created it returns as its owner even after opening it once
+ * through an edit or view link.
  */
+import { parseToken } from '../../auth/capability-token';
+import { ROLES } from '../../auth/roles';
 export interface RecentDocument {
   readonly id: string;
   readonly title: string;
@@ -51,9 +56,23 @@ export function rememberDocument(documents: readonly RecentDocument[], entry: Do
     id: entry.id,
     title: entry.title ?? previous?.title ?? '',
     openedAt: entry.openedAt,
-    token: entry.token ?? previous?.token ?? null,
+    token: strongerToken(entry.token ?? null, previous?.token ?? null),
   };
   return [updated, ...documents.filter((doc) => doc.id !== entry.id)].slice(0, MAX_RECENT_DOCUMENTS);
+}
+
+/**
+ * The token of the higher role; on a tie the newer one (a link made again replaces the old). A
+ * token this version cannot read ranks lowest: it is kept only when there is nothing else.
+ */
+function strongerToken(newer: string | null, older: string | null): string | null {
+  if (newer === null || older === null) return newer ?? older;
+  return rank(older) > rank(newer) ? older : newer;
+}
+
+function rank(token: string): number {
+  const role = parseToken(token)?.role;
+  return role === undefined ? -1 : ROLES.indexOf(role);
 }
 
 export function loadRecentDocuments(storage: Storage): RecentDocument[] {

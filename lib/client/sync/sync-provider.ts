@@ -18,14 +18,18 @@ import type { SaveStatus } from './save-state';
 import { FallbackTransport, type Carrier, type FallbackMemory } from '../transport/fallback-transport';
 import { HttpTransport, type FetchFunction } from '../transport/http-transport';
 import { SyncSession, type StorageStatus } from './sync-session';
+import { linkEndingOf, type LinkEnding } from '../../protocol/close-reasons';
 import { documentSocketUrl, httpBaseFromSocketBase } from '../page/sync-url';
 import { WebSocketTransport, type WebSocketConstructor } from '../transport/websocket-transport';
 
-export type ConnectionStatus = 'connecting' | 'connected' | 'offline';
+/** `ended`: the link was revoked or has expired; nothing will reconnect, so it is not "offline". */
+export type ConnectionStatus = 'connecting' | 'connected' | 'offline' | 'ended';
 export type { StorageStatus } from './sync-session';
 
 export type ProviderProblem =
   | { readonly kind: 'forbidden'; readonly code: number }
+  /** The link worked and then stopped for good: its owner revoked it, or it expired. */
+  | { readonly kind: 'link-ended'; readonly ending: LinkEnding }
   | { readonly kind: 'read-only'; readonly reason: string };
 
 export interface ProviderSnapshot {
@@ -167,12 +171,20 @@ export class SyncProvider {
     const view = this.session.view;
     const state = this.transport.state;
     const accepted = view.phase === 'accepted' || view.phase === 'synced';
+    const ending = state.kind === 'refused' ? linkEndingOf(state.code, state.reason) : null;
     let problem: ProviderProblem | null = null;
-    if (state.kind === 'refused') problem = { kind: 'forbidden', code: state.code };
+    if (ending !== null) problem = { kind: 'link-ended', ending };
+    else if (state.kind === 'refused') problem = { kind: 'forbidden', code: state.code };
     else if (view.readOnlyReason !== null) problem = { kind: 'read-only', reason: view.readOnlyReason };
     return {
       connection:
-        accepted || (this.switching && state.kind === 'open') ? 'connected' : this.lostOnce || state.kind === 'offline' ? 'offline' : 'connecting',
+        ending !== null
+          ? 'ended'
+          : accepted || (this.switching && state.kind === 'open')
+            ? 'connected'
+            : this.lostOnce || state.kind === 'offline'
+              ? 'offline'
+              : 'connecting',
       save: view.save,
       storage: view.storage,
       sharing: view.sharing,
@@ -210,5 +222,6 @@ function sameSnapshot(a: ProviderSnapshot, b: ProviderSnapshot): boolean {
 function sameProblem(a: ProviderProblem | null, b: ProviderProblem | null): boolean {
   if (a === null || b === null) return a === b;
   if (a.kind === 'forbidden') return b.kind === 'forbidden' && a.code === b.code;
+  if (a.kind === 'link-ended') return b.kind === 'link-ended' && a.ending === b.ending;
   return b.kind === 'read-only' && a.reason === b.reason;
 }

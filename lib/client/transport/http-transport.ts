@@ -147,8 +147,14 @@ export class HttpTransport extends ReconnectingTransport<ActiveLink> implements 
       }
       if (this.link !== link) return;
       if (response.status === 410) {
-        const closed = (await response.json().catch(() => ({}))) as { code?: unknown };
-        if (this.link === link) this.lose({ cause: 'server-closed', code: typeof closed.code === 'number' ? closed.code : null });
+        // The server's close, as a socket would have carried it: {"code","reason"}.
+        const closed = (await response.json().catch(() => ({}))) as { code?: unknown; reason?: unknown };
+        if (this.link !== link) return;
+        this.lose({
+          cause: 'server-closed',
+          code: typeof closed.code === 'number' ? closed.code : null,
+          ...(typeof closed.reason === 'string' && closed.reason.length > 0 ? { reason: closed.reason } : {}),
+        });
         return;
       }
       if (response.status !== 200) {

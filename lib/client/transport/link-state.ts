@@ -10,14 +10,14 @@ import type { LinkLoss, TransportListener, TransportState } from './transport';
 export type LinkStateSource =
   | { readonly kind: 'idle' | 'connecting' | 'open' | 'offline' | 'closed' }
   | { readonly kind: 'waiting'; readonly retryInMs: number }
-  | { readonly kind: 'refused'; readonly code: number };
+  | { readonly kind: 'refused'; readonly code: number; readonly reason?: string };
 
 export function stateOfLink(link: LinkStateSource): TransportState {
   switch (link.kind) {
     case 'waiting':
       return { kind: 'waiting', retryInMs: link.retryInMs };
     case 'refused':
-      return { kind: 'refused', code: link.code };
+      return refusal(link.code, link.reason);
     default:
       return { kind: link.kind };
   }
@@ -28,7 +28,7 @@ export function stateOfLink(link: LinkStateSource): TransportState {
 const RESTART_RETRY_WINDOW_MS = 300;
 
 export type AfterLoss =
-  | { readonly kind: 'refused'; readonly code: number }
+  | { readonly kind: 'refused'; readonly code: number; readonly reason?: string }
   | { readonly kind: 'offline' }
   /** `failed`: the attempt counts towards the backoff (a restart does not). */
   | { readonly kind: 'retry'; readonly retryInMs: number; readonly failed: boolean };
@@ -38,10 +38,15 @@ export function afterLoss(
   loss: LinkLoss,
   context: { readonly online: boolean; readonly failures: number; readonly backoff: BackoffOptions; readonly random: () => number },
 ): AfterLoss {
-  if (loss.code !== null && permanentCloseCodes.has(loss.code)) return { kind: 'refused', code: loss.code };
+  if (loss.code !== null && permanentCloseCodes.has(loss.code)) return refusal(loss.code, loss.reason);
   if (loss.cause === 'device-offline' || !context.online) return { kind: 'offline' };
   if (loss.code === CloseCode.ServiceRestart) return { kind: 'retry', retryInMs: Math.floor(context.random() * RESTART_RETRY_WINDOW_MS), failed: false };
   return { kind: 'retry', retryInMs: backoffDelay(context.failures, context.backoff, context.random), failed: true };
+}
+
+/** A refusal carries the server's reason only when it gave one, so that one without reads as before. */
+export function refusal(code: number, reason: string | undefined): { readonly kind: 'refused'; readonly code: number; readonly reason?: string } {
+  return reason ? { kind: 'refused', code, reason } : { kind: 'refused', code };
 }
 
 /** A transport's listeners; each is called in the order it was added, and may remove itself. */

@@ -15,7 +15,7 @@ export type RestingLink =
   | { readonly kind: 'idle' }
   | { readonly kind: 'waiting'; readonly retryInMs: number; readonly timer: TimerHandle }
   | { readonly kind: 'offline' }
-  | { readonly kind: 'refused'; readonly code: number }
+  | { readonly kind: 'refused'; readonly code: number; readonly reason?: string }
   | { readonly kind: 'closed' };
 
 /** What a transport's options may inject for reconnecting; each has the real default. */

@@ -13,8 +13,11 @@ export type TransportState =
   | { readonly kind: 'waiting'; readonly retryInMs: number }
   /** The device is offline; the next attempt starts when it comes back. */
   | { readonly kind: 'offline' }
-  /** The server refused us for good (no or bad permission): retrying cannot help. */
-  | { readonly kind: 'refused'; readonly code: number }
+  /**
+   * The server refused us for good (no or bad permission, a revoked or expired link): retrying
+   * cannot help. `reason` is the server's own words when it gave any (see lib/protocol/close-reasons.ts).
+   */
+  | { readonly kind: 'refused'; readonly code: number; readonly reason?: string }
   /** close() was called. */
   | { readonly kind: 'closed' };
 
@@ -28,6 +31,8 @@ export interface LinkLoss {
   readonly cause: LinkLossCause;
   /** The server's close code, when it gave one. */
   readonly code: number | null;
+  /** The server's close reason, only when it gave a non-empty one. */
+  readonly reason?: string;
 }
 
 export interface TransportListener {

@@ -18,7 +18,7 @@ export interface WebSocketLike {
   binaryType: BinaryType;
   addEventListener(type: 'open' | 'error', listener: () => void): void;
   addEventListener(type: 'message', listener: (event: { readonly data: unknown }) => void): void;
-  addEventListener(type: 'close', listener: (event: { readonly code: number }) => void): void;
+  addEventListener(type: 'close', listener: (event: { readonly code: number; readonly reason?: string }) => void): void;
   send(data: Uint8Array<ArrayBuffer>): void;
   close(code?: number, reason?: string): void;
 }
@@ -118,7 +118,9 @@ export class WebSocketTransport extends ReconnectingTransport<ActiveLink> implem
       if (this.link.kind === 'open' && this.link.socket === socket) this.handleMessage(this.link, event.data);
     });
     socket.addEventListener('close', (event) => {
-      if (this.currentSocket() === socket) this.lose({ cause: 'server-closed', code: event.code });
+      if (this.currentSocket() !== socket) return;
+      // The reason tells a revoked link from an expired one (both 4403); it is only kept when given.
+      this.lose({ cause: 'server-closed', code: event.code, ...(event.reason ? { reason: event.reason } : {}) });
     });
     // An error is always followed by close; handling it there keeps one path. It is still listened
     // to: outside a browser (the `ws` library) an error event nobody listens to is thrown.

@@ -9,6 +9,7 @@ import type { V1Role } from '../../lib/auth/capability-token';
 import { newDocumentId } from '../../lib/auth/document-id';
 import type { Role } from '../../lib/auth/roles';
 import { CloseCode } from '../../lib/protocol/close-codes';
+import { LINK_EXPIRED_REASON as EXPIRED_REASON, LINK_REVOKED_REASON as REVOKED_REASON } from '../../lib/protocol/close-reasons';
 import type { Permission } from '../room/permissions';
 import type { Scheduler } from '../scheduler';
 import { newShareLinkId, type ShareLinkRecord } from '../storage/share-link-store';
@@ -43,8 +44,8 @@ export interface ShareTokens {
   readonly viewToken?: string;
 }
 
-export const REVOKED_REASON = 'this link was revoked';
-export const EXPIRED_REASON = 'this link has expired';
+// The editor tells a revoked or expired link from other refusals by these exact reasons.
+export { EXPIRED_REASON, REVOKED_REASON };
 const INVALID_REASON = 'this link is not valid for this document';
 
 /** The names of the two links every new document gets; the share dialog hands these on. */

@@ -30,9 +30,7 @@ async function personPage(person: { name: string; color: string }): Promise<Page
 }
 
 describe('share links in the editor', { timeout: 120_000 }, () => {
-  // server side pending: GET/POST /docs/<id>/links with an owner token and the 4403 close of a
-  // revoked link are made on the server's branch; until they are merged this cannot pass here.
-  it.skip('lets the owner make a named link and revoke it; the page using it shows the revoked screen and keeps its text', async () => {
+  it('lets the owner make a named link and revoke it; the page using it shows the revoked screen and keeps its text', async () => {
     const alice = await personPage({ name: 'Alice', color: '#d9480f' });
     await alice.goto(harness.appUrl);
     await alice.getByTestId('new-doc').click();

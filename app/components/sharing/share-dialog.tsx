@@ -1,6 +1,7 @@
 'use client';
 
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { parseToken } from '@/lib/auth/capability-token';
 import { linkManagementAccess } from '@/lib/client/documents/link-management';
 import { fetchShareLinks, type ShareLinks } from '@/lib/client/documents/share-links';
 import { syncServerUrls } from '@/lib/client/page/sync-url';
@@ -34,6 +35,8 @@ export function ShareButton(props: {
   // Counts the dialog's openings: the link list is asked for again each time.
   const [opened, setOpened] = useState(0);
   const access = linkManagementAccess(token);
+  // Links of documents made before link records (version 1 tokens) cannot be revoked one by one.
+  const revocable = token !== null && parseToken(token)?.version === 2;
 
   const load = useCallback(() => {
     if (token === null) return;
@@ -84,7 +87,9 @@ export function ShareButton(props: {
             <p className="muted share-dialog__note">
               {access === 'owner'
                 ? 'Anyone with a link has its access until you revoke it or it expires.'
-                : 'Anyone with a link has its access. Links stay valid until the server secret is rotated.'}
+                : revocable
+                  ? 'Anyone with a link has its access until the document’s owner revokes it.'
+                  : 'Anyone with a link has its access. Links stay valid until the server secret is rotated.'}
             </p>
           </>
         ) : null}

@@ -1,21 +1,10 @@
-/** What a node's relay reports on /healthz and in its metrics (metrics.ts observeCluster). */
-export interface RelayHealth {
-  readonly connected: boolean;
-  readonly lastError: string | null;
-  readonly documents: number;
-  readonly entriesSent: number;
-  readonly entriesReceived: number;
-  /** Relayed updates held until their node says it stored them. */
-  readonly unconfirmedUpdates: number;
-  /** Relayed updates stored here because their node never confirmed them (it died, or cannot store). */
-  readonly orphansStored: number;
-  /** Times this node found it had missed entries (a sender's numbers jumped, or the stream was trimmed past it). */
-  readonly gapsDetected: number;
-  /** Times another node's digest showed this node lacks content. */
-  readonly digestMismatches: number;
-  /** State vectors this node sent to catch up (after a gap or a digest mismatch; not on load). */
-  readonly catchUps: number;
-}
+import type { ClusterHealth } from '../cluster-mode';
+
+/**
+ * What a node's relay reports on /healthz and in its metrics (metrics.ts observeCluster): the
+ * cluster's health (cluster-mode.ts) but for the revocation channel, which cluster-node.ts adds.
+ */
+export type RelayHealth = Omit<ClusterHealth, 'linkRevocationsConnected'>;
 
 /** The counts every document of a node adds to. */
 export class RelayCounters {

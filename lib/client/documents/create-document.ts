@@ -4,6 +4,7 @@
  * browser makes up the id itself: the document lives in IndexedDB and syncs later, which works
  * with open access (AUTH=off) and otherwise ends in a clear "no access" message, not lost text.
  */
+import { fetchWithin, type Fetch } from '../page/fetch-within';
 import { newDocumentId } from '../../auth/document-id';
 
 export interface NewDocument {
@@ -15,13 +16,9 @@ export interface NewDocument {
   readonly token: string | null;
 }
 
-type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
-
 export async function createDocument(httpBase: string, fetchImpl: Fetch = fetch, timeoutMs = 5_000): Promise<NewDocument> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
   try {
-    const response = await fetchImpl(`${httpBase}/docs`, { method: 'POST', signal: controller.signal });
+    const response = await fetchWithin(fetchImpl, `${httpBase}/docs`, { method: 'POST' }, timeoutMs);
     if (!response.ok) throw new Error(`POST /docs answered ${response.status}`);
     const body: unknown = await response.json();
     const { id, ownerToken, editToken } = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
@@ -29,8 +26,6 @@ export async function createDocument(httpBase: string, fetchImpl: Fetch = fetch,
     return { id, token: nonEmptyString(ownerToken) ?? nonEmptyString(editToken) };
   } catch {
     return { id: newDocumentId(), token: null };
-  } finally {
-    clearTimeout(timer);
   }
 }
 

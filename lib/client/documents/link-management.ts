@@ -12,6 +12,7 @@
  * person can act on. Answers are checked field by field: a server of another version must not
  * put `undefined` on the screen.
  */
+import { fetchWithin, FetchWithinError, type Fetch } from '../page/fetch-within';
 import { parseToken } from '../../auth/capability-token';
 import { GRANTABLE_ROLES, type GrantableRole } from '../../auth/roles';
 
@@ -81,8 +82,6 @@ export class LinkManagementError extends Error {
   }
 }
 
-type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
-
 export interface LinkManagementOptions {
   readonly httpBase: string;
   readonly docId: string;
@@ -130,24 +129,12 @@ export function linkManagement(options: LinkManagementOptions): LinkManagement {
 }
 
 async function request(url: string, init: RequestInit, options: LinkManagementOptions): Promise<Response> {
-  const timeoutMs = options.timeoutMs ?? LINK_MANAGEMENT_TIMEOUT_MS;
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const headers = { ...(init.headers as Record<string, string> | undefined), Authorization: `Bearer ${options.token}` };
   try {
-    const response = await (options.fetchImpl ?? fetch)(url, {
-      ...init,
-      headers: { ...(init.headers as Record<string, string> | undefined), Authorization: `Bearer ${options.token}` },
-      signal: controller.signal,
-    });
-    // The body is read inside the deadline too: a server can stall after its headers.
-    const text = await response.text();
-    return new Response(text === '' || response.status === 204 ? null : text, { status: response.status, headers: response.headers });
-  } catch {
-    throw controller.signal.aborted
-      ? new LinkManagementError('timeout', `The sync server did not answer within ${Math.round(timeoutMs / 1000)} s.`)
-      : new LinkManagementError('unreachable', 'The sync server cannot be reached right now.');
-  } finally {
-    clearTimeout(timer);
+    return await fetchWithin(options.fetchImpl ?? fetch, url, { ...init, headers }, options.timeoutMs ?? LINK_MANAGEMENT_TIMEOUT_MS);
+  } catch (error) {
+    if (error instanceof FetchWithinError) throw new LinkManagementError(error.kind, error.message);
+    throw error;
   }
 }
 

@@ -4,14 +4,13 @@
  * Every way this can go wrong ends in an Error whose message a person can act on; a server that
  * does not answer at all ends in one too, after `timeoutMs`, rather than in a wait without end.
  */
+import { fetchWithin, FetchWithinError, type Fetch } from '../page/fetch-within';
 import { documentPagePath } from './create-document';
 
 export interface ShareLinks {
   readonly editLink: string | null;
   readonly viewLink: string;
 }
-
-type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
 
 export const SHARE_LINKS_TIMEOUT_MS = 8_000;
 
@@ -22,27 +21,16 @@ export async function fetchShareLinks(
   token: string,
   { fetchImpl = fetch, timeoutMs = SHARE_LINKS_TIMEOUT_MS }: { fetchImpl?: Fetch; timeoutMs?: number } = {},
 ): Promise<ShareLinks> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
   let body: { editToken?: unknown; viewToken?: unknown };
   try {
-    const response = await fetchImpl(`${httpBase}/docs/${encodeURIComponent(docId)}/links`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${token}` },
-      signal: controller.signal,
-    });
+    const url = `${httpBase}/docs/${encodeURIComponent(docId)}/links`;
+    const response = await fetchWithin(fetchImpl, url, { method: 'POST', headers: { Authorization: `Bearer ${token}` } }, timeoutMs);
     if (response.status === 401 || response.status === 403) throw new ShareLinksError('This link does not allow sharing.');
     if (!response.ok) throw new ShareLinksError(`The sync server answered ${response.status}.`);
     body = (await response.json()) as typeof body;
   } catch (error) {
     if (error instanceof ShareLinksError) throw error;
-    throw new ShareLinksError(
-      controller.signal.aborted
-        ? `The sync server did not answer within ${Math.round(timeoutMs / 1000)} s.`
-        : 'The sync server cannot be reached right now.',
-    );
-  } finally {
-    clearTimeout(timer);
+    throw new ShareLinksError(error instanceof FetchWithinError ? error.message : 'The sync server cannot be reached right now.');
   }
   if (typeof body.viewToken !== 'string') throw new ShareLinksError('The sync server sent no view link.');
   const link = (role: string) => `${pageOrigin}${documentPagePath(docId, role)}`;

@@ -6,6 +6,7 @@
  */
 import type { JSONContent } from '@tiptap/core';
 import type { PortableDocument } from '../../editor/document-export';
+import { fetchWithin, FetchWithinError, type Fetch } from '../page/fetch-within';
 
 export type VersionKind = 'auto' | 'named' | 'before-restore' | 'restore';
 
@@ -42,8 +43,6 @@ export class VersionHistoryError extends Error {
     super(message);
   }
 }
-
-type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
 
 export const VERSION_HISTORY_TIMEOUT_MS = 10_000;
 
@@ -101,33 +100,22 @@ export class VersionHistoryClient {
 
   private async request(method: 'GET' | 'POST', path: string, what: string, body?: string): Promise<unknown> {
     const { httpBase, docId, token } = this.options;
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), this.timeoutMs);
     const headers: Record<string, string> = {};
     if (token !== null) headers['Authorization'] = `Bearer ${token}`;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
+    let response: Response;
     try {
-      let response: Response;
-      try {
-        response = await this.fetchImpl(`${httpBase}/docs/${encodeURIComponent(docId)}${path}`, {
-          method,
-          headers,
-          signal: controller.signal,
-          ...(body !== undefined ? { body } : {}),
-        });
-      } catch {
-        throw controller.signal.aborted
-          ? new VersionHistoryError('timeout', `The sync server did not answer within ${Math.round(this.timeoutMs / 1000)} s.`)
-          : new VersionHistoryError('unreachable', 'The sync server cannot be reached right now.');
-      }
-      if (!response.ok) throw await refusal(response, what);
-      try {
-        return (await response.json()) as unknown;
-      } catch {
-        throw malformed();
-      }
-    } finally {
-      clearTimeout(timer);
+      const url = `${httpBase}/docs/${encodeURIComponent(docId)}${path}`;
+      response = await fetchWithin(this.fetchImpl, url, { method, headers, ...(body !== undefined ? { body } : {}) }, this.timeoutMs);
+    } catch (error) {
+      if (error instanceof FetchWithinError) throw new VersionHistoryError(error.kind, error.message);
+      throw error;
+    }
+    if (!response.ok) throw await refusal(response, what);
+    try {
+      return (await response.json()) as unknown;
+    } catch {
+      throw malformed();
     }
   }
 }

@@ -11,7 +11,7 @@
  *   token   = base64url( version:1 | role:1 | expiresAt:6 | linkId:16 | mac:32 )      56 bytes → 75 characters
  *   mac     = HMAC-SHA256(secret, "tandem/capability/v2" 0x00 | version | role | expiresAt | linkId | utf8(documentId))
  *
- * role: 1 edit, 2 view, 3 owner (version 2 only); 4 is kept for comment. expiresAt: Unix seconds,
+ * role: 1 edit, 2 view, 3 owner, 4 comment (the last two in version 2 only). expiresAt: Unix seconds,
  * big-endian; 0 = never. The document id is covered by the MAC but not carried, so a token for one
  * document cannot open another. Each version has its own MAC context, so no MAC of one version
  * is ever the MAC of a token of the other.
@@ -36,9 +36,9 @@ const MAX_EXPIRY = 2 ** 48 - 1;
 
 /**
  * One code per role across every version, so a code never changes meaning. The Record makes a role
- * added to lib/auth/roles.ts a type error here until it is given its code (comment: 4).
+ * added to lib/auth/roles.ts a type error here until it is given its code.
  */
-const roleCodes: Record<Role, number> = { edit: 1, view: 2, owner: 3 };
+const roleCodes: Record<Role, number> = { edit: 1, view: 2, owner: 3, comment: 4 };
 
 interface Layout {
   readonly version: typeof TOKEN_VERSION | typeof TOKEN_V2_VERSION;
@@ -61,7 +61,7 @@ const layouts: readonly Layout[] = [
     headerBytes: CLAIM_BYTES + LINK_ID_BYTES,
     tokenLength: TOKEN_V2_LENGTH,
     macContext: new TextEncoder().encode('tandem/capability/v2\0'),
-    roles: ['edit', 'view', 'owner'],
+    roles: ['edit', 'view', 'owner', 'comment'],
   },
 ];
 

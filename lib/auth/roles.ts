@@ -1,9 +1,9 @@
 /**
  * What a share link lets its holder do, lowest to highest. The one place the roles and their order
- * are written: a role added later (`comment`, between view and edit) goes into ROLES at its rank,
- * and every comparison follows. Pure and browser-safe.
+ * are written: every comparison follows it. `comment` reads the text and writes comments only.
+ * Pure and browser-safe.
  */
-export const ROLES = ['view', 'edit', 'owner'] as const;
+export const ROLES = ['view', 'comment', 'edit', 'owner'] as const;
 
 export type Role = (typeof ROLES)[number];
 
@@ -11,7 +11,7 @@ export type Role = (typeof ROLES)[number];
  * The roles a link made through the API may carry. `owner` is not among them: a document's owner
  * link is made with the document, and no request makes another.
  */
-export const GRANTABLE_ROLES = ['view', 'edit'] as const satisfies readonly Role[];
+export const GRANTABLE_ROLES = ['view', 'comment', 'edit'] as const satisfies readonly Role[];
 
 export type GrantableRole = (typeof GRANTABLE_ROLES)[number];
 

@@ -7,7 +7,7 @@
  */
 import type { V1Role } from '../../lib/auth/capability-token';
 import { newDocumentId } from '../../lib/auth/document-id';
-import type { Role } from '../../lib/auth/roles';
+import { roleAtLeast, type Role } from '../../lib/auth/roles';
 import { CloseCode } from '../../lib/protocol/close-codes';
 import { LINK_EXPIRED_REASON as EXPIRED_REASON, LINK_REVOKED_REASON as REVOKED_REASON } from '../../lib/protocol/close-reasons';
 import type { Permission } from '../room/permissions';
@@ -57,8 +57,9 @@ export const OWNER_LINK_NAME = 'Owner';
 
 const OPEN_GRANT: LinkGrant = { role: 'owner', version: 1, linkId: null, expiresAt: null };
 
+/** What a role may do to a document's text: a commenter reads it, like a viewer. */
 export function permissionOf(role: Role): Permission {
-  return role === 'view' ? 'read' : 'write';
+  return roleAtLeast(role, 'edit') ? 'write' : 'read';
 }
 
 /** Why a record no longer admits its token at `nowMs`, or null while it does. */

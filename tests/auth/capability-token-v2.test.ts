@@ -36,10 +36,12 @@ describe('capability tokens, version 2 (with a link id)', () => {
     expect(view).toBe('AgIAAQIDBAUAAQIDBAUGBwgJCgsMDQ4P9P_sn8Y-j4yzodkAh5K2FtnsElPiAL0Q5F1NnsXyLYY');
     const edit = signer.issueLink('doc-1', { role: 'edit', expiresAt: null, linkId: LINK_ID });
     expect(decodeBase64Url(edit)![1]).toBe(1);
+    const comment = signer.issueLink('doc-1', { role: 'comment', expiresAt: null, linkId: LINK_ID });
+    expect(decodeBase64Url(comment)![1]).toBe(4);
   });
 
   it('verifyLink returns role, expiry and link id; each role round-trips', () => {
-    for (const role of ['view', 'edit', 'owner'] as const) {
+    for (const role of ['view', 'comment', 'edit', 'owner'] as const) {
       const token = signer.issueLink('doc-1', { role, expiresAt: NOW + 60, linkId: LINK_ID });
       expect(signer.verifyLink('doc-1', token, NOW)).toEqual({ valid: true, version: 2, role, expiresAt: NOW + 60, linkId: LINK_ID });
       expect(parseToken(token)).toMatchObject({ version: 2, role, expiresAt: NOW + 60, linkId: LINK_ID });
@@ -126,14 +128,16 @@ describe('capability tokens, version 2 (with a link id)', () => {
       expect(signer.verifyLink('doc-1', encodeBase64Url(padded), NOW)).toEqual({ valid: false, reason: 'invalid' });
     });
 
-    it('the version 1 layout has no owner: role code 3 there is not a token', () => {
-      const bytes = decodeBase64Url(v1)!;
-      bytes[1] = 3;
-      expect(parseToken(encodeBase64Url(bytes))).toBeNull();
+    it('the version 1 layout has no owner and no commenter: role codes 3 and 4 there are not a token', () => {
+      for (const code of [3, 4]) {
+        const bytes = decodeBase64Url(v1)!;
+        bytes[1] = code;
+        expect(parseToken(encodeBase64Url(bytes)), `code ${code}`).toBeNull();
+      }
     });
 
-    it('role codes not yet given (4 is kept for comment) are not a token in version 2', () => {
-      for (const code of [0, 4, 255]) {
+    it('role codes not yet given are not a token in version 2', () => {
+      for (const code of [0, 5, 255]) {
         const bytes = decodeBase64Url(v2)!;
         bytes[1] = code;
         expect(parseToken(encodeBase64Url(bytes)), `code ${code}`).toBeNull();

@@ -3,7 +3,7 @@ import { GRANTABLE_ROLES, ROLES, isGrantableRole, parseRole, roleAtLeast } from 
 
 describe('roles', () => {
   it('are ordered lowest to highest', () => {
-    expect(ROLES).toEqual(['view', 'edit', 'owner']);
+    expect(ROLES).toEqual(['view', 'comment', 'edit', 'owner']);
   });
 
   it('roleAtLeast compares by that order', () => {
@@ -11,6 +11,11 @@ describe('roles', () => {
       ['view', 'view', true],
       ['view', 'edit', false],
       ['view', 'owner', false],
+      ['view', 'comment', false],
+      ['comment', 'view', true],
+      ['comment', 'comment', true],
+      ['comment', 'edit', false],
+      ['edit', 'comment', true],
       ['edit', 'view', true],
       ['edit', 'edit', true],
       ['edit', 'owner', false],
@@ -23,8 +28,9 @@ describe('roles', () => {
     }
   });
 
-  it('a link may grant view or edit, never owner', () => {
-    expect(GRANTABLE_ROLES).toEqual(['view', 'edit']);
+  it('a link may grant view, comment or edit, never owner', () => {
+    expect(GRANTABLE_ROLES).toEqual(['view', 'comment', 'edit']);
+    expect(isGrantableRole('comment')).toBe(true);
     expect(isGrantableRole('view')).toBe(true);
     expect(isGrantableRole('edit')).toBe(true);
     expect(isGrantableRole('owner')).toBe(false);
@@ -34,7 +40,8 @@ describe('roles', () => {
     expect(parseRole('view')).toBe('view');
     expect(parseRole('edit')).toBe('edit');
     expect(parseRole('owner')).toBe('owner');
-    for (const other of ['', 'View', ' edit', 'admin', 'comment', 'toString', '__proto__', 'constructor', null, 1, {}, ['view']]) {
+    expect(parseRole('comment')).toBe('comment');
+    for (const other of ['', 'View', ' edit', 'admin', 'Comment', 'toString', '__proto__', 'constructor', null, 1, {}, ['view']]) {
       expect(parseRole(other), JSON.stringify(other)).toBeNull();
     }
   });

@@ -1,0 +1,82 @@
+/**
+ * Finding a thread's text again after y-prosemirror wrote it anew. Splitting or joining a paragraph
+ * through its structural diff (updateYFragment: the editor's binding and the server's import alike)
+ * keeps one paragraph and writes the other half's text again as NEW characters, deleting the old
+ * ones: a relative position bound to an old character collapses to where the old text was (a split)
+ * or is lost with its deleted paragraph (a join). The text itself is still there, right beside where
+ * it was, and the thread still knows it (its last quote). So the range is taken from the last quote
+ * where, and only where, a rewrite would have put it: overlapping what is left of the range, starting
+ * or ending where the old characters were, or, when a paragraph went, at its one occurrence. A thread
+ * whose text was really deleted stays detached. Browser-safe.
+ */
+import * as Y from 'yjs';
+import type { FlattenedText } from './flattened-text';
+import { occurrencesOf, type TextRange } from './quote-search';
+
+/** Where one end of an anchor is now. */
+export type AnchorEnd =
+  /** On its character, or collapsed onto the place where its deleted character was. */
+  | { readonly kind: 'placed'; readonly offset: number; readonly deleted: boolean; readonly hint: number }
+  /** Its character went with its whole paragraph (deleted, or joined into another one). */
+  | { readonly kind: 'lost' }
+  /** This copy has not seen its character yet, or the position is not one: nothing to recover. */
+  | { readonly kind: 'unknown' };
+
+/** Enough occurrences to decide; a quote found more often than this is too common to recover by. */
+const MAX_OCCURRENCES = 1000;
+
+/**
+ * Where `position` is in `flat`. `side` is the end's role: a start is bound to its character, an end
+ * to the place after it. For a deleted character the hint is where it would be had it been written
+ * again after the next block boundary, as a split writes the second half.
+ */
+export function anchorEnd(doc: Y.Doc, flat: FlattenedText, position: Y.RelativePosition, side: 'start' | 'end'): AnchorEnd {
+  const id = position.item;
+  if (id !== null && Y.getState(doc.store, id.client) <= id.clock) return { kind: 'unknown' };
+  const absolute = Y.createAbsolutePositionFromRelativePosition(position, doc);
+  if (absolute === null) return id === null ? { kind: 'unknown' } : { kind: 'lost' };
+  const offset = flat.offsetOf(absolute.type, absolute.index);
+  if (offset === null) return { kind: 'lost' };
+  const item = id === null ? null : Y.getItem(doc.store, id);
+  if (!(item instanceof Y.Item) || !item.deleted || item.redone !== null || id === null) {
+    return { kind: 'placed', offset, deleted: false, hint: offset };
+  }
+  // Deleted characters right before this one were deleted with it, and are written again before it.
+  let before = id.clock - item.id.clock;
+  for (let left = item.left; left !== null && (left.deleted || !left.countable); left = left.left) {
+    if (left.countable) before += left.length;
+  }
+  return { kind: 'placed', offset, deleted: true, hint: offset + 1 + before + (side === 'end' ? 1 : 0) };
+}
+
+/**
+ * The range of `lastQuote` that `positional` (what the anchor's ends cover, null when nothing) was
+ * rewritten into, or null when there is none.
+ */
+export function recoverRange(
+  flat: FlattenedText,
+  positional: TextRange | null,
+  start: AnchorEnd,
+  end: AnchorEnd,
+  lastQuote: string,
+): TextRange | null {
+  if (start.kind === 'unknown' || end.kind === 'unknown') return null;
+  // A join may leave no white space where the quote had some; the places below are what keep this strict.
+  const occurrences = occurrencesOf(flat, lastQuote, MAX_OCCURRENCES, 'optional');
+  const paragraphWent = start.kind === 'lost' || end.kind === 'lost';
+  const startHint = start.kind === 'placed' && (start.deleted || end.kind !== 'placed') ? start.hint : null;
+  const endHint = end.kind === 'placed' && (end.deleted || start.kind !== 'placed') ? end.hint : null;
+  const fits = (occurrence: TextRange): boolean =>
+    (positional !== null && occurrence.from < positional.to && positional.from < occurrence.to) ||
+    (startHint !== null && Math.abs(occurrence.from - startHint) <= 1) ||
+    (endHint !== null && Math.abs(occurrence.to - endHint) <= 1) ||
+    (paragraphWent && occurrences.length === 1);
+  const reference = positional?.from ?? startHint ?? endHint ?? 0;
+  let best: TextRange | null = null;
+  for (const occurrence of occurrences) {
+    if (!fits(occurrence)) continue;
+    if (best === null || Math.abs(occurrence.from - reference) < Math.abs(best.from - reference)) best = occurrence;
+  }
+  return best;
+}
+

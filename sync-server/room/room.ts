@@ -44,7 +44,7 @@ export interface RoomOptions extends RoomPresenceOptions {
 
 export class Room {
   private readonly connections = new Set<RoomConnection>();
-  private readonly writes = new WritePermission();
+  private readonly writes: WritePermission;
   private readonly saves: SaveAcknowledgements;
   private readonly broadcast: RoomBroadcast;
   private readonly presence: RoomPresence;
@@ -74,6 +74,7 @@ export class Room {
     },
   ) {
     this.syncMessages = new SyncMessages(doc);
+    this.writes = new WritePermission(name, deps);
     this.broadcast = new RoomBroadcast(this.connections, deps);
     this.presence = new RoomPresence(name, options, {
       logger: deps.logger,

@@ -34,6 +34,8 @@ describe('room fuzz with comments: fixed seeds', () => {
   it('seed 20, LevelDB store', () => play(20, { steps: 300, store: 'leveldb', comments: true }));
   it('seed 12: a quote that cuts a surrogate pair is refused, not kept as a copy that reads otherwise than every other', () =>
     play(12, { steps: 300, store: 'memory', comments: true }));
+  it('seed 414: a read-only copy keeps what a crashed server relayed and never stored (it cannot send it back)', () =>
+    play(414, { steps: 300, store: 'memory', comments: true }));
 });
 
 describe('room fuzz: seeds that found bugs', () => {

@@ -58,7 +58,7 @@ import { ManualScheduler } from '../helpers/manual-scheduler';
 import { createRoomHarness } from '../helpers/room-harness';
 import { ControllableStore } from '../helpers/store-wrappers';
 import { randomEdit } from './editor-edits';
-import { attemptToType, commentAction, commentsProblem, COMMENT_ACTIONS, threadsOf, type CommentActionName } from './fuzz-comments';
+import { attemptToType, clientsIn, commentAction, commentsProblem, COMMENT_ACTIONS, threadsOf, type CommentActionName } from './fuzz-comments';
 import { Prng } from './prng';
 
 export interface FuzzSettings {
@@ -957,7 +957,10 @@ class FuzzRun {
   private async checkInvariants(): Promise<void> {
     const { room, release } = await this.settled(this.server.harness.registry.acquire(DOC), 'loading the room');
     try {
-      for (const client of this.clients) this.assertSameDocument(room.doc, client.doc, `${client.name} and the server`);
+      for (const client of this.clients) {
+        if (client.permission === 'write') this.assertSameDocument(room.doc, client.doc, `${client.name} and the server`);
+        else this.assertReadOnlyCopy(room.doc, client);
+      }
       const stored = await this.storedBytes();
       const fromStorage = new Y.Doc();
       Y.applyUpdate(fromStorage, stored);
@@ -992,6 +995,22 @@ class FuzzRun {
     } finally {
       release();
     }
+  }
+
+  /**
+   * A read-only copy holds everything the server holds. It may hold more, but only what a server
+   * relayed and lost in a crash before storing it: a writer that had it sends it again, while the
+   * server refuses what a read-only client sends, so its copy keeps it. Never a refused edit.
+   */
+  private assertReadOnlyCopy(server: Y.Doc, client: FuzzClient): void {
+    const [serverState, clientState] = [Y.encodeStateAsUpdate(server), Y.encodeStateAsUpdate(client.doc)];
+    if (client.doc.store.pendingStructs !== null || client.doc.store.pendingDs !== null) this.fail(`${client.name}: updates still wait for missing ones`);
+    if (!contains(clientState, serverState)) this.fail(`${client.name} lacks what the server holds: ${this.missing(clientState, serverState)}`);
+    const refused = [...clientsIn(clientState)].filter((id) => this.attempts.has(id));
+    if (refused.length > 0) this.fail(`${client.name} holds refused edits (clients ${refused.join(', ')})`);
+    if (contains(serverState, clientState)) this.assertSameDocument(server, client.doc, `${client.name} and the server`);
+    else if (this.lives === 1) this.fail(`${client.name} holds what the server never lost: ${this.missing(serverState, clientState)}`);
+    else this.note(`${client.name} keeps what a server lost: ${this.missing(serverState, clientState)}`);
   }
 
   private assertSameDocument(a: Y.Doc, b: Y.Doc, what: string): void {

@@ -32,9 +32,11 @@ const MAX_OCCURRENCES = 1000;
  */
 export function anchorEnd(doc: Y.Doc, flat: FlattenedText, position: Y.RelativePosition, side: 'start' | 'end'): AnchorEnd {
   const id = position.item;
-  if (id !== null && Y.getState(doc.store, id.client) <= id.clock) return { kind: 'unknown' };
+  const named = id ?? position.type;
+  if (named !== null && Y.getState(doc.store, named.client) <= named.clock) return { kind: 'unknown' };
   const absolute = Y.createAbsolutePositionFromRelativePosition(position, doc);
-  if (absolute === null) return id === null ? { kind: 'unknown' } : { kind: 'lost' };
+  // Seen, yet nowhere: collected with the deleted paragraph that held it.
+  if (absolute === null) return { kind: 'lost' };
   const offset = flat.offsetOf(absolute.type, absolute.index);
   if (offset === null) return { kind: 'lost' };
   const item = id === null ? null : Y.getItem(doc.store, id);

@@ -5,7 +5,7 @@
  */
 import * as Y from 'yjs';
 import type { ThreadAnchor } from './comment-model';
-import { anchorEnd, recoverRange } from './anchor-recovery';
+import { anchorEnd, recoverRange, type AnchorEnd } from './anchor-recovery';
 import { flattenText, type FlattenedText } from './flattened-text';
 import { findQuote, sameWords } from './quote-search';
 
@@ -75,14 +75,15 @@ export function resolveAnchor(text: Y.XmlFragment, anchor: ThreadAnchor, lastQuo
 export function resolveAnchorIn(text: Y.XmlFragment, flat: FlattenedText, anchor: ThreadAnchor, lastQuote?: string): ResolvedAnchor | null {
   const doc = text.doc;
   if (doc === null) return null;
-  let positions: { start: Y.RelativePosition; end: Y.RelativePosition };
+  let start: AnchorEnd;
+  let end: AnchorEnd;
   try {
-    positions = decodeAnchor(anchor);
+    const positions = decodeAnchor(anchor);
+    start = anchorEnd(doc, flat, positions.start, 'start');
+    end = anchorEnd(doc, flat, positions.end, 'end');
   } catch {
     return null; // stored by a client that wrote something else there
   }
-  const start = anchorEnd(doc, flat, positions.start, 'start');
-  const end = anchorEnd(doc, flat, positions.end, 'end');
   const positional = start.kind === 'placed' && end.kind === 'placed' ? rangeIn(flat, start.offset, end.offset) : null;
   // Both ends on live characters: the anchor says where its text is, whatever the last quote says.
   const intact = start.kind === 'placed' && !start.deleted && end.kind === 'placed' && !end.deleted;

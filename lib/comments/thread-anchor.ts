@@ -5,7 +5,7 @@
  */
 import * as Y from 'yjs';
 import type { ThreadAnchor } from './comment-model';
-import { anchorEnd, recoverRange } from './anchor-recovery';
+import { anchorEnd, blockRegions, recoverRange, type AnchorEnd, type Region } from './anchor-recovery';
 import { flattenText, type FlattenedText } from './flattened-text';
 import { findQuote, sameWords } from './quote-search';
 
@@ -51,10 +51,25 @@ export function anchorOfRange(flat: FlattenedText, from: number, to: number): Th
  * one (bound to the character before it, assoc -1), so typing at either edge does not extend it.
  */
 export function anchorFromPositions<StartEvent, EndEvent>(start: TypePosition<StartEvent>, end: TypePosition<EndEvent>): ThreadAnchor {
-  return {
+  const anchor = {
     start: Y.encodeRelativePosition(Y.createRelativePositionFromTypeIndex(start.type, start.index, 0)),
     end: Y.encodeRelativePosition(Y.createRelativePositionFromTypeIndex(end.type, end.index, -1)),
   };
+  const blocks = blocksHolding(start.type);
+  return blocks.length === 0 ? anchor : { ...anchor, blocks };
+}
+
+/** The positions of the elements that hold `type`, innermost first, up to a child of the root fragment. */
+function blocksHolding<Event>(type: Y.AbstractType<Event>): Uint8Array[] {
+  const blocks: Uint8Array[] = [];
+  for (let node = type.parent; node !== null && node._item !== null; node = node.parent) {
+    const parent = node.parent;
+    if (parent === null) break;
+    let index = 0;
+    for (let left = node._item.left; left !== null; left = left.left) if (!left.deleted && left.countable) index += left.length;
+    blocks.push(Y.encodeRelativePosition(Y.createRelativePositionFromTypeIndex(parent, index, 0)));
+  }
+  return blocks;
 }
 
 export function decodeAnchor(anchor: ThreadAnchor): { start: Y.RelativePosition; end: Y.RelativePosition } {
@@ -75,23 +90,36 @@ export function resolveAnchor(text: Y.XmlFragment, anchor: ThreadAnchor, lastQuo
 export function resolveAnchorIn(text: Y.XmlFragment, flat: FlattenedText, anchor: ThreadAnchor, lastQuote?: string): ResolvedAnchor | null {
   const doc = text.doc;
   if (doc === null) return null;
-  let positions: { start: Y.RelativePosition; end: Y.RelativePosition };
+  let start: AnchorEnd;
+  let end: AnchorEnd;
+  let startItem: Y.ID | null;
   try {
-    positions = decodeAnchor(anchor);
+    const positions = decodeAnchor(anchor);
+    startItem = positions.start.item;
+    start = anchorEnd(doc, flat, positions.start, 'start');
+    end = anchorEnd(doc, flat, positions.end, 'end');
   } catch {
     return null; // stored by a client that wrote something else there
   }
-  const start = anchorEnd(doc, flat, positions.start, 'start');
-  const end = anchorEnd(doc, flat, positions.end, 'end');
   const positional = start.kind === 'placed' && end.kind === 'placed' ? rangeIn(flat, start.offset, end.offset) : null;
   // Both ends on live characters: the anchor says where its text is, whatever the last quote says.
   const intact = start.kind === 'placed' && !start.deleted && end.kind === 'placed' && !end.deleted;
   if (lastQuote === undefined || intact || (positional !== null && sameWords(positional.quote, lastQuote))) return positional;
-  const recovered = recoverRange(flat, positional, start, end, lastQuote);
+  const lost = start.kind === 'lost' || end.kind === 'lost';
+  const regions = lost && anchor.blocks !== undefined ? regionsOf(doc, flat, anchor.blocks) : [];
+  const recovered = recoverRange(flat, positional, start, end, lastQuote, regions, startItem);
   if (recovered === null) return positional;
   if (positional !== null && recovered.from === positional.from && recovered.to === positional.to) return positional;
   const range = rangeIn(flat, recovered.from, recovered.to);
   return range === null ? positional : { ...range, rebound: true };
+}
+
+function regionsOf(doc: Y.Doc, flat: FlattenedText, blocks: readonly Uint8Array[]): Region[] {
+  try {
+    return blockRegions(doc, flat, blocks);
+  } catch {
+    return []; // stored by a client that wrote something else there
+  }
 }
 
 function rangeIn(flat: FlattenedText, from: number, to: number): ResolvedAnchor | null {

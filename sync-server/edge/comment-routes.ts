@@ -105,6 +105,8 @@ async function serve(deps: CommentRouteDeps, route: Route | CommentRouteError, r
   const link = await authorize(deps, route.docId, request);
   // Everything about the request is checked before a document is touched or loaded.
   const input = method === 'POST' && route.kind !== 'resolve' && route.kind !== 'reopen' ? await readJson(request, deps.maxBodyBytes) : {};
+  const newThread = route.kind === 'threads' && method === 'POST' ? newThreadOf(input, link) : null;
+  const reply = route.kind === 'replies' ? replyOf(input, link) : null;
   const now = deps.now();
 
   const text = await deps.registry.acquire(route.docId);
@@ -114,13 +116,13 @@ async function serve(deps: CommentRouteDeps, route: Route | CommentRouteError, r
       const fragment = text.room.doc.getXmlFragment(CONTENT_FIELD);
       switch (route.kind) {
         case 'threads':
-          if (method !== 'POST') return deps.send(response, 200, { threads: listThreads(comments.room.doc, fragment).map(threadJson) });
-          return deps.send(response, 201, threadJson(postThread(comments.room, fragment, newThreadOf(input, link), now)));
+          if (newThread === null) return deps.send(response, 200, { threads: listThreads(comments.room.doc, fragment).map(threadJson) });
+          return deps.send(response, 201, threadJson(postThread(comments.room, fragment, newThread, now)));
         case 'replies': {
-          const { body, author } = replyOf(input, link);
-          const reply = addReply(comments.room.doc, route.threadId, { body, author, now }, editorOf(author));
-          if (reply === null) throw new CommentRouteError(404, 'no such thread');
-          return deps.send(response, 201, commentJson(reply));
+          if (reply === null) throw new Error('a reply route without its reply');
+          const added = addReply(comments.room.doc, route.threadId, { ...reply, now }, editorOf(reply.author));
+          if (added === null) throw new CommentRouteError(404, 'no such thread');
+          return deps.send(response, 201, commentJson(added));
         }
         case 'resolve':
         case 'reopen': {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick] [--only=a,d] [--servers=tandem,reference] [--runs=3] [--clients=both|stock|echo-free] [--warmup=5] [--profile] [--nice]
+// npm run bench [-- --quick] [--only=a,d] [--servers=tandem,reference] [--runs=3] [--clients=both|stock|echo-free] [--warmup=5] [--comments] [--profile] [--nice]
 // BENCH_NODE_ARGS="--flag ..." adds node flags to the Tandem server's process (e.g. --perf-basic-prof).
 // npm run bench -- --only=g [--configs=leveldb,one,three] [--capacity=off] [--docs=20]
 //   the cluster scenario (not in the default set: ~5 minutes); --configs picks configurations,
@@ -32,6 +32,8 @@ if (opt('warmup') !== undefined) process.env.BENCH_WARMUP_MS = String(Number(opt
 const clientsOpt = String(opt('clients') ?? 'both');
 const clientModes = clientsOpt === 'both' ? ['stock', 'echo-free'] : [clientsOpt];
 if (!clientModes.every((mode) => mode === 'stock' || mode === 'echo-free')) throw new Error(`--clients is stock, echo-free or both, not ${clientsOpt}`);
+// --comments: (a)–(c) against Tandem with comments on (comment-load.mjs).
+const comments = Boolean(opt('comments'));
 const cluster = {
   configs: opt('configs') ? String(opt('configs')).split(',') : undefined,
   capacity: opt('capacity') !== 'off',
@@ -75,7 +77,7 @@ const machine = {
 console.log(`# Tandem sync benchmark ${new Date().toISOString()}${quick ? ' (quick)' : ''}\n`);
 console.log(`Machine: ${machine.cpus}, ${machine.memoryGb} GB, Node ${machine.node}, ${machine.platform}, load ${machine.loadAvgAtStart}\n`);
 
-const report = await runScenarios({ only, serverNames, quick, runs, profile, cluster, clientModes, resultsDir, stamp, log: (s) => console.error(s), print: (s) => console.log(s) });
+const report = await runScenarios({ only, serverNames, quick, runs, profile, cluster, clientModes, comments, resultsDir, stamp, log: (s) => console.error(s), print: (s) => console.log(s) });
 const { judgeTargets } = await import('./targets.mjs');
 const targets = judgeTargets(report);
 if (targets) console.log(`\n## Targets (ratios within this run)\n\n${targets}`);

@@ -1,6 +1,7 @@
 // Scenarios (a)–(c): stock clients editing and moving their cursors at a fixed rate. Latency is read
 // from the marker each insert carries (its send time), as every other client's Y.Text observes it.
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { COMMENT_PERIOD_MS, commentingClient, commentsConverged } from './comment-load.mjs';
 import { stockClient } from './stock.mjs';
 import { latencySummary } from './stats.mjs';
 import { marker } from './wire.mjs';
@@ -34,9 +35,10 @@ async function settle(server) {
  * createClient(index, docName) instead of a stock client (same shape: doc, text, awareness, ready, destroy); latencyClass(sender,
  * receiver) names the class a delivery's latency is also counted in (e.g. same-node, cross-node);
  * measure.start() runs just before the measured window, measure.end() just after it (its result is
- * returned as `measured`).
+ * returned as `measured`). commentModel (--comments, comment-load.mjs): every client also holds its
+ * document's comments open and posts a comment every COMMENT_PERIOD_MS.
  */
-export async function runEditing(server, { docs, clientsPerDoc, rate, durationMs, warmupMs = 0, prefix, echoFree = false }, { clientOptions, createClient, latencyClass, measure } = {}) {
+export async function runEditing(server, { docs, clientsPerDoc, rate, durationMs, warmupMs = 0, prefix, echoFree = false }, { clientOptions, createClient, latencyClass, measure, commentModel } = {}) {
   const clients = [];
   const latencies = [];
   const byClass = {};
@@ -48,6 +50,7 @@ export async function runEditing(server, { docs, clientsPerDoc, rate, durationMs
       const index = clients.length;
       const client = createClient ? createClient(index, `${prefix}-${d}`) : stockClient(server, `${prefix}-${d}`, { echoFree, ...clientOptions?.(index) });
       const state = { index, doc: d, client, sent: 0, received: new Map() };
+      if (commentModel) state.comments = commentingClient(server, commentModel, `${prefix}-${d}`, index, client);
       client.text.observe((event) => {
         if (event.transaction.local) return;
         const now = nowUs();
@@ -73,7 +76,7 @@ export async function runEditing(server, { docs, clientsPerDoc, rate, durationMs
     }
   }
   const connectStart = performance.now();
-  await bounded(Promise.all(clients.map((s) => s.client.ready)), 60000, 'connect');
+  await bounded(Promise.all(clients.flatMap((s) => [s.client.ready, ...(s.comments ? [s.comments.ready] : [])])), 60000, 'connect');
   const connectMs = performance.now() - connectStart;
   await settle(server);
 
@@ -104,6 +107,10 @@ export async function runEditing(server, { docs, clientsPerDoc, rate, durationMs
           timers.push(setInterval(move, period));
         }, (phase + period / 2) % period),
       );
+      if (s.comments) {
+        const post = () => performance.now() - start < ms && s.comments.post();
+        timers.push(setTimeout(() => (post(), timers.push(setInterval(post, COMMENT_PERIOD_MS))), Math.random() * COMMENT_PERIOD_MS));
+      }
     }
     await sleep(ms);
     for (const t of timers) clearTimeout(t), clearInterval(t);
@@ -136,6 +143,11 @@ export async function runEditing(server, { docs, clientsPerDoc, rate, durationMs
     if (missing === 0) break;
     await sleep(100);
   }
+  let commentsAgree = null;
+  if (commentModel) {
+    const commentsDeadline = performance.now() + 5000;
+    while (!(commentsAgree = commentsConverged(clients)) && performance.now() < commentsDeadline) await sleep(100);
+  }
   const cpu1 = server.cpu();
   const mem = server.memory();
   loop.disable();
@@ -151,7 +163,8 @@ export async function runEditing(server, { docs, clientsPerDoc, rate, durationMs
   }
   const sent = clients.reduce((n, s) => n + s.sent, 0) - sentBefore;
   const delivered = measuredDeliveries;
-  for (const s of clients) s.client.destroy();
+  const commentsPosted = clients.reduce((n, s) => n + (s.comments?.posted ?? 0), 0);
+  for (const s of clients) s.client.destroy(), s.comments?.destroy();
   await sleep(500);
   return {
     clients: clients.length,
@@ -168,5 +181,6 @@ export async function runEditing(server, { docs, clientsPerDoc, rate, durationMs
     peakRssMb: mem.peakRssMb,
     ...(latencyClass ? { latencyByClassMs: Object.fromEntries(Object.entries(byClass).map(([k, v]) => [k, latencySummary(v)])) } : {}),
     ...(measure ? { measured } : {}),
+    ...(commentModel ? { comments: { posted: commentsPosted, converged: commentsAgree } } : {}),
   };
 }

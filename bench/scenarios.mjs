@@ -3,6 +3,7 @@
 import { ServerProcess, SERVERS } from './servers.mjs';
 import { runCapacity } from './scenario-capacity.mjs';
 import { runColdLoad } from './scenario-coldload.mjs';
+import { COMMENT_PERIOD_MS, loadCommentModel } from './comment-load.mjs';
 import { runEditing } from './scenario-editing.mjs';
 import { runStorm } from './scenario-storm.mjs';
 import { fmt, markdownTable, median, medianResult, withRatio } from './stats.mjs';
@@ -43,7 +44,7 @@ export function scenarioDefs(quick) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-async function runOne(def, name, { runs, profile, resultsDir, stamp }) {
+async function runOne(def, name, { runs, profile, resultsDir, stamp, commentModel }) {
   const nodeArgs = profile && name === 'tandem' ? ['--cpu-prof', `--cpu-prof-dir=${resultsDir}`, `--cpu-prof-name=tandem-${def.key}-${stamp}.cpuprofile`] : [];
   const server = new ServerProcess(name, { nodeArgs });
   const prefix = `bench-${def.key}-${Date.now().toString(36)}`;
@@ -53,7 +54,7 @@ async function runOne(def, name, { runs, profile, resultsDir, stamp }) {
       return await runColdLoad(server, { ...def.params, runs, prefix });
     }
     await server.start();
-    if (def.kind === 'editing') return await runEditing(server, { ...def.params, prefix });
+    if (def.kind === 'editing') return await runEditing(server, { ...def.params, prefix }, name === 'tandem' && commentModel ? { commentModel } : {});
     if (def.kind === 'storm') return await runStorm(server, { ...def.params, prefix });
     if (def.kind === 'capacity') return await runCapacity(server, { ...def.params, prefix });
     throw new Error(`unknown kind ${def.kind}`);
@@ -114,8 +115,10 @@ function expand(only, defs, clientModes) {
   return out;
 }
 
-export async function runScenarios({ only, serverNames, quick, runs, profile, cluster = {}, clientModes = ['stock', 'echo-free'], resultsDir, stamp, log, print }) {
+export async function runScenarios({ only, serverNames, quick, runs, profile, cluster = {}, clientModes = ['stock', 'echo-free'], comments = false, resultsDir, stamp, log, print }) {
   const defs = scenarioDefs(quick);
+  // --comments: Tandem's clients in (a)–(c) also hold their document's comments open and post (comment-load.mjs).
+  const commentModel = comments ? await loadCommentModel() : null;
   const report = { scenarios: {}, failed: false };
   for (const def of expand(only, defs, clientModes)) {
     const key = def.key;
@@ -151,7 +154,7 @@ export async function runScenarios({ only, serverNames, quick, runs, profile, cl
       for (const name of serverNames) {
         log(`bench: ${def.title} — ${SERVERS[name].label}${reps > 1 ? ` (run ${rep + 1}/${reps})` : ''}`);
         try {
-          all[name].push(await runOne(def, name, { runs, profile: profile && rep === 0, resultsDir, stamp }));
+          all[name].push(await runOne(def, name, { runs, profile: profile && rep === 0, resultsDir, stamp, commentModel }));
         } catch (error) {
           log(`bench: ${name} failed: ${error.stack || error}`);
           all[name].push({ error: String(error.message || error).slice(0, 200) });
@@ -163,6 +166,11 @@ export async function runScenarios({ only, serverNames, quick, runs, profile, cl
     report.scenarios[key] = { title: def.title, params: def.params, repetitions: reps, results, runs: all };
     print(`\n## ${def.title}${reps > 1 ? ` — median of ${reps} runs` : ''}\n`);
     print(table(def, results, serverNames));
+    const withComments = results.tandem?.comments;
+    if (withComments) {
+      print(`\nWith comments on (Tandem): every client also held its document's comments open and posted one every ${COMMENT_PERIOD_MS / 1000} s, ${fmt(withComments.posted, 0)} in all (warm-up included); every client's comments agree: ${withComments.converged ? 'yes' : 'NO'}.`);
+      if (!withComments.converged) report.failed = true;
+    }
     if (def.kind === 'editing' || def.kind === 'storm') {
       for (const n of serverNames) if (results[n]?.missing > 0 || results[n]?.converged === false) report.failed = true;
     }

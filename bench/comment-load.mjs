@@ -2,40 +2,19 @@
 // its document's comments document (`<doc>/comments`) open, as the editor does, and posts a thread or
 // a reply every few seconds, anchored in its text through lib/comments. The edits' figures are the
 // scenario's own; this adds how many comments went out and whether every client's comments agree.
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { buildSync } from 'esbuild';
+import { importProjectModules } from './project-bundle.mjs';
 import { stockClient } from './stock.mjs';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
 
 /** One comment per client every this many ms (a busy review: 10 clients of a document post 2.5/s). */
 export const COMMENT_PERIOD_MS = 4000;
 
-/** lib/comments bundled for this process, Yjs left out so the documents made here are its documents. */
-export async function loadCommentModel() {
-  const outfile = path.join(here, 'results', '.comment-model.mjs');
-  mkdirSync(path.dirname(outfile), { recursive: true });
-  buildSync({
-    stdin: {
-      contents: [
-        "export { addReply, createThread, readThreads } from './lib/comments/comment-store.ts';",
-        "export { anchorFromPositions } from './lib/comments/thread-anchor.ts';",
-        "export { commentsDocumentName } from './lib/comments/comments-document.ts';",
-      ].join('\n'),
-      resolveDir: path.resolve(here, '..'),
-      loader: 'ts',
-    },
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    external: ['yjs'],
-    outfile,
-    logLevel: 'warning',
-  });
-  return import(`${pathToFileURL(outfile).href}?${Date.now()}`);
+/** lib/comments, bundled for this process. */
+export function loadCommentModel() {
+  return importProjectModules('comment-model', [
+    "export { addReply, createThread, readThreads } from './lib/comments/comment-store.ts';",
+    "export { anchorFromPositions } from './lib/comments/thread-anchor.ts';",
+    "export { commentsDocumentName } from './lib/comments/comments-document.ts';",
+  ]);
 }
 
 /**

@@ -3,46 +3,22 @@
 // HTTP fallback transport (long-poll GET, batched POST) instead of a WebSocket. Run at 0 %, 50 %
 // and 100 % on the fallback against the same server build, so the extra server CPU per fallback
 // client and the latency of each path (sender → receiver transport) can be read side by side.
-import { mkdirSync } from 'node:fs';
 import http from 'node:http';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { buildSync } from 'esbuild';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
+import { importProjectModules } from './project-bundle.mjs';
 import { runEditing } from './scenario-editing.mjs';
 import { ServerProcess } from './servers.mjs';
 import { fmt, markdownTable, median } from './stats.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-
-/**
- * The client's session and transports, bundled for this process with Yjs left out: the bundle
- * imports the same Yjs as the documents made here (two copies of Yjs break its instanceof checks).
- */
-async function loadClient() {
-  const outfile = path.join(here, 'results', '.fallback-client.mjs');
-  mkdirSync(path.dirname(outfile), { recursive: true });
-  buildSync({
-    stdin: {
-      contents: [
-        "export { SyncSession } from './lib/client/sync/sync-session.ts';",
-        "export { HttpTransport } from './lib/client/transport/http-transport.ts';",
-        "export { WebSocketTransport } from './lib/client/transport/websocket-transport.ts';",
-      ].join('\n'),
-      resolveDir: path.resolve(here, '..'),
-      loader: 'ts',
-    },
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    external: ['yjs'],
-    outfile,
-    logLevel: 'warning',
-  });
-  return import(`${pathToFileURL(outfile).href}?${Date.now()}`);
+/** The client's session and transports, bundled for this process. */
+function loadClient() {
+  return importProjectModules('fallback-client', [
+    "export { SyncSession } from './lib/client/sync/sync-session.ts';",
+    "export { HttpTransport } from './lib/client/transport/http-transport.ts';",
+    "export { WebSocketTransport } from './lib/client/transport/websocket-transport.ts';",
+  ]);
 }
 
 /**

@@ -1,0 +1,29 @@
+/**
+ * What this page may do with a document, read from its share link's claims before anything
+ * connects. Display only: the server enforces every role (a commenter's text edits are refused
+ * there, a viewer cannot open the comments at all); the page only avoids offering what would fail.
+ */
+import { parseToken } from '../../auth/capability-token';
+import { roleAtLeast, type Role } from '../../auth/roles';
+
+export interface PageAbilities {
+  readonly role: Role;
+  /** The text can be changed here (edit, owner). */
+  readonly editsText: boolean;
+  /** Comments are shown and can be written: the page opens the comments document (comment, edit, owner). */
+  readonly comments: boolean;
+}
+
+/**
+ * No token means open access (AUTH=off), where everyone edits; a token the page cannot read is
+ * treated as the least it could be, a view link, until the server says more.
+ */
+export function pageAbilities(token: string | null): PageAbilities {
+  const role: Role = token === null ? 'edit' : (parseToken(token)?.role ?? 'view');
+  return { role, editsText: roleAtLeast(role, 'edit'), comments: roleAtLeast(role, 'comment') };
+}
+
+/** The link id a version 2 token carries, for telling one's own comments apart; null otherwise. */
+export function pageLinkId(token: string | null): string | null {
+  return token === null ? null : (parseToken(token)?.linkId ?? null);
+}

@@ -1,0 +1,317 @@
+/**
+ * Comments in real Chromium against the real sync server: two editors and a commenter on one
+ * document. Threads made on each side reach the others with the author's name and colour; replies,
+ * resolve and reopen; highlights that follow the text through concurrent edits; a deleted passage
+ * leaving its thread detached with its last quote; a comment written offline arriving later, also
+ * after the browser was closed; a restore of the text keeping every thread; and a commenter whose
+ * keystrokes, paste and drop change nothing, for anyone, even after a reload. No policy violation.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { BrowserHarness, waitUntil } from './harness';
+import { actAs, editor, editorText, flushLocalCopy, openDocument, saveState, screenshot, waitForState, waitForText } from './page-helpers';
+import { commentOn, highlightCount, highlightedText, selectText, threadCard, threadsOn, waitForThread } from './comment-helpers';
+
+const alice = { name: 'Alice', color: '#d9480f' };
+const bob = { name: 'Bob', color: '#1971c2' };
+const carol = { name: 'Carol', color: '#2b8a3e' };
+
+/** A console line that reports a policy violation, in any of the ways Chromium words one. */
+const VIOLATION = /Content Security Policy|Content-Security-Policy|securitypolicyviolation|Refused to/i;
+
+let harness: BrowserHarness;
+const contexts: BrowserContext[] = [];
+const problems: string[] = [];
+
+function watch(page: Page): void {
+  page.on('pageerror', (error) => problems.push(`${page.url()}: ${error.message}`));
+  page.on('console', (message) => {
+    if (VIOLATION.test(message.text())) problems.push(`${page.url()}: ${message.text()}`);
+  });
+}
+
+async function watchContext(context: BrowserContext, person: { name: string; color: string }): Promise<void> {
+  await actAs(context, person);
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (event) => {
+      console.error(`securitypolicyviolation: ${event.effectiveDirective} blocked ${event.blockedURI || 'inline'}`);
+    });
+  });
+}
+
+async function personPage(person: { name: string; color: string }): Promise<Page> {
+  const context = await harness.newContext();
+  contexts.push(context);
+  await watchContext(context, person);
+  const page = await context.newPage();
+  watch(page);
+  return page;
+}
+
+interface Links {
+  readonly id: string;
+  readonly owner: string;
+  readonly edit: string;
+  readonly comment: string;
+  readonly view: string;
+  readonly ownerToken: string;
+}
+
+/** A new document and its links: the owner's, the default edit and view links, and a comment link. */
+async function newDocument(): Promise<Links> {
+  const sync = `http://127.0.0.1:${harness.syncPort}`;
+  const created = (await (await fetch(`${sync}/docs`, { method: 'POST' })).json()) as { id: string; ownerToken: string; editToken: string; viewToken: string };
+  const response = await fetch(`${sync}/docs/${created.id}/links`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${created.ownerToken}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ role: 'comment', name: 'Reviewers' }),
+  });
+  expect(response.status).toBe(201);
+  const { token: commentToken } = (await response.json()) as { token: string };
+  const page = (token: string) => `${harness.appUrl}/d/${created.id}#token=${token}`;
+  return { id: created.id, owner: page(created.ownerToken), edit: page(created.editToken), comment: page(commentToken), view: page(created.viewToken), ownerToken: created.ownerToken };
+}
+
+/** Alice (owner), Bob (edit link) and Carol (comment link) on a new document Alice has written. */
+async function threePeople(paragraphs: readonly string[]) {
+  const links = await newDocument();
+  const a = await personPage(alice);
+  await openDocument(a, links.owner);
+  await editor(a).click();
+  for (const [index, paragraph] of paragraphs.entries()) {
+    if (index > 0) await a.keyboard.press('Enter');
+    await a.keyboard.type(paragraph);
+  }
+  const b = await personPage(bob);
+  const c = await personPage(carol);
+  await Promise.all([openDocument(b, links.edit), openDocument(c, links.comment)]);
+  const expected = paragraphs.join('');
+  for (const page of [a, b, c]) await waitForText(page, (text) => text === expected, 'everyone to have the text');
+  await Promise.all([a, b, c].map((page) => waitForState(page, 'connected', 'saved')));
+  return { a, b, c, links };
+}
+
+/** Milliseconds until `check` holds on `page`, polled every 10 ms. */
+async function timeUntil(check: () => Promise<boolean>, what: string): Promise<number> {
+  const started = Date.now();
+  await waitUntil(check, { what, intervalMs: 10 });
+  return Date.now() - started;
+}
+
+beforeAll(async () => {
+  harness = await BrowserHarness.start();
+}, 360_000);
+
+afterAll(async () => {
+  for (const context of contexts) await context.close().catch(() => undefined);
+  await harness?.close();
+}, 60_000);
+
+describe('comments in the browser', { timeout: 120_000 }, () => {
+  it('shows a comment from each side to the others within a second, with replies, resolve and reopen', async () => {
+    const { a, b, c, links } = await threePeople(['The plan is ready for review.', 'Budget goes here.']);
+    await c.getByTestId('comment-only-badge').waitFor({ state: 'visible' });
+
+    const fromAlice = await commentOn(a, 'ready for review', 'Is it, though?');
+    const seenAt = await Promise.all(
+      [b, c].map((page) => timeUntil(async () => (await highlightedText(page, fromAlice)) === 'ready for review' && (await threadCard(page, fromAlice).count()) === 1, 'Alice’s thread elsewhere')),
+    );
+    const fromCarol = await commentOn(c, 'Budget', 'Numbers by Friday, please.');
+    const carolSeenAt = await Promise.all([a, b].map((page) => timeUntil(async () => (await highlightedText(page, fromCarol)) === 'Budget', 'Carol’s thread elsewhere')));
+    console.log(`[figure] a new comment seen on the other pages after ${[...seenAt, ...carolSeenAt].join(', ')} ms (editor → others, commenter → others)`);
+
+    for (const page of [a, b, c]) {
+      const seen = await waitForThread(page, fromCarol, (thread) => thread.comments.length === 1, 'Carol’s thread');
+      expect(seen.comments[0]).toEqual({ author: 'Carol', color: carol.color, body: 'Numbers by Friday, please.' });
+      expect(seen.quote).toBe('Budget');
+      // Document order: Alice's passage comes first in the text.
+      expect((await threadsOn(page)).map((thread) => thread.id)).toEqual([fromAlice, fromCarol]);
+    }
+
+    // Bob replies to Alice; everyone sees it under hers, in his name and colour.
+    await threadCard(b, fromAlice).getByTestId('comment-reply-input').fill('It is.');
+    await threadCard(b, fromAlice).getByTestId('comment-reply-submit').click();
+    for (const page of [a, c]) {
+      const seen = await waitForThread(page, fromAlice, (thread) => thread.comments.length === 2, 'Bob’s reply');
+      expect(seen.comments).toEqual([
+        { author: 'Alice', color: alice.color, body: 'Is it, though?' },
+        { author: 'Bob', color: bob.color, body: 'It is.' },
+      ]);
+    }
+
+    // Clicking a highlight opens its thread; the thread's quote selects its text.
+    await c.locator(`[data-comment-thread="${fromCarol}"]`).first().click();
+    await waitUntil(async () => (await threadCard(c, fromCarol).getAttribute('data-active')) === 'true', { what: 'the clicked thread to be active' });
+    await threadCard(a, fromAlice).getByTestId('comment-quote').click();
+    await waitUntil(async () => (await a.evaluate(() => window.getSelection()?.toString())) === 'ready for review', { what: 'the quote to select its text' });
+
+    // Carol, a commenter, resolves Alice's thread: its highlight goes everywhere, it moves to Resolved.
+    await threadCard(c, fromAlice).getByTestId('comment-resolve').click();
+    for (const page of [a, b, c]) {
+      await waitForThread(page, fromAlice, (thread) => thread.resolved, 'the thread resolved');
+      await waitUntil(async () => (await highlightedText(page, fromAlice)) === '', { what: 'the resolved highlight to go' });
+      expect(await page.locator(`[data-testid="comment-resolved-list"] [data-thread-id="${fromAlice}"]`).count()).toBe(1);
+    }
+    expect(await highlightedText(a, fromCarol)).toBe('Budget');
+    await screenshot(a, 'comments-resolved');
+    await b.getByTestId('comment-resolved-list').locator('summary').click();
+    await threadCard(b, fromAlice).getByTestId('comment-reopen').click();
+    for (const page of [a, b, c]) {
+      await waitForThread(page, fromAlice, (thread) => !thread.resolved, 'the thread reopened');
+      await waitUntil(async () => (await highlightedText(page, fromAlice)) === 'ready for review', { what: 'the highlight back' });
+    }
+
+    // A viewer sees the text and nothing of the comments, and opens no comments connection.
+    const viewer = await personPage(carol);
+    const sockets: string[] = [];
+    viewer.on('websocket', (socket) => sockets.push(socket.url()));
+    await openDocument(viewer, links.view);
+    await waitForText(viewer, (text) => text.includes('Budget goes here.'), 'the viewer to read');
+    await waitForState(viewer, 'connected', 'saved');
+    expect(await viewer.getByTestId('comments-sidebar').count()).toBe(0);
+    expect(await highlightCount(viewer)).toBe(0);
+    expect(sockets.some((url) => url.includes('%2Fcomments'))).toBe(false);
+    await screenshot(c, 'comments-commenter');
+  });
+
+  it('keeps a commenter’s keystrokes, paste and drop out of the text, for everyone and after a reload', async () => {
+    const { a, c, links } = await threePeople(['Nobody edits this but us.']);
+    expect(await editor(c).getAttribute('contenteditable')).toBe('false');
+    await editor(c).click();
+    await c.keyboard.type('VANDALISM');
+    await c.keyboard.press('Enter');
+    await c.keyboard.press('Backspace');
+    await c.keyboard.press('Control+a');
+    await c.keyboard.press('Delete');
+    await editor(c).evaluate((element) => {
+      const data = new DataTransfer();
+      data.setData('text/plain', 'PASTED');
+      element.querySelector('p')?.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+      const dropped = new DataTransfer();
+      dropped.setData('text/plain', 'DROPPED');
+      element.querySelector('p')?.dispatchEvent(new DragEvent('drop', { dataTransfer: dropped, bubbles: true, cancelable: true, clientX: 10, clientY: 10 }));
+    });
+    // A comment from the same page goes through, and round-trips through the server; nothing the
+    // keys did went with it (a text edit, if one had been made, would have been sent before it).
+    const thread = await commentOn(c, 'edits this', 'Only a comment.');
+    await waitForThread(a, thread, (seen) => seen.comments.length === 1, 'the commenter’s comment at Alice');
+    await waitForState(c, 'connected', 'saved');
+    expect(await editorText(c)).toBe('Nobody edits this but us.');
+    expect(await editorText(a)).toBe('Nobody edits this but us.');
+    await c.reload();
+    await editor(c).waitFor({ state: 'visible', timeout: 30_000 });
+    await waitForState(c, 'connected', 'saved');
+    await waitUntil(async () => (await highlightedText(c, thread)) === 'edits this', { what: 'the highlight after the reload' });
+    expect(await editorText(c)).toBe('Nobody edits this but us.');
+    const fresh = await personPage(bob);
+    await openDocument(fresh, links.edit);
+    await waitForText(fresh, (text) => text === 'Nobody edits this but us.', 'a fresh reader to see the text unchanged');
+  });
+
+  it('follows the text through concurrent edits, and keeps a deleted passage’s thread as detached with its last quote', async () => {
+    const { a, b, c } = await threePeople(['Alpha beta gamma delta.', 'Second line.']);
+    const thread = await commentOn(c, 'beta gamma', 'Check these two words.');
+    for (const page of [a, b]) await waitUntil(async () => (await highlightedText(page, thread)) === 'beta gamma', { what: 'the highlight' });
+
+    // Alice types just before the passage while Bob types inside it and after it.
+    await selectText(a, 'Alpha ');
+    await a.keyboard.press('ArrowRight');
+    await selectText(b, 'gamma');
+    await b.keyboard.press('ArrowLeft');
+    await Promise.all([a.keyboard.type('NEW '), b.keyboard.type('very ')]);
+    await selectText(b, ' delta');
+    await b.keyboard.press('ArrowLeft');
+    await b.keyboard.type(' (after)');
+    for (const page of [a, b, c]) {
+      await waitForText(page, (text) => text === 'Alpha NEW beta very gamma (after) delta.Second line.', 'the concurrent edits merged');
+      await waitUntil(async () => (await highlightedText(page, thread)) === 'beta very gamma', { what: 'the highlight to cover the passage and no more' });
+    }
+    // Split the paragraph right after the passage: the highlight stays on it.
+    await selectText(a, ' (after)');
+    await a.keyboard.press('ArrowLeft');
+    await a.keyboard.press('Enter');
+    for (const page of [a, b, c]) {
+      await waitUntil(async () => (await editor(page).locator('p').count()) === 3, { what: 'the split' });
+      await waitUntil(async () => (await highlightedText(page, thread)) === 'beta very gamma', { what: 'the highlight after the split' });
+    }
+    // The editor who changed the passage stores its new words as the quote (about a second later).
+    await waitForThread(c, thread, (seen) => seen.quote === 'beta very gamma', 'the live quote');
+
+    // Bob deletes the passage: the thread stays, detached, showing the words it was about.
+    await selectText(b, 'beta very gamma');
+    await b.keyboard.press('Delete');
+    for (const page of [a, b, c]) {
+      const seen = await waitForThread(page, thread, (candidate) => candidate.detached, 'the thread detached');
+      expect(seen.quote).toBe('beta very gamma');
+      expect(seen.comments.map((comment) => comment.body)).toEqual(['Check these two words.']);
+      expect(await highlightedText(page, thread)).toBe('');
+    }
+    await screenshot(c, 'comments-detached');
+  });
+
+  it('posts a comment written offline when the connection returns, also after the browser was closed', async () => {
+    const { a, links } = await threePeople(['Offline reviewers welcome.']);
+    const first = await harness.persistentContext();
+    await watchContext(first.context, bob);
+    const laptop = first.context.pages()[0] ?? (await first.context.newPage());
+    watch(laptop);
+    await openDocument(laptop, links.edit);
+    await waitForState(laptop, 'connected', 'saved');
+    await first.context.setOffline(true);
+    await waitForState(laptop, 'offline', undefined, 5_000);
+    const thread = await commentOn(laptop, 'reviewers', 'Written on the train.');
+    expect(await saveState(laptop)).toBe('unsaved');
+    expect((await threadsOn(a)).some((seen) => seen.id === thread)).toBe(false);
+    await flushLocalCopy(laptop, `${links.id}/comments`);
+    await first.context.close();
+
+    const second = await harness.persistentContext(first.dir);
+    contexts.push(second.context);
+    await watchContext(second.context, bob);
+    const reopened = second.context.pages()[0] ?? (await second.context.newPage());
+    watch(reopened);
+    await openDocument(reopened, links.edit);
+    await waitForState(reopened, 'connected', 'saved');
+    const seen = await waitForThread(a, thread, (candidate) => candidate.comments.length === 1, 'the offline comment at Alice');
+    expect(seen.comments[0]).toEqual({ author: 'Bob', color: bob.color, body: 'Written on the train.' });
+    await waitUntil(async () => (await highlightedText(a, thread)) === 'reviewers', { what: 'its highlight at Alice' });
+
+    // Offline and back on the same page: the comment goes when the network does.
+    await a.context().setOffline(true);
+    await waitForState(a, 'offline', undefined, 5_000);
+    const second2 = await commentOn(a, 'welcome', 'And back.');
+    await a.context().setOffline(false);
+    await waitForThread(reopened, second2, (candidate) => candidate.comments.length === 1, 'the comment made offline, after reconnecting');
+    await waitForState(a, 'connected', 'saved');
+  });
+
+  it('keeps every thread through a restore of the text; threads whose text the restore removed become detached', async () => {
+    const { a, b, links } = await threePeople(['Kept paragraph.']);
+    const sync = `http://127.0.0.1:${harness.syncPort}`;
+    const auth = { Authorization: `Bearer ${links.ownerToken}`, 'Content-Type': 'application/json' };
+    const named = await fetch(`${sync}/docs/${links.id}/versions`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'Before the draft' }) });
+    expect(named.status).toBe(201);
+    const version = (await named.json()) as { id: number };
+    await editor(a).click();
+    await a.keyboard.press('Control+End');
+    await a.keyboard.press('Enter');
+    await a.keyboard.type('Draft paragraph.');
+    await waitForText(b, (text) => text === 'Kept paragraph.Draft paragraph.', 'the draft at Bob');
+    const onKept = await commentOn(b, 'Kept', 'Keep this.');
+    const onDraft = await commentOn(b, 'Draft', 'Not sure about this.');
+    await waitForThread(a, onDraft, () => true, 'the draft thread at Alice');
+
+    const restored = await fetch(`${sync}/docs/${links.id}/versions/${version.id}/restore`, { method: 'POST', headers: auth });
+    expect(restored.status).toBe(200);
+    for (const page of [a, b]) {
+      await waitForText(page, (text) => text === 'Kept paragraph.', 'the restored text');
+      await waitForThread(page, onDraft, (seen) => seen.detached && seen.quote === 'Draft', 'the draft thread detached, kept');
+      await waitForThread(page, onKept, (seen) => !seen.detached, 'the kept thread attached');
+      await waitUntil(async () => (await highlightedText(page, onKept)) === 'Kept', { what: 'the kept highlight' });
+    }
+  });
+
+  it('reported no policy violation and no uncaught error in any page', () => {
+    expect(problems).toEqual([]);
+  });
+});

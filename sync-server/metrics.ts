@@ -100,6 +100,12 @@ export class ServerMetrics {
     labelNames: ['kind'] as const,
     registers: [this.registry],
   });
+  readonly refusedUpdates = new Counter({
+    name: 'tandem_refused_updates_total',
+    help: 'Edits refused from read-only connections (a view link, or a comment link on the text), by role',
+    labelNames: ['role'] as const,
+    registers: [this.registry],
+  });
   readonly closes = new Counter({
     name: 'tandem_connection_closes_total',
     help: 'Connections closed, by reason',

@@ -149,7 +149,8 @@ export class SyncServer {
     };
     const accept = (socket: Socket, context: ConnectionContext, viaFallback: boolean): SocketEvents => {
       if (!context.access.granted) return refuseConnection(socket, context.docName, context.access, shared);
-      const connection = new Connection(this.nextConnectionId++, context.docName, context.access.permission, socket, config.limits, connectionDeps);
+      const { permission, grant } = context.access;
+      const connection = new Connection(this.nextConnectionId++, context.docName, permission, socket, config.limits, connectionDeps, grant);
       this.connections.add(connection);
       if (viaFallback) this.fallbackConnections.add(connection);
       this.linkWatch?.track(connection, context.docName, context.access.grant);

@@ -4,10 +4,16 @@
  * The signature is checked first, so a forged or altered token is refused without a lookup; a
  * version 2 token's link record is then looked up and refused when revoked or expired at the
  * request's time. A version 1 token stands on its signature alone, as it always has.
+ *
+ * A document's comments (`<id>/comments`, lib/comments/comments-document.ts) are decided by the
+ * token of its text document `<id>`, the only one tokens are bound to: a view link may not open
+ * them (no comment data reaches a viewer), a comment, edit or owner link writes them. A commenter's
+ * permission on the text stays read, so it can comment and cannot edit, with no update parsed.
  */
 import type { V1Role } from '../../lib/auth/capability-token';
 import { newDocumentId } from '../../lib/auth/document-id';
 import { roleAtLeast, type Role } from '../../lib/auth/roles';
+import { commentedDocumentOf } from '../../lib/comments/comments-document';
 import { CloseCode } from '../../lib/protocol/close-codes';
 import { LINK_EXPIRED_REASON as EXPIRED_REASON, LINK_REVOKED_REASON as REVOKED_REASON } from '../../lib/protocol/close-reasons';
 import type { Permission } from '../room/permissions';
@@ -41,16 +47,31 @@ export type AuthMode = 'on' | 'off';
 export interface ShareTokens {
   readonly id: string;
   readonly editToken?: string;
+  readonly commentToken?: string;
   readonly viewToken?: string;
+}
+
+/** What POST /docs answers: the owner's link (with link records) and the default links. */
+export interface CreatedDocument {
+  readonly id: string;
+  readonly ownerToken?: string;
+  readonly editToken: string;
+  /** Version 2 only: a version 1 token has no comment role. */
+  readonly commentToken?: string;
+  readonly viewToken: string;
 }
 
 // The editor tells a revoked or expired link from other refusals by these exact reasons.
 export { EXPIRED_REASON, REVOKED_REASON };
 const INVALID_REASON = 'this link is not valid for this document';
+export const COMMENTS_REFUSED_REASON = 'comments need a comment, edit or owner link';
 
-/** The names of the two links every new document gets; the share dialog hands these on. */
-export const DEFAULT_LINK_NAMES: Readonly<Record<'edit' | 'view', string>> = {
+type DefaultRole = 'edit' | 'comment' | 'view';
+
+/** The names of the links every new document gets; the share dialog hands these on. */
+export const DEFAULT_LINK_NAMES: Readonly<Record<DefaultRole, string>> = {
   edit: 'Anyone with this link can edit',
+  comment: 'Anyone with this link can comment',
   view: 'Anyone with this link can view',
 };
 export const OWNER_LINK_NAME = 'Owner';
@@ -79,7 +100,22 @@ export class AccessPolicy {
     readonly links: LinkRecords | null,
   ) {}
 
-  async decide(documentId: string, token: string | null): Promise<AccessDecision> {
+  /**
+   * The decision for a connection to, or a request about, `docName`: a text document, or the
+   * comments of one. Routes that serve only text documents refuse comments names before asking.
+   */
+  async decide(docName: string, token: string | null): Promise<AccessDecision> {
+    const commented = commentedDocumentOf(docName);
+    if (commented === null) return this.decideText(docName, token);
+    const decision = await this.decideText(commented, token);
+    if (!decision.granted) return decision;
+    if (!roleAtLeast(decision.grant.role, 'comment')) {
+      return { granted: false, closeCode: CloseCode.Forbidden, reason: COMMENTS_REFUSED_REASON, unauthenticated: false };
+    }
+    return { ...decision, permission: 'write' };
+  }
+
+  private async decideText(documentId: string, token: string | null): Promise<AccessDecision> {
     if (this.mode === 'off') return { granted: true, permission: 'write', grant: OPEN_GRANT };
     if (token === null || token === '') {
       return { granted: false, closeCode: CloseCode.Unauthorized, reason: 'a share link token is required', unauthenticated: true };
@@ -108,21 +144,28 @@ export class AccessPolicy {
    * A legacy document (version 1 tokens) with no record, as documents were before link records:
    * kept for the tests and tools that make one; POST /docs makes documents with records.
    */
-  newDocument(): Required<Omit<ShareTokens, 'id'>> & { id: string } {
+  newDocument(): { id: string; editToken: string; viewToken: string } {
     const id = newDocumentId();
     return { id, editToken: this.issueV1(id, 'edit'), viewToken: this.issueV1(id, 'view') };
   }
 
-  /** A new document: its owner link and its two default links, stored, with their tokens. */
-  async createDocument(): Promise<{ id: string; ownerToken?: string; editToken: string; viewToken: string }> {
+  /** A new document: its owner link and its three default links, stored, with their tokens. */
+  async createDocument(): Promise<CreatedDocument> {
     if (this.links === null) return this.newDocument();
     const id = newDocumentId();
     const now = this.scheduler.now();
-    // A millisecond apart, so the list (newest first) always shows them in one order: view, edit, owner.
+    // A millisecond apart, so the list (newest first) always shows them in one order: view, comment, edit, owner.
     const owner = await this.createRecord(id, 'owner', OWNER_LINK_NAME, null, now);
     const edit = await this.createRecord(id, 'edit', DEFAULT_LINK_NAMES.edit, null, now + 1);
-    const view = await this.createRecord(id, 'view', DEFAULT_LINK_NAMES.view, null, now + 2);
-    return { id, ownerToken: this.tokenOf(id, owner), editToken: this.tokenOf(id, edit), viewToken: this.tokenOf(id, view) };
+    const comment = await this.createRecord(id, 'comment', DEFAULT_LINK_NAMES.comment, null, now + 2);
+    const view = await this.createRecord(id, 'view', DEFAULT_LINK_NAMES.view, null, now + 3);
+    return {
+      id,
+      ownerToken: this.tokenOf(id, owner),
+      editToken: this.tokenOf(id, edit),
+      commentToken: this.tokenOf(id, comment),
+      viewToken: this.tokenOf(id, view),
+    };
   }
 
   /** Stores a new link record of the document and returns it. */
@@ -145,23 +188,35 @@ export class AccessPolicy {
   /**
    * The links a holder may hand on (POST /docs/<id>/links without a body). A version 1 holder gets
    * today's version 1 tokens; a version 2 holder the document's default links of its role or below
-   * that still work.
+   * that still work. A version 2 document made before the comment role has no comment link: the
+   * first editor or owner to ask makes it, unless a record of its name exists (one the owner
+   * revoked stays revoked).
    */
   async shareTokens(documentId: string, grant: LinkGrant): Promise<ShareTokens> {
     if (grant.version === 1 || this.links === null) {
       const viewToken = this.issueV1(documentId, 'view');
       return grant.role === 'view' ? { id: documentId, viewToken } : { id: documentId, editToken: this.issueV1(documentId, 'edit'), viewToken };
     }
+    let records = await this.links.store.listLinks(documentId);
+    if (roleAtLeast(grant.role, 'edit') && !records.some((record) => record.name === DEFAULT_LINK_NAMES.comment)) {
+      await this.createRecord(documentId, 'comment', DEFAULT_LINK_NAMES.comment, null);
+      // Read again: should two requests (or two nodes) each have made one, both hand on the oldest.
+      records = await this.links.store.listLinks(documentId);
+    }
     const now = this.scheduler.now();
-    const records = await this.links.store.listLinks(documentId);
-    const defaultOf = (role: 'edit' | 'view'): string | undefined => {
+    const defaultOf = (role: DefaultRole): string | undefined => {
+      if (!roleAtLeast(grant.role, role)) return undefined;
       // The oldest working one, should an owner ever make another of the same name.
       const found = records.filter((record) => record.role === role && record.name === DEFAULT_LINK_NAMES[role] && recordRefusal(record, role, now) === null).at(-1);
       return found === undefined ? undefined : this.tokenOf(documentId, found);
     };
-    const editToken = grant.role === 'view' ? undefined : defaultOf('edit');
-    const viewToken = defaultOf('view');
-    return { id: documentId, ...(editToken === undefined ? {} : { editToken }), ...(viewToken === undefined ? {} : { viewToken }) };
+    const [editToken, commentToken, viewToken] = [defaultOf('edit'), defaultOf('comment'), defaultOf('view')];
+    return {
+      id: documentId,
+      ...(editToken === undefined ? {} : { editToken }),
+      ...(commentToken === undefined ? {} : { commentToken }),
+      ...(viewToken === undefined ? {} : { viewToken }),
+    };
   }
 
   private issueV1(documentId: string, role: V1Role): string {

@@ -4,6 +4,7 @@
  * time, and a periodic re-check from the store closes those of links revoked on a node whose
  * message never arrived. Connections of other links are never touched.
  */
+import { commentedDocumentOf } from '../../lib/comments/comments-document';
 import { CloseCode } from '../../lib/protocol/close-codes';
 import type { Logger } from '../logger';
 import type { Scheduler, TimerHandle } from '../scheduler';
@@ -56,9 +57,14 @@ export class LinkWatch {
     return this.links.size;
   }
 
-  /** Watches `holder`, admitted by `grant` to `docName`; a version 1 grant has no record to watch. */
-  track(holder: LinkHolder, docName: string, grant: LinkGrant): void {
+  /**
+   * Watches `holder`, admitted by `grant` to `docName`; a version 1 grant has no record to watch. A
+   * connection to a document's comments is watched under its text document, whose link admitted it:
+   * revoking or expiring that link closes both.
+   */
+  track(holder: LinkHolder, connectedTo: string, grant: LinkGrant): void {
     if (grant.linkId === null) return;
+    const docName = commentedDocumentOf(connectedTo) ?? connectedTo;
     const key = linkKey(docName, grant.linkId);
     if (this.recentlyRevoked.has(key)) {
       holder.close(CloseCode.Forbidden, REVOKED_REASON);

@@ -18,7 +18,7 @@ import type { Logger } from '../logger';
 import type { ServerMetrics } from '../metrics';
 import { FrameBudget } from './rate-limiter';
 import type { RoomConnection } from '../room/participants';
-import type { Permission } from '../room/permissions';
+import type { ConnectionGrant, Permission } from '../room/permissions';
 import type { Room } from '../room/room';
 import type { Scheduler, TimerHandle } from '../scheduler';
 import type { Socket, SocketEvents } from './socket';
@@ -93,6 +93,8 @@ export class Connection implements RoomConnection, SocketEvents {
     private readonly socket: Socket,
     private readonly limits: ConnectionLimits,
     private readonly deps: ConnectionDeps,
+    /** The link that admitted it (role and record id, never the token); null where none did. */
+    readonly grant: ConnectionGrant | null = null,
   ) {
     this.budget = new FrameBudget(limits, deps.scheduler);
     deps.metrics.connections.inc();

@@ -18,12 +18,13 @@
  * another node kept writing versions of the document for longer than the request waits; retry.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { commentedDocumentOf } from '../../lib/comments/comments-document';
 import { ContentError, exportContentTypes, exportFormats, type ExportFormat, type ImportFormat } from '../../lib/editor/content-formats';
 import type { AccessPolicy } from '../auth/access-policy';
 import { contentConversions, type ContentConversions } from '../document/content-conversions';
 import { HistoryBusy, VersionNotFound } from '../history/document-history';
 import { authorFromRequest } from '../history/version-author';
-import { bearerToken, documentIdFromSegment, INVALID_DOCUMENT_ID, readRequestBody } from './http-request';
+import { bearerToken, documentIdFromSegment, INVALID_DOCUMENT_ID, NOT_A_TEXT_DOCUMENT, readRequestBody } from './http-request';
 import type { Logger } from '../logger';
 import type { NamedEditor } from '../room/participants';
 import type { Room } from '../room/room';
@@ -86,6 +87,9 @@ function matchDocumentRoute(path: string): Route | null {
   if (match === null) return null;
   const [, rawId, section, rawVersion, restore] = match;
   const docId = decodeSegment(rawId!);
+  // A document's comments are no text: served as content, or written as Markdown, they would let an
+  // edit link put text where only comment data belongs. They are reached through /docs/<id>/comments.
+  if (commentedDocumentOf(docId) !== null) throw new HttpError(404, NOT_A_TEXT_DOCUMENT);
   if (section === undefined) return { kind: 'content', docId };
   if (section === 'content') return rawVersion === undefined ? { kind: 'write', docId } : null;
   if (rawVersion === undefined) return { kind: 'versions', docId };

@@ -48,6 +48,9 @@ export function bearerToken(request: IncomingMessage): string | null {
 
 export const INVALID_DOCUMENT_ID = 'the document id is not a valid URL segment';
 
+/** The answer (404) of a text document's route asked about a document's comments (`<id>/comments`). */
+export const NOT_A_TEXT_DOCUMENT = "no such document: a document's comments are not a document of their own here";
+
 /**
  * The document id in one segment of a request's path, or null when it is not one. The same rule as
  * for the socket's path: what a socket cannot open, no route opens either.

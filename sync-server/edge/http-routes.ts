@@ -3,7 +3,7 @@
  * and operations endpoints for load balancers and Prometheus. WebSocket upgrades never reach this
  * handler.
  *
- *   POST /docs                 → 201 { id, ownerToken, editToken, viewToken }   rate-limited per client
+ *   POST /docs                 → 201 { id, ownerToken, editToken, commentToken, viewToken }   rate-limited per client
  *                                                                      address (X-Forwarded-For per TRUST_PROXY)
  *   /docs/<id>/links[/<linkId>]  share-link management (link-routes.ts)
  *   /docs/<id>, /docs/<id>/content, /docs/<id>/versions[/<v>[/restore]]   the document API (document-api.ts)

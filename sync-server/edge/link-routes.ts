@@ -3,13 +3,15 @@
  *
  *   GET    /docs/<id>/links            owner → 200 {links: [...]}, newest first, each with its token
  *   POST   /docs/<id>/links  {role, name?, expiresAt?}   owner → 201 {id, name, role, token, expiresAt}
- *   POST   /docs/<id>/links  (no body)  any holder → 200 the links it may hand on {id, editToken?, viewToken?}
+ *   POST   /docs/<id>/links  (no body)  any holder → 200 the links it may hand on {id, editToken?, commentToken?, viewToken?}
  *   DELETE /docs/<id>/links/<linkId>    owner → 204; a link the document does not have → 404
  *
  * No token or a forged one → 401; a view or edit token → 403, except the edit link of a document
- * made before link records (it has no owner link, so its editors manage). A bad body → 400.
+ * made before link records (it has no owner link, so its editors manage). A bad body → 400. A
+ * comments document's name (`<id>%2Fcomments`) → 404: it has no links of its own.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { commentedDocumentOf } from '../../lib/comments/comments-document';
 import type { AccessPolicy, LinkGrant } from '../auth/access-policy';
 import { describeLink } from '../auth/link-description';
 import { linkRequestFromBody } from '../auth/link-request';
@@ -17,7 +19,7 @@ import type { KeyedRateLimiter } from '../connection/rate-limiter';
 import type { Logger } from '../logger';
 import { isShareLinkId } from '../storage/share-link-store';
 import { clientAddress, type TrustProxy } from './client-address';
-import { bearerToken, readRequestBody } from './http-request';
+import { bearerToken, NOT_A_TEXT_DOCUMENT, readRequestBody } from './http-request';
 
 export interface LinkRouteDeps {
   readonly access: AccessPolicy;
@@ -54,6 +56,8 @@ async function serve(deps: LinkRouteDeps, docId: string, linkId: string | null, 
   const method = request.method ?? 'GET';
   const allowed = linkId === null ? ['GET', 'POST'] : ['DELETE'];
   if (!allowed.includes(method)) throw new LinkRouteError(405, 'method not allowed');
+  // Links belong to the text document; its comments are opened with the same links.
+  if (commentedDocumentOf(docId) !== null) throw new LinkRouteError(404, NOT_A_TEXT_DOCUMENT);
   const decision = await deps.access.decide(docId, bearerToken(request));
   if (!decision.granted) throw new LinkRouteError(decision.unauthenticated ? 401 : 403, decision.reason);
   const { grant } = decision;

@@ -5,13 +5,15 @@
  * outside owner, which speaks for clients this server does not see.
  */
 import type { VersionAuthor } from '../storage/document-store';
-import type { Permission } from './permissions';
+import type { ConnectionGrant, Permission } from './permissions';
 
 /** What a room needs of a connection. */
 export interface RoomConnection {
   readonly kind: 'connection';
   readonly id: number;
   readonly permission: Permission;
+  /** The link it was admitted with, for the log line of a refused edit; null where none did. */
+  readonly grant: ConnectionGrant | null;
   send(message: Uint8Array): void;
 }
 

@@ -14,6 +14,7 @@ import { ProtocolError } from '../../lib/protocol/protocol-error';
 import { assertValidUpdate } from '../../lib/protocol/validate-payload';
 import type { DocumentStorage } from '../document/document-storage';
 import { DocumentHistory, type HistoryOptions, type HistoryRecorder } from '../history/document-history';
+import { keepsVersionHistory } from '../history/history-scope';
 import type { Logger } from '../logger';
 import type { ServerMetrics } from '../metrics';
 import type { Scheduler } from '../scheduler';
@@ -38,13 +39,13 @@ import { SyncMessages } from './sync-messages';
 import { applyAsReceived, applyKeepingWhatWaits } from './update-apply';
 
 export interface RoomOptions extends RoomPresenceOptions {
-  /** Version history, or null when it is off (HISTORY=off). */
+  /** Version history, or null when it is off (HISTORY=off); a document's comments keep none (history-scope.ts). */
   readonly history: HistoryOptions | null;
 }
 
 export class Room {
   private readonly connections = new Set<RoomConnection>();
-  private readonly writes = new WritePermission();
+  private readonly writes: WritePermission;
   private readonly saves: SaveAcknowledgements;
   private readonly broadcast: RoomBroadcast;
   private readonly presence: RoomPresence;
@@ -74,6 +75,7 @@ export class Room {
     },
   ) {
     this.syncMessages = new SyncMessages(doc);
+    this.writes = new WritePermission(name, deps);
     this.broadcast = new RoomBroadcast(this.connections, deps);
     this.presence = new RoomPresence(name, options, {
       logger: deps.logger,
@@ -85,7 +87,7 @@ export class Room {
     // What this client saw from outside is stored too (there, or here), then what it sent here.
     this.saves = new SaveAcknowledgements(() => this.observer.settled().then(() => this.storage.whenPersisted()));
     this.history =
-      options.history === null
+      options.history === null || !keepsVersionHistory(name)
         ? null
         : new DocumentHistory<RoomEditor>(doc, storage, options.history, {
             scheduler: deps.scheduler,

@@ -92,11 +92,14 @@ describe('the access check of link records', () => {
     const doc = await access.createDocument();
     const owner = grantOf(await access.decide(doc.id, doc.ownerToken!));
     const viewer = grantOf(await access.decide(doc.id, doc.viewToken));
-    expect(await access.shareTokens(doc.id, owner)).toEqual({ id: doc.id, editToken: doc.editToken, viewToken: doc.viewToken });
-    expect(await access.shareTokens(doc.id, viewer)).toEqual({ id: doc.id, viewToken: doc.viewToken });
+    const commenter = grantOf(await access.decide(doc.id, doc.commentToken!));
+    const { editToken, commentToken, viewToken } = doc;
+    expect(await access.shareTokens(doc.id, owner)).toEqual({ id: doc.id, editToken, commentToken, viewToken });
+    expect(await access.shareTokens(doc.id, commenter)).toEqual({ id: doc.id, commentToken, viewToken });
+    expect(await access.shareTokens(doc.id, viewer)).toEqual({ id: doc.id, viewToken });
     const edit = (await store.listLinks(doc.id)).find((record) => record.role === 'edit')!;
     await store.revokeLink(doc.id, edit.id, scheduler.now());
-    expect(await access.shareTokens(doc.id, owner)).toEqual({ id: doc.id, viewToken: doc.viewToken });
+    expect(await access.shareTokens(doc.id, owner)).toEqual({ id: doc.id, commentToken, viewToken });
   });
 });
 

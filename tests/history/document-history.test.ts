@@ -274,3 +274,28 @@ describe('version history', () => {
     release();
   });
 });
+
+describe('the version history of a document’s comments', () => {
+  it('records none: editing and leaving the comments leave no version, while the text records its own', async () => {
+    const { harness, store } = setup();
+    const text = harness.connect('doc');
+    const comments = harness.connect('doc/comments');
+    text.sync();
+    comments.sync();
+    await harness.scheduler.settle();
+    write(text, 'the text');
+    comments.doc.getMap('threads').set('thread-1', 'a question');
+    harness.scheduler.advance(400_000);
+    await harness.scheduler.settle();
+    comments.close();
+    text.close();
+    harness.scheduler.advance(400_000);
+    await harness.scheduler.settle();
+    expect(await store.listVersions('doc/comments')).toEqual([]);
+    expect(await store.listVersions('doc')).not.toEqual([]);
+    const { room, release } = await harness.registry.acquire('doc/comments');
+    expect(room.history).toBeNull();
+    expect(room.doc.getMap('threads').get('thread-1')).toBe('a question');
+    release();
+  });
+});

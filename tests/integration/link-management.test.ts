@@ -26,6 +26,7 @@ interface CreatedDocument {
   id: string;
   ownerToken: string;
   editToken: string;
+  commentToken: string;
   viewToken: string;
 }
 
@@ -116,11 +117,19 @@ async function rawConnect(docId: string, token: string): Promise<{ code: number;
 }
 
 describe('share-link management', () => {
-  it('POST /docs gives an owner link and two default links, all listed by the owner, newest first', async () => {
+  it('POST /docs gives an owner link and three default links, all listed by the owner, newest first', async () => {
     const doc = await createDocument();
     expect(doc.ownerToken).toHaveLength(75);
     expect(doc.editToken).toHaveLength(75);
+    expect(doc.commentToken).toHaveLength(75);
     expect(doc.viewToken).toHaveLength(75);
+    const defaults = (await (await links(doc.id, doc.ownerToken)).json()) as { links: LinkJson[] };
+    expect(defaults.links.map((link) => [link.role, link.name, link.token])).toEqual([
+      ['view', 'Anyone with this link can view', doc.viewToken],
+      ['comment', 'Anyone with this link can comment', doc.commentToken],
+      ['edit', 'Anyone with this link can edit', doc.editToken],
+      ['owner', 'Owner', doc.ownerToken],
+    ]);
     const reviewers = await createLink(doc, { role: 'view', name: 'Reviewers' });
     const dana = await createLink(doc, { role: 'edit', name: 'Dana at Acme', expiresAt: new Date(Date.now() + 86_400_000).toISOString() });
     expect(dana).toMatchObject({ role: 'edit', name: 'Dana at Acme' });
@@ -130,7 +139,7 @@ describe('share-link management', () => {
     expect(listed.status).toBe(200);
     const { links: all } = (await listed.json()) as { links: LinkJson[] };
     expect(all.map((link) => link.id).slice(0, 2)).toEqual([dana.id, reviewers.id]);
-    expect(all.map((link) => link.role).sort()).toEqual(['edit', 'edit', 'owner', 'view', 'view']);
+    expect(all.map((link) => link.role).sort()).toEqual(['comment', 'edit', 'edit', 'owner', 'view', 'view']);
     expect(all.find((link) => link.role === 'owner')!.token).toBe(doc.ownerToken);
     expect(all.find((link) => link.id === dana.id)!.token).toBe(dana.token);
     for (const link of all) expect(link.revokedAt).toBeNull();
@@ -153,7 +162,7 @@ describe('share-link management', () => {
     expect((await links(doc.id, null)).status).toBe(401);
     expect((await links(doc.id, forged)).status).toBe(401);
     expect((await links(doc.id, null, { method: 'POST', body: { role: 'view' } })).status).toBe(401);
-    for (const token of [doc.editToken, doc.viewToken]) {
+    for (const token of [doc.editToken, doc.commentToken, doc.viewToken]) {
       expect((await links(doc.id, token)).status).toBe(403);
       expect((await links(doc.id, token, { method: 'POST', body: { role: 'view' } })).status).toBe(403);
     }
@@ -174,16 +183,18 @@ describe('share-link management', () => {
       expect(((await response.json()) as { error: string }).error.length).toBeGreaterThan(0);
     }
     const after = (await (await links(doc.id, doc.ownerToken)).json()) as { links: LinkJson[] };
-    expect(after.links).toHaveLength(3);
+    expect(after.links).toHaveLength(4);
     expect((await links(doc.id, doc.ownerToken, { method: 'DELETE', linkId: 'A'.repeat(22) })).status).toBe(404);
   });
 
   it('POST without a body keeps its meaning: the default links of the caller’s role or below', async () => {
     const doc = await createDocument();
     const post = async (token: string) => (await links(doc.id, token, { method: 'POST' })).json();
-    expect(await post(doc.editToken)).toEqual({ id: doc.id, editToken: doc.editToken, viewToken: doc.viewToken });
-    expect(await post(doc.viewToken)).toEqual({ id: doc.id, viewToken: doc.viewToken });
-    expect(await post(doc.ownerToken)).toEqual({ id: doc.id, editToken: doc.editToken, viewToken: doc.viewToken });
+    const { editToken, commentToken, viewToken } = doc;
+    expect(await post(doc.editToken)).toEqual({ id: doc.id, editToken, commentToken, viewToken });
+    expect(await post(doc.commentToken)).toEqual({ id: doc.id, commentToken, viewToken });
+    expect(await post(doc.viewToken)).toEqual({ id: doc.id, viewToken });
+    expect(await post(doc.ownerToken)).toEqual({ id: doc.id, editToken, commentToken, viewToken });
   });
 
   it('revoking one link closes only its connections (4403) within 2 s; the others keep editing and its edits stay', async () => {

@@ -24,6 +24,7 @@ import {
 interface CreatedDocument {
   id: string;
   editToken: string;
+  commentToken: string;
   viewToken: string;
 }
 
@@ -151,7 +152,7 @@ describe('share links', () => {
     await start();
   });
 
-  it('share links: an editor gets both links, a viewer only the view link, a stranger nothing', async () => {
+  it('share links: an editor gets the edit, comment and view links, a viewer only the view link, a stranger nothing', async () => {
     await start();
     const created = await postNewDocument();
     const links = (token: string | null) =>
@@ -162,7 +163,7 @@ describe('share links', () => {
     const asEditor = await links(created.editToken);
     expect(asEditor.status).toBe(200);
     // Superset of today's answer: POST /docs adds the owner's token, which is never handed on.
-    expect(await asEditor.json()).toEqual({ id: created.id, editToken: created.editToken, viewToken: created.viewToken });
+    expect(await asEditor.json()).toEqual({ id: created.id, editToken: created.editToken, commentToken: created.commentToken, viewToken: created.viewToken });
     const asViewer = await links(created.viewToken);
     expect(await asViewer.json()).toEqual({ id: created.id, viewToken: created.viewToken });
     expect((await links('x'.repeat(54))).status).toBe(401); // not a genuine token: unauthenticated

@@ -113,13 +113,26 @@ function bindingOf(state: EditorState): ProsemirrorBinding | null {
 
 function editorRange(binding: ProsemirrorBinding, range: HighlightRange): { from: number; to: number } | null {
   try {
-    const from = relativePositionToAbsolutePosition(binding.doc, binding.type, range.start, binding.mapping);
-    const to = relativePositionToAbsolutePosition(binding.doc, binding.type, range.end, binding.mapping);
+    const from = editorPosition(binding, range.start);
+    const to = editorPosition(binding, range.end);
     return from === null || to === null ? null : { from, to };
   } catch {
     // A position into a part of the document the editor has not rendered: nothing to draw yet.
     return null;
   }
+}
+
+/**
+ * Where a relative position is in the editor. y-tiptap refuses a position bound to a character that
+ * resolves to the very start of the document (its guard against positions misplaced by a block
+ * moved elsewhere), which is exactly where a comment on the first words starts; so the position is
+ * first resolved in Yjs and handed over bound to its place rather than to its character.
+ */
+function editorPosition(binding: ProsemirrorBinding, relative: Y.RelativePosition): number | null {
+  const absolute = Y.createAbsolutePositionFromRelativePosition(relative, binding.doc);
+  if (absolute === null) return null;
+  const placed = Y.createRelativePositionFromTypeIndex(absolute.type, absolute.index, -1);
+  return relativePositionToAbsolutePosition(binding.doc, binding.type, placed, binding.mapping);
 }
 
 /** The editor range a thread's highlight covers now (its first and last piece), or null when none is drawn. */

@@ -81,9 +81,34 @@ export async function selectText(page: Page, text: string): Promise<void> {
     return false;
   }, text);
   if (!found) throw new Error(`"${text}" is not in the editor`);
-  await waitUntil(async () => (await page.getByTestId('comment-add').isEnabled()) && (await page.evaluate(() => window.getSelection()?.toString() ?? '')) === text, {
-    what: `the selection of "${text}"`,
-  });
+  let last = '';
+  try {
+    await waitUntil(
+      async () => {
+        last = await page.evaluate(() => window.getSelection()?.toString() ?? '');
+        return last === text && (await page.getByTestId('comment-add').isEnabled());
+      },
+      { what: `the selection of "${text}"` },
+    );
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; the selection was ${JSON.stringify(last)}`);
+  }
+}
+
+/** Waits until the thread's highlight reads `expected` ('' for none). */
+export async function waitForHighlight(page: Page, threadId: string, expected: string, what: string): Promise<void> {
+  let last = '';
+  try {
+    await waitUntil(
+      async () => {
+        last = await highlightedText(page, threadId);
+        return last === expected;
+      },
+      { what },
+    );
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; the highlight read ${JSON.stringify(last)}`);
+  }
 }
 
 /** Selects `text`, presses Comment, writes `body` and posts it; returns the new thread's id. */

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { BrowserHarness, waitUntil } from './harness';
 import { actAs, editor, editorText, flushLocalCopy, openDocument, saveState, screenshot, waitForState, waitForText } from './page-helpers';
-import { commentOn, highlightCount, highlightedText, selectText, threadCard, threadsOn, waitForThread } from './comment-helpers';
+import { commentOn, highlightCount, highlightedText, selectText, threadCard, threadsOn, waitForHighlight, waitForThread } from './comment-helpers';
 
 const alice = { name: 'Alice', color: '#d9480f' };
 const bob = { name: 'Bob', color: '#1971c2' };
@@ -149,7 +149,7 @@ describe('comments in the browser', { timeout: 120_000 }, () => {
     await threadCard(c, fromAlice).getByTestId('comment-resolve').click();
     for (const page of [a, b, c]) {
       await waitForThread(page, fromAlice, (thread) => thread.resolved, 'the thread resolved');
-      await waitUntil(async () => (await highlightedText(page, fromAlice)) === '', { what: 'the resolved highlight to go' });
+      await waitForHighlight(page, fromAlice, '', 'the resolved highlight to go');
       expect(await page.locator(`[data-testid="comment-resolved-list"] [data-thread-id="${fromAlice}"]`).count()).toBe(1);
     }
     expect(await highlightedText(a, fromCarol)).toBe('Budget');
@@ -158,7 +158,7 @@ describe('comments in the browser', { timeout: 120_000 }, () => {
     await threadCard(b, fromAlice).getByTestId('comment-reopen').click();
     for (const page of [a, b, c]) {
       await waitForThread(page, fromAlice, (thread) => !thread.resolved, 'the thread reopened');
-      await waitUntil(async () => (await highlightedText(page, fromAlice)) === 'ready for review', { what: 'the highlight back' });
+      await waitForHighlight(page, fromAlice, 'ready for review', 'the highlight back');
     }
 
     // A viewer sees the text and nothing of the comments, and opens no comments connection.
@@ -201,7 +201,10 @@ describe('comments in the browser', { timeout: 120_000 }, () => {
     await c.reload();
     await editor(c).waitFor({ state: 'visible', timeout: 30_000 });
     await waitForState(c, 'connected', 'saved');
-    await waitUntil(async () => (await highlightedText(c, thread)) === 'edits this', { what: 'the highlight after the reload' });
+    await waitForThread(c, thread, (seen) => !seen.detached, 'the thread after the reload').catch(async (error: Error) => {
+      throw new Error(`${error.message}; text ${JSON.stringify(await editorText(c))}`);
+    });
+    await waitForHighlight(c, thread, 'edits this', 'the highlight after the reload');
     expect(await editorText(c)).toBe('Nobody edits this but us.');
     const fresh = await personPage(bob);
     await openDocument(fresh, links.edit);
@@ -211,7 +214,7 @@ describe('comments in the browser', { timeout: 120_000 }, () => {
   it('follows the text through concurrent edits, and keeps a deleted passage’s thread as detached with its last quote', async () => {
     const { a, b, c } = await threePeople(['Alpha beta gamma delta.', 'Second line.']);
     const thread = await commentOn(c, 'beta gamma', 'Check these two words.');
-    for (const page of [a, b]) await waitUntil(async () => (await highlightedText(page, thread)) === 'beta gamma', { what: 'the highlight' });
+    for (const page of [a, b]) await waitForHighlight(page, thread, 'beta gamma', 'the highlight');
 
     // Alice types just before the passage while Bob types inside it and after it.
     await selectText(a, 'Alpha ');
@@ -224,7 +227,7 @@ describe('comments in the browser', { timeout: 120_000 }, () => {
     await b.keyboard.type(' (after)');
     for (const page of [a, b, c]) {
       await waitForText(page, (text) => text === 'Alpha NEW beta very gamma (after) delta.Second line.', 'the concurrent edits merged');
-      await waitUntil(async () => (await highlightedText(page, thread)) === 'beta very gamma', { what: 'the highlight to cover the passage and no more' });
+      await waitForHighlight(page, thread, 'beta very gamma', 'the highlight to cover the passage and no more');
     }
     // Split the paragraph right after the passage: the highlight stays on it.
     await selectText(a, ' (after)');
@@ -232,7 +235,7 @@ describe('comments in the browser', { timeout: 120_000 }, () => {
     await a.keyboard.press('Enter');
     for (const page of [a, b, c]) {
       await waitUntil(async () => (await editor(page).locator('p').count()) === 3, { what: 'the split' });
-      await waitUntil(async () => (await highlightedText(page, thread)) === 'beta very gamma', { what: 'the highlight after the split' });
+      await waitForHighlight(page, thread, 'beta very gamma', 'the highlight after the split');
     }
     // The editor who changed the passage stores its new words as the quote (about a second later).
     await waitForThread(c, thread, (seen) => seen.quote === 'beta very gamma', 'the live quote');
@@ -241,8 +244,7 @@ describe('comments in the browser', { timeout: 120_000 }, () => {
     await selectText(b, 'beta very gamma');
     await b.keyboard.press('Delete');
     for (const page of [a, b, c]) {
-      const seen = await waitForThread(page, thread, (candidate) => candidate.detached, 'the thread detached');
-      expect(seen.quote).toBe('beta very gamma');
+      const seen = await waitForThread(page, thread, (candidate) => candidate.detached && candidate.quote === 'beta very gamma', 'the thread detached with its last words');
       expect(seen.comments.map((comment) => comment.body)).toEqual(['Check these two words.']);
       expect(await highlightedText(page, thread)).toBe('');
     }
@@ -274,7 +276,7 @@ describe('comments in the browser', { timeout: 120_000 }, () => {
     await waitForState(reopened, 'connected', 'saved');
     const seen = await waitForThread(a, thread, (candidate) => candidate.comments.length === 1, 'the offline comment at Alice');
     expect(seen.comments[0]).toEqual({ author: 'Bob', color: bob.color, body: 'Written on the train.' });
-    await waitUntil(async () => (await highlightedText(a, thread)) === 'reviewers', { what: 'its highlight at Alice' });
+    await waitForHighlight(a, thread, 'reviewers', 'its highlight at Alice');
 
     // Offline and back on the same page: the comment goes when the network does.
     await a.context().setOffline(true);
@@ -307,7 +309,7 @@ describe('comments in the browser', { timeout: 120_000 }, () => {
       await waitForText(page, (text) => text === 'Kept paragraph.', 'the restored text');
       await waitForThread(page, onDraft, (seen) => seen.detached && seen.quote === 'Draft', 'the draft thread detached, kept');
       await waitForThread(page, onKept, (seen) => !seen.detached, 'the kept thread attached');
-      await waitUntil(async () => (await highlightedText(page, onKept)) === 'Kept', { what: 'the kept highlight' });
+      await waitForHighlight(page, onKept, 'Kept', 'the kept highlight');
     }
   });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { assembleToken, encodeHeader, encodeLinkHeader } from '../../lib/auth/capability-token';
 import { commentAuthor, isOwnComment } from '../../lib/client/comments/comment-authors';
 import { combinedSaveStatus } from '../../lib/client/comments/combined-save-status';
-import { pageAbilities, pageLinkId } from '../../lib/client/comments/page-role';
+import { editorMode, pageAbilities, pageLinkId } from '../../lib/client/comments/page-role';
 import { fetchShareLinks } from '../../lib/client/documents/share-links';
 import type { Role } from '../../lib/auth/roles';
 
@@ -23,6 +23,14 @@ describe('what a page may do, from its link', () => {
     expect(pageAbilities(v2('view'))).toEqual({ role: 'view', editsText: false, comments: false });
     expect(pageAbilities(v1('view'))).toEqual({ role: 'view', editsText: false, comments: false });
     expect(pageAbilities('forged')).toEqual({ role: 'view', editsText: false, comments: false });
+  });
+
+  it('keeps a commenter commenting when the server refuses a text update of theirs; an editor it refuses only reads', () => {
+    expect(editorMode(pageAbilities(v2('comment')), false)).toBe('comment');
+    expect(editorMode(pageAbilities(v2('comment')), true)).toBe('comment');
+    expect(editorMode(pageAbilities(v2('edit')), false)).toBe('edit');
+    expect(editorMode(pageAbilities(v2('edit')), true)).toBe('view');
+    expect(editorMode(pageAbilities(v2('view')), false)).toBe('view');
   });
 
   it('knows its link id for a version 2 token only', () => {

@@ -7,7 +7,7 @@ import { addReply, createThread, deleteComment, editComment, setThreadResolved }
 import type { CommentAuthor, ThreadAnchor } from '@/lib/comments/comment-model';
 import { anchorFromPositions, resolveAnchor } from '@/lib/comments/thread-anchor';
 import { commentAuthor, isOwnComment } from '@/lib/client/comments/comment-authors';
-import { keepQuotesCurrent } from '@/lib/client/comments/quote-keeper';
+import { QuoteKeeper } from '@/lib/client/comments/quote-keeper';
 import { ThreadHighlights } from '@/lib/client/comments/thread-highlights';
 import type { Identity } from '@/lib/client/page/identity';
 import { highlightedRange, selectionTypePositions } from '@/lib/editor/comment-highlights';
@@ -53,7 +53,17 @@ export function useCommentsPane(options: {
   const [pending, setPending] = useState<PendingComment | null>(null);
   const author = useMemo(() => commentAuthor(identity, linkId), [identity, linkId]);
 
-  useEffect(() => (editsText ? keepQuotesCurrent(text, comments) : undefined), [text, comments, editsText]);
+  const [keeper, setKeeper] = useState<QuoteKeeper | null>(null);
+  useEffect(() => {
+    if (!editsText) return;
+    const started = new QuoteKeeper(text, comments);
+    setKeeper(started);
+    return () => {
+      started.stop();
+      setKeeper(null);
+    };
+  }, [text, comments, editsText]);
+  useEffect(() => keeper?.noteLive(state.threads), [keeper, state.threads]);
   useEffect(() => highlights.setActive(activeThread), [highlights, activeThread]);
 
   const startComment = useCallback(() => {
@@ -95,7 +105,16 @@ export function useCommentsPane(options: {
         if (editor === null || editor.isDestroyed) return;
         const range = highlightedRange(editor.state, threadId);
         if (range === null) return;
-        editor.chain().setTextSelection(range).scrollIntoView().run();
+        editor.chain().focus().setTextSelection(range).scrollIntoView().run();
+        // A read-only editor cannot take the focus, so it does not draw its selection itself:
+        // the page selects the passage in the DOM, which the editor reads back as its own.
+        const start = editor.view.domAtPos(range.from);
+        const end = editor.view.domAtPos(range.to);
+        const selected = document.createRange();
+        selected.setStart(start.node, start.offset);
+        selected.setEnd(end.node, end.offset);
+        window.getSelection()?.removeAllRanges();
+        window.getSelection()?.addRange(selected);
         editor.view.dom.querySelector(`[data-comment-thread="${CSS.escape(threadId)}"]`)?.scrollIntoView({ block: 'center' });
       },
     }),

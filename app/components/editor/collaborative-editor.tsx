@@ -2,6 +2,7 @@
 
 import { EditorContent, useEditor, type Editor } from '@tiptap/react';
 import { useEffect, type MouseEvent } from 'react';
+import type { EditorMode } from '@/lib/client/comments/page-role';
 import type { Identity } from '@/lib/client/page/identity';
 import type { SyncProvider } from '@/lib/client/sync/sync-provider';
 import { pageNonce } from '@/lib/client/page/page-nonce';
@@ -9,8 +10,6 @@ import type { HighlightSource } from '@/lib/editor/comment-highlights';
 import { editorExtensions } from '@/lib/editor/extensions';
 import { CommentOnlyBar, ReadOnlyNotice, Toolbar } from './toolbar';
 
-/** What the page lets this person do to the text: edit it, only comment on it, or only read it. */
-export type EditorMode = 'edit' | 'comment' | 'view';
 
 export interface EditorComments {
   readonly highlights: HighlightSource;

@@ -4,7 +4,7 @@ import Link from 'next/link';
 import type { Editor } from '@tiptap/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { combinedSaveStatus } from '@/lib/client/comments/combined-save-status';
-import { pageAbilities, pageLinkId } from '@/lib/client/comments/page-role';
+import { editorMode, pageAbilities, pageLinkId, type EditorMode } from '@/lib/client/comments/page-role';
 import { saveRecentDocument } from '@/lib/client/documents/recent-documents';
 import type { SyncProvider } from '@/lib/client/sync/sync-provider';
 import type { Identity } from '@/lib/client/page/identity';
@@ -12,7 +12,7 @@ import { TITLE_FIELD } from '@/lib/editor/extensions';
 import { CommentsSidebar } from '../comments/comments-sidebar';
 import { useCommentsPane } from '../comments/use-comments-pane';
 import { useCommentsSession, type CommentsSession } from '../comments/use-comments-session';
-import { CollaborativeEditor, type EditorMode } from '../editor/collaborative-editor';
+import { CollaborativeEditor } from '../editor/collaborative-editor';
 import { DownloadMenu } from '../editor/download-menu';
 import { HistoryButton } from '../history/history-button';
 import { IdentityEditor } from '../presence/identity-editor';
@@ -32,7 +32,7 @@ export function DocumentScreen({ docId, syncUrl, syncPort }: { docId: string; sy
   const textSnapshot = useProviderSnapshot(session?.provider ?? null);
   // A link says what it allows in its (unverified, display-only) claims; the server is what enforces it.
   const abilities = pageAbilities(session?.token ?? null);
-  const mode: EditorMode = textSnapshot.problem?.kind === 'read-only' || abilities.role === 'view' ? 'view' : abilities.editsText ? 'edit' : 'comment';
+  const mode = editorMode(abilities, textSnapshot.problem?.kind === 'read-only');
   const readOnly = mode !== 'edit';
   const noAccess = textSnapshot.problem?.kind === 'forbidden';
   const ended = textSnapshot.problem?.kind === 'link-ended' ? textSnapshot.problem.ending : null;
@@ -44,6 +44,8 @@ export function DocumentScreen({ docId, syncUrl, syncPort }: { docId: string; sy
   // before comments) has nothing of ours to save, so it does not hold the indicator back.
   const snapshot = {
     ...textSnapshot,
+    // A commenter's refused text update is expected (page-role.ts): no "Read-only" warning for it.
+    problem: mode === 'comment' && textSnapshot.problem?.kind === 'read-only' ? null : textSnapshot.problem,
     save: combinedSaveStatus(textSnapshot.save, comments !== null && commentsSnapshot.problem === null ? commentsSnapshot.save : null),
   };
   const header = useRef<HTMLElement>(null);

@@ -27,3 +27,19 @@ export function pageAbilities(token: string | null): PageAbilities {
 export function pageLinkId(token: string | null): string | null {
   return token === null ? null : (parseToken(token)?.linkId ?? null);
 }
+
+/** What the editor lets this person do to the text: edit it, only comment on it, or only read it. */
+export type EditorMode = 'edit' | 'comment' | 'view';
+
+/**
+ * `textRefused`: the server has refused an update of ours to the text. For an edit link that means
+ * the server reads the link as less than its claims say, and the page stops offering edits. For a
+ * commenter it is the design, not news: the text connection is read-only, and a page that opens on
+ * a local copy may send a change of its own making (the editor's binding writing back what it read),
+ * which the server refuses; the comment controls stay.
+ */
+export function editorMode(abilities: PageAbilities, textRefused: boolean): EditorMode {
+  if (abilities.role === 'view') return 'view';
+  if (!abilities.editsText) return 'comment';
+  return textRefused ? 'view' : 'edit';
+}

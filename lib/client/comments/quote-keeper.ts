@@ -1,13 +1,15 @@
 /**
  * Keeps each thread's stored quote close to its text, so that a thread whose text is later deleted
- * (detached) still shows the last words it was about. Only the page that edited the text writes,
- * about a second after its edits stop, and only quotes that changed and still read as something:
- * an emptied range is exactly when the old quote must be kept.
+ * (detached) still shows the last words it was about. Only a page that edited the text writes,
+ * about a second after its edits stop, and only quotes that changed. The words a thread last read
+ * come from the page's own list of threads, which it reads again after every change to the text
+ * (`noteLive`): a passage deleted within that second still leaves its last words, not the ones it
+ * had when the thread was made.
  */
 import * as Y from 'yjs';
 import { ySyncPluginKey } from '@tiptap/y-tiptap';
 import { readThreads, setThreadQuote } from '../../comments/comment-store';
-import { listThreads } from '../../comments/thread-list';
+import { listThreads, type ThreadView } from '../../comments/thread-list';
 import { CONTENT_FIELD } from '../../editor/schema';
 import { systemClock, type Clock, type TimerHandle } from '../page/clock';
 
@@ -16,37 +18,53 @@ export const QUOTE_UPDATE_DELAY_MS = 1_000;
 /** Transaction origin of the quote updates, so they can be told from a person's comment. */
 export const QUOTE_KEEPER_ORIGIN = 'tandem:quote-keeper';
 
-/** The threads whose stored quote differs from their live, non-empty text: id → the live text. */
-export function staleQuotes(comments: Y.Doc, text: Y.XmlFragment): Map<string, string> {
-  const stored = new Map(readThreads(comments).map((thread) => [thread.id, thread.quote]));
-  const stale = new Map<string, string>();
-  for (const view of listThreads(comments, text)) {
-    if (view.detached || view.quote.trim() === '') continue;
-    if (stored.get(view.id) !== view.quote) stale.set(view.id, view.quote);
-  }
-  return stale;
-}
+export class QuoteKeeper {
+  /** Each thread's last non-empty words while attached. */
+  private readonly lastWords = new Map<string, string>();
+  private timer: TimerHandle | null = null;
 
-/** Watches the text document for this page's own edits; returns a stop function. */
-export function keepQuotesCurrent(text: Y.Doc, comments: Y.Doc, clock: Clock = systemClock, delayMs = QUOTE_UPDATE_DELAY_MS): () => void {
-  let timer: TimerHandle | null = null;
-  const update = () => {
-    timer = null;
-    const stale = staleQuotes(comments, text.getXmlFragment(CONTENT_FIELD));
-    if (stale.size === 0) return;
-    comments.transact(() => {
-      for (const [threadId, quote] of stale) setThreadQuote(comments, threadId, quote, QUOTE_KEEPER_ORIGIN);
+  constructor(
+    private readonly text: Y.Doc,
+    private readonly comments: Y.Doc,
+    private readonly clock: Clock = systemClock,
+    private readonly delayMs = QUOTE_UPDATE_DELAY_MS,
+  ) {
+    text.on('update', this.onTextUpdate);
+  }
+
+  /** The threads as last listed: remembers the words of every attached one. */
+  noteLive(views: readonly ThreadView[]): void {
+    for (const view of views) if (!view.detached && view.quote.trim() !== '') this.lastWords.set(view.id, view.quote);
+    // This page's own edit has just deleted a passage: its last words are written now, not a
+    // second later, so that nobody sees the detached thread with older words meanwhile.
+    if (this.timer !== null && views.some((view) => view.detached && view.quote !== this.lastWords.get(view.id) && this.lastWords.has(view.id))) this.flush();
+  }
+
+  /** Writes every quote that differs from the words its thread last read. */
+  flush(): void {
+    this.timer?.cancel();
+    this.timer = null;
+    this.noteLive(listThreads(this.comments, this.text.getXmlFragment(CONTENT_FIELD)));
+    const stale = readThreads(this.comments).filter((thread) => {
+      const words = this.lastWords.get(thread.id);
+      return words !== undefined && words !== thread.quote;
+    });
+    if (stale.length === 0) return;
+    this.comments.transact(() => {
+      for (const thread of stale) setThreadQuote(this.comments, thread.id, this.lastWords.get(thread.id) ?? thread.quote, QUOTE_KEEPER_ORIGIN);
     }, QUOTE_KEEPER_ORIGIN);
-  };
-  const onUpdate = (_update: Uint8Array, origin: unknown) => {
-    // The editor's own typing (through the binding) and its undo/redo; not what others sent.
+  }
+
+  stop(): void {
+    this.timer?.cancel();
+    this.timer = null;
+    this.text.off('update', this.onTextUpdate);
+  }
+
+  private readonly onTextUpdate = (_update: Uint8Array, origin: unknown): void => {
+    // The editor's own typing (through the binding) and its undo and redo; not what others sent.
     if (origin !== ySyncPluginKey && !(origin instanceof Y.UndoManager)) return;
-    timer?.cancel();
-    timer = clock.setTimeout(update, delayMs);
-  };
-  text.on('update', onUpdate);
-  return () => {
-    timer?.cancel();
-    text.off('update', onUpdate);
+    this.timer?.cancel();
+    this.timer = this.clock.setTimeout(() => this.flush(), this.delayMs);
   };
 }

@@ -161,6 +161,25 @@ describe('comments in the browser', { timeout: 120_000 }, () => {
       await waitForHighlight(page, fromAlice, 'ready for review', 'the highlight back');
     }
 
+    // Bob edits and then deletes his own reply; nobody else is offered either on his comment.
+    const bobsReply = threadCard(b, fromAlice).locator('[data-testid="comment"]').nth(1);
+    expect(await threadCard(a, fromAlice).locator('[data-testid="comment"]').nth(1).getByTestId('comment-edit').count()).toBe(0);
+    expect(await threadCard(b, fromAlice).locator('[data-testid="comment"]').nth(0).getByTestId('comment-edit').count()).toBe(0);
+    await bobsReply.getByTestId('comment-edit').click();
+    await bobsReply.getByTestId('comment-edit-input').fill('It is, since Monday.');
+    await bobsReply.getByTestId('comment-edit-submit').click();
+    await waitForThread(a, fromAlice, (thread) => thread.comments[1]?.body === 'It is, since Monday.', 'the edited reply at Alice');
+    await bobsReply.getByTestId('comment-delete').click();
+    await waitForThread(c, fromAlice, (thread) => thread.comments.length === 1, 'the deleted reply gone at Carol');
+
+    // On a phone the comments come below the text.
+    await c.setViewportSize({ width: 390, height: 844 });
+    const text = await editor(c).boundingBox();
+    const sidebar = await c.getByTestId('comments-sidebar').boundingBox();
+    expect(text !== null && sidebar !== null && sidebar.y >= text.y + text.height).toBe(true);
+    await screenshot(c, 'comments-phone');
+    await c.setViewportSize({ width: 1280, height: 800 });
+
     // A viewer sees the text and nothing of the comments, and opens no comments connection.
     const viewer = await personPage(carol);
     const sockets: string[] = [];
@@ -191,9 +210,14 @@ describe('comments in the browser', { timeout: 120_000 }, () => {
       dropped.setData('text/plain', 'DROPPED');
       element.querySelector('p')?.dispatchEvent(new DragEvent('drop', { dataTransfer: dropped, bubbles: true, cancelable: true, clientX: 10, clientY: 10 }));
     });
-    // A comment from the same page goes through, and round-trips through the server; nothing the
-    // keys did went with it (a text edit, if one had been made, would have been sent before it).
-    const thread = await commentOn(c, 'edits this', 'Only a comment.');
+    // A comment from the same page (by its shortcut, Ctrl+Alt+M) goes through and round-trips
+    // through the server; nothing the keys did went with it.
+    await selectText(c, 'edits this');
+    await c.keyboard.press('Control+Alt+m');
+    await c.getByTestId('comment-input').fill('Only a comment.');
+    await c.getByTestId('comment-submit').click();
+    const thread = await waitUntil(async () => (await threadsOn(c))[0]?.id ?? null, { what: 'the commenter’s thread' });
+    if (thread === null) throw new Error('no thread');
     await waitForThread(a, thread, (seen) => seen.comments.length === 1, 'the commenter’s comment at Alice');
     await waitForState(c, 'connected', 'saved');
     expect(await editorText(c)).toBe('Nobody edits this but us.');

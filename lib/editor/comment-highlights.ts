@@ -34,13 +34,25 @@ export interface HighlightSource {
   /** The thread the reader is looking at, drawn stronger; null for none. */
   active(): string | null;
   subscribe(onChange: () => void): () => void;
+  /**
+   * This editor's own edit moved a thread's passage to characters its anchor does not follow (the
+   * binding rewrites the text of a paragraph that is split or joined): here is where the passage
+   * is now, for the thread to be anchored again.
+   */
+  moved?(threadId: string, start: TypeIndex, end: TypeIndex): void;
 }
 
 export interface CommentHighlightsOptions {
   readonly source: HighlightSource | null;
 }
 
-export const commentHighlightsKey = new PluginKey<DecorationSet>('commentHighlights');
+interface HighlightState {
+  readonly set: DecorationSet;
+  /** The set was mapped through this editor's own edit rather than drawn from the anchors. */
+  readonly mapped: boolean;
+}
+
+export const commentHighlightsKey = new PluginKey<HighlightState>('commentHighlights');
 const REDRAW = 'commentHighlightsRedraw';
 export const HIGHLIGHT_CLASS = 'comment-highlight';
 
@@ -55,25 +67,38 @@ export const CommentHighlights = Extension.create<CommentHighlightsOptions>({
     const source = this.options.source;
     if (source === null) return [];
     return [
-      new Plugin<DecorationSet>({
+      new Plugin<HighlightState>({
         key: commentHighlightsKey,
         state: {
-          init: () => DecorationSet.empty,
+          init: () => ({ set: DecorationSet.empty, mapped: false }),
           apply: (tr, previous, _before, after) => {
-            if (tr.getMeta(REDRAW) === true || tr.getMeta(ySyncPluginKey) !== undefined) return draw(after, source);
-            return tr.docChanged ? previous.map(tr.mapping, tr.doc) : previous;
+            if (tr.getMeta(REDRAW) === true || tr.getMeta(ySyncPluginKey) !== undefined) return { set: draw(after, source), mapped: false };
+            return tr.docChanged ? { set: previous.set.map(tr.mapping, tr.doc), mapped: true } : { set: previous.set, mapped: false };
           },
         },
-        props: { decorations: (state) => commentHighlightsKey.getState(state) ?? DecorationSet.empty },
+        props: { decorations: (state) => commentHighlightsKey.getState(state)?.set ?? DecorationSet.empty },
         view: (view) => {
           let destroyed = false;
+          let queued = false;
+          // Drawn after the current task's work, never inside another update (a thread anchored
+          // again from `update` below changes the threads while the view is updating), and once
+          // for any number of changes in one go.
           const redraw = () => {
-            if (!destroyed && !view.isDestroyed) view.dispatch(view.state.tr.setMeta(REDRAW, true).setMeta('addToHistory', false));
+            if (queued) return;
+            queued = true;
+            queueMicrotask(() => {
+              queued = false;
+              if (!destroyed && !view.isDestroyed) view.dispatch(view.state.tr.setMeta(REDRAW, true).setMeta('addToHistory', false));
+            });
           };
           const stop = source.subscribe(redraw);
           // The binding renders the document in its own view's constructor; draw once after it.
-          queueMicrotask(redraw);
+          redraw();
           return {
+            // The binding has written this editor's edit to Yjs by now (its view updates first).
+            update: (updated, before) => {
+              if (updated.state.doc !== before.doc && commentHighlightsKey.getState(updated.state)?.mapped) reportMoved(updated.state, source);
+            },
             destroy: () => {
               destroyed = true;
               stop();
@@ -102,6 +127,21 @@ function draw(state: EditorState, source: HighlightSource): DecorationSet {
     decorations.push(Decoration.inline(from, to, { class: className, 'data-comment-thread': range.id }, { threadId: range.id }));
   }
   return DecorationSet.create(state.doc, decorations);
+}
+
+/** Tells the source about every highlight this editor's edit carried where its anchor does not lead. */
+function reportMoved(state: EditorState, source: HighlightSource): void {
+  const binding = bindingOf(state);
+  const set = commentHighlightsKey.getState(state)?.set;
+  if (!source.moved || binding === null || !set) return;
+  for (const range of source.ranges()) {
+    const shown = highlightedRange(state, range.id);
+    if (shown === null) continue;
+    const anchored = editorRange(binding, range);
+    if (anchored !== null && anchored.from === shown.from && anchored.to === shown.to) continue;
+    const positions = typePositions(state, shown.from, shown.to);
+    if (positions !== null) source.moved(range.id, positions.start, positions.end);
+  }
 }
 
 function bindingOf(state: EditorState): ProsemirrorBinding | null {
@@ -137,7 +177,7 @@ function editorPosition(binding: ProsemirrorBinding, relative: Y.RelativePositio
 
 /** The editor range a thread's highlight covers now (its first and last piece), or null when none is drawn. */
 export function highlightedRange(state: EditorState, threadId: string): { from: number; to: number } | null {
-  const set = commentHighlightsKey.getState(state);
+  const set = commentHighlightsKey.getState(state)?.set;
   if (!set) return null;
   const pieces = set.find(undefined, undefined, (spec: { threadId?: string }) => spec.threadId === threadId);
   if (pieces.length === 0) return null;
@@ -157,8 +197,12 @@ export interface TypeIndex {
  */
 export function selectionTypePositions(state: EditorState): { start: TypeIndex; end: TypeIndex } | null {
   const { from, to, empty } = state.selection;
+  return empty ? null : typePositions(state, from, to);
+}
+
+function typePositions(state: EditorState, from: number, to: number): { start: TypeIndex; end: TypeIndex } | null {
   const binding = bindingOf(state);
-  if (empty || binding === null) return null;
+  if (binding === null) return null;
   const place = (pos: number): TypeIndex | null => {
     const relative: Y.RelativePosition = absolutePositionToRelativePosition(pos, binding.type, binding.mapping);
     const absolute = Y.createAbsolutePositionFromRelativePosition(relative, binding.doc);

@@ -43,56 +43,63 @@ export async function highlightCount(page: Page): Promise<number> {
 
 /**
  * Selects the first occurrence of `text` in the editor (within one paragraph) as a person dragging
- * over it would: a DOM selection, which the editor takes as its own, editable or not.
+ * over it would: a DOM selection, which the editor takes as its own, editable or not. A remote
+ * edit arriving before the editor has read the selection makes it draw its own selection back,
+ * so the selection is made again until it holds.
  */
 export async function selectText(page: Page, text: string): Promise<void> {
-  const found = await page.evaluate((wanted: string) => {
-    const root = document.querySelector<HTMLElement>('[data-testid="editor"]');
-    if (!root) return false;
-    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT, {
-      acceptNode: (node) => (node.parentElement?.closest('.collaboration-carets__caret') ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT),
-    });
-    for (const block of root.querySelectorAll('p, h1, h2, h3, li, pre')) {
-      const pieces: { node: Text; start: number }[] = [];
-      let joined = '';
-      walker.currentNode = block;
-      for (let node = walker.nextNode(); node !== null && block.contains(node); node = walker.nextNode()) {
-        pieces.push({ node: node as Text, start: joined.length });
-        joined += node.textContent ?? '';
-      }
-      const at = joined.indexOf(wanted);
-      if (at === -1) continue;
-      const locate = (offset: number, isEnd: boolean) => {
-        const piece = [...pieces].reverse().find((candidate) => (isEnd ? candidate.start < offset : candidate.start <= offset));
-        return piece ? { node: piece.node, offset: offset - piece.start } : null;
-      };
-      const start = locate(at, false);
-      const end = locate(at + wanted.length, true);
-      if (!start || !end) return false;
-      root.focus();
-      const range = document.createRange();
-      range.setStart(start.node, start.offset);
-      range.setEnd(end.node, end.offset);
-      const selection = window.getSelection();
-      selection?.removeAllRanges();
-      selection?.addRange(range);
-      return true;
-    }
-    return false;
-  }, text);
-  if (!found) throw new Error(`"${text}" is not in the editor`);
   let last = '';
   try {
     await waitUntil(
       async () => {
         last = await page.evaluate(() => window.getSelection()?.toString() ?? '');
-        return last === text && (await page.getByTestId('comment-add').isEnabled());
+        if (last !== text) {
+          if (!(await page.evaluate(placeSelection, text))) throw new Error(`"${text}" is not in the editor`);
+          return false;
+        }
+        return page.getByTestId('comment-add').isEnabled();
       },
-      { what: `the selection of "${text}"` },
+      { what: `the selection of "${text}"`, intervalMs: 100 },
     );
   } catch (error) {
     throw new Error(`${(error as Error).message}; the selection was ${JSON.stringify(last)}`);
   }
+}
+
+/** Runs in the page: selects the first occurrence of `wanted` in the editor; false when there is none. */
+function placeSelection(wanted: string): boolean {
+  const root = document.querySelector<HTMLElement>('[data-testid="editor"]');
+  if (!root) return false;
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT, {
+    acceptNode: (node) => (node.parentElement?.closest('.collaboration-carets__caret') ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT),
+  });
+  for (const block of root.querySelectorAll('p, h1, h2, h3, li, pre')) {
+    const pieces: { node: Text; start: number }[] = [];
+    let joined = '';
+    walker.currentNode = block;
+    for (let node = walker.nextNode(); node !== null && block.contains(node); node = walker.nextNode()) {
+      pieces.push({ node: node as Text, start: joined.length });
+      joined += node.textContent ?? '';
+    }
+    const at = joined.indexOf(wanted);
+    if (at === -1) continue;
+    const locate = (offset: number, isEnd: boolean) => {
+      const piece = [...pieces].reverse().find((candidate) => (isEnd ? candidate.start < offset : candidate.start <= offset));
+      return piece ? { node: piece.node, offset: offset - piece.start } : null;
+    };
+    const start = locate(at, false);
+    const end = locate(at + wanted.length, true);
+    if (!start || !end) return false;
+    root.focus();
+    const range = document.createRange();
+    range.setStart(start.node, start.offset);
+    range.setEnd(end.node, end.offset);
+    const selection = window.getSelection();
+    selection?.removeAllRanges();
+    selection?.addRange(range);
+    return true;
+  }
+  return false;
 }
 
 /** Waits until the thread's highlight reads `expected` ('' for none). */

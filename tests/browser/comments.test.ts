@@ -261,6 +261,24 @@ describe('comments in the browser', { timeout: 120_000 }, () => {
       await waitUntil(async () => (await editor(page).locator('p').count()) === 3, { what: 'the split' });
       await waitForHighlight(page, thread, 'beta very gamma', 'the highlight after the split');
     }
+    // Split the paragraph just before the passage, then join the line after it onto it: the
+    // binding writes the moved text as new characters, and the page that did it anchors the
+    // thread again where the passage went.
+    await selectText(b, 'beta very');
+    await b.keyboard.press('ArrowLeft');
+    await b.keyboard.press('Enter');
+    for (const page of [a, b, c]) {
+      await waitUntil(async () => (await editor(page).locator('p').count()) === 4, { what: 'the split before the passage' });
+      await waitForHighlight(page, thread, 'beta very gamma', 'the highlight after the split before it');
+    }
+    await selectText(b, 'beta very');
+    await b.keyboard.press('ArrowLeft');
+    await b.keyboard.press('Backspace');
+    for (const page of [a, b, c]) {
+      await waitUntil(async () => (await editor(page).locator('p').count()) === 3, { what: 'the join' });
+      await waitForHighlight(page, thread, 'beta very gamma', 'the highlight after the join');
+      await waitForThread(page, thread, (seen) => !seen.detached, 'the thread attached after the join');
+    }
     // The editor who changed the passage stores its new words as the quote (about a second later).
     await waitForThread(c, thread, (seen) => seen.quote === 'beta very gamma', 'the live quote');
 

@@ -1,12 +1,17 @@
 /**
  * The highlight source the editor draws from (lib/editor/comment-highlights.ts): the open threads
  * of a comments document, decoded, and which one the reader is looking at. Resolved threads are
- * not highlighted; a detached one draws nothing by itself (both its ends are in one place).
+ * not highlighted; a detached one draws nothing by itself (both its ends are in one place). When
+ * this page's own edit carries a passage to new characters (a split or a join), the thread is
+ * anchored again there, by the one page that knows exactly where the passage went.
  */
 import type * as Y from 'yjs';
-import { decodeAnchor } from '../../comments/thread-anchor';
-import { observeThreads, readThreads } from '../../comments/comment-store';
-import type { HighlightRange, HighlightSource } from '../../editor/comment-highlights';
+import { anchorFromPositions, decodeAnchor } from '../../comments/thread-anchor';
+import { observeThreads, readThreads, setThreadAnchor } from '../../comments/comment-store';
+import type { HighlightRange, HighlightSource, TypeIndex } from '../../editor/comment-highlights';
+
+/** Transaction origin of an anchor moved by this page's edit. */
+export const REANCHOR_ORIGIN = 'tandem:reanchor';
 
 /** Observes the comments document only while someone listens: nothing to dispose of by hand. */
 export class ThreadHighlights implements HighlightSource {
@@ -20,6 +25,11 @@ export class ThreadHighlights implements HighlightSource {
     return readThreads(this.comments)
       .filter((thread) => !thread.resolved)
       .map((thread) => ({ id: thread.id, ...decodeAnchor(thread.anchor) }));
+  }
+
+  /** This page split or joined the paragraph of a thread's passage: anchor it where the passage went. */
+  moved(threadId: string, start: TypeIndex, end: TypeIndex): void {
+    setThreadAnchor(this.comments, threadId, anchorFromPositions(start, end), REANCHOR_ORIGIN);
   }
 
   active(): string | null {

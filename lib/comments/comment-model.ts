@@ -28,6 +28,12 @@ export interface CommentAuthor {
 export interface ThreadAnchor {
   readonly start: Uint8Array;
   readonly end: Uint8Array;
+  /**
+   * The elements that held the start, innermost (its paragraph) to outermost (a child of the
+   * fragment), as relative positions: when a join deletes the paragraph or list item the anchor was
+   * in, the deleted one of them says which block its text went to (anchor-recovery.ts).
+   */
+  readonly blocks?: readonly Uint8Array[];
 }
 
 export interface StoredComment {

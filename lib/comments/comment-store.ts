@@ -64,7 +64,13 @@ function threadFromMap(threadId: string, value: ThreadMap): StoredThread | null 
   if (!(start instanceof Uint8Array) || !(end instanceof Uint8Array)) return null;
   if (typeof quote !== 'string' || typeof createdAt !== 'number' || !(list instanceof Y.Array)) return null;
   const comments = (list.toArray() as unknown[]).flatMap((item) => (item instanceof Y.Map ? (readComment(item) ?? []) : []));
-  return { id: threadId, anchor: { start, end }, quote, createdAt, resolved: value.get('resolved') === true, comments };
+  const blocks = value.get('blocks');
+  const anchor: ThreadAnchor = isPositionList(blocks) ? { start, end, blocks } : { start, end };
+  return { id: threadId, anchor, quote, createdAt, resolved: value.get('resolved') === true, comments };
+}
+
+function isPositionList(value: unknown): value is Uint8Array[] {
+  return Array.isArray(value) && value.every((item) => item instanceof Uint8Array);
 }
 
 function readComment(value: CommentMap): StoredComment | null {
@@ -85,6 +91,7 @@ export function createThread(comments: Y.Doc, input: NewThread, origin?: unknown
   thread.set('id', id);
   thread.set('start', input.anchor.start);
   thread.set('end', input.anchor.end);
+  if (input.anchor.blocks !== undefined) thread.set('blocks', [...input.anchor.blocks]);
   thread.set('quote', input.quote);
   thread.set('createdAt', input.now);
   thread.set('resolved', false);
@@ -160,6 +167,8 @@ export function setThreadAnchor(comments: Y.Doc, threadId: string, anchor: Threa
   comments.transact(() => {
     thread.set('start', anchor.start);
     thread.set('end', anchor.end);
+    if (anchor.blocks !== undefined) thread.set('blocks', [...anchor.blocks]);
+    else thread.delete('blocks');
   }, origin);
   return true;
 }

@@ -24,11 +24,14 @@ export interface FlattenedText {
   positionAt(offset: number): { readonly type: Y.XmlText; readonly index: number } | null;
   /** The offset of `index` in `type`, or null when `type` is not (or no longer) part of the text. */
   offsetOf<Event>(type: Y.AbstractType<Event>, index: number): number | null;
+  /** Where an element's text is (its leading block boundary included), or null when it is not part of the text. */
+  rangeOf<Event>(type: Y.AbstractType<Event>): { readonly from: number; readonly to: number } | null;
 }
 
 export function flattenText(fragment: Y.XmlFragment): FlattenedText {
   const spans: TextSpan[] = [];
   const offsets = new Map<object, TextSpan>();
+  const elements = new Map<object, { from: number; to: number }>();
   let text = '';
 
   const visitBlock = (children: readonly unknown[]): void => {
@@ -56,12 +59,11 @@ export function flattenText(fragment: Y.XmlFragment): FlattenedText {
   };
 
   const visit = (parent: Y.XmlFragment | Y.XmlElement): void => {
+    const from = text.length;
     const children = parent.toArray();
-    if (children.some((child) => child instanceof Y.XmlText)) {
-      visitBlock(children);
-      return;
-    }
-    for (const child of children) if (child instanceof Y.XmlElement) visit(child);
+    if (children.some((child) => child instanceof Y.XmlText)) visitBlock(children);
+    else for (const child of children) if (child instanceof Y.XmlElement) visit(child);
+    elements.set(parent, { from, to: text.length });
   };
   visit(fragment);
 
@@ -82,6 +84,9 @@ export function flattenText(fragment: Y.XmlFragment): FlattenedText {
     offsetOf(type, index) {
       const span = offsets.get(type);
       return span === undefined ? null : span.from + Math.min(Math.max(index, 0), span.length);
+    },
+    rangeOf(type) {
+      return elements.get(type) ?? null;
     },
   };
 }

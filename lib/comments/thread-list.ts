@@ -31,7 +31,7 @@ export interface ThreadView {
 /** Every thread of `comments`, anchored in `text` (the text document's content fragment), in document order. */
 export function listThreads(comments: Y.Doc, text: Y.XmlFragment): ThreadView[] {
   const flat = flattenText(text);
-  const placed = readThreads(comments).map((thread) => ({ thread, range: resolveAnchorIn(text, flat, thread.anchor) }));
+  const placed = readThreads(comments).map((thread) => ({ thread, range: resolveAnchorIn(text, flat, thread.anchor, thread.quote) }));
   return placed.sort(byDocumentOrder).map(({ thread, range }) => threadView(thread, range));
 }
 

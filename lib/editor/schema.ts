@@ -7,8 +7,7 @@ import type { Extensions } from '@tiptap/core';
 import StarterKit from '@tiptap/starter-kit';
 import { isAllowedLinkHref } from './link-policy';
 
-export const CONTENT_FIELD = 'content';
-export const TITLE_FIELD = 'title';
+export { CONTENT_FIELD, TITLE_FIELD } from './document-fields';
 
 export function contentExtensions(): Extensions {
   return [

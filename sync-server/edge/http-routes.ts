@@ -7,6 +7,7 @@
  *                                                                      address (X-Forwarded-For per TRUST_PROXY)
  *   /docs/<id>/links[/<linkId>]  share-link management (link-routes.ts)
  *   /docs/<id>, /docs/<id>/content, /docs/<id>/versions[/<v>[/restore]]   the document API (document-api.ts)
+ *   /docs/<id>/comments[/<threadId>/replies|resolve|reopen]   comment threads (comment-routes.ts)
  *   GET  /healthz              → 200 | 503 health report
  *   GET  /metrics              → Prometheus text
  *   /_poll/…                   the HTTP fallback transport (http-fallback-routes.ts)
@@ -14,6 +15,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AccessPolicy } from '../auth/access-policy';
 import { clientAddress, type TrustProxy } from './client-address';
+import { serveCommentRoutes } from './comment-routes';
 import { serveDocumentApi, type DocumentApiDeps } from './document-api';
 import { serveLinkRoutes, type LinkRouteDeps } from './link-routes';
 import { documentIdFromSegment, INVALID_DOCUMENT_ID } from './http-request';
@@ -96,6 +98,8 @@ export function createHttpHandler(deps: HttpRouteDeps) {
       const { access, documentCreation, trustProxy } = deps;
       return serveLinkRoutes({ ...deps.links, access, documentCreation, trustProxy, send: sendJson }, id, links[2] ?? null, request, response);
     }
+    // The routes' one clock is the links' (the server's scheduler).
+    if (serveCommentRoutes({ ...deps.documentApi, now: () => deps.links.now(), send: sendJson }, path, request, response)) return;
     if (serveDocumentApi({ ...deps.documentApi, send: sendJson, sendText }, path, request, response)) return;
     if (method !== 'GET' && method !== 'HEAD') return sendJson(response, 405, { error: 'method not allowed' });
     switch (path) {

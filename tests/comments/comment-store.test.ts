@@ -8,6 +8,7 @@ import {
   observeThreads,
   readThread,
   readThreads,
+  setThreadAnchor,
   setThreadQuote,
   setThreadResolved,
 } from '../../lib/comments/comment-store';
@@ -40,6 +41,16 @@ describe('the comment store', () => {
       resolved: false,
       comments: [{ id: expect.stringMatching(/^[\w-]{16}$/) as unknown as string, author: ada, body: 'Why?', createdAt: 1000, editedAt: null, deleted: false }],
     });
+  });
+
+  it('keeps the block positions of an anchor, and moves a thread to a new anchor', () => {
+    const doc = new Y.Doc();
+    const withBlocks = { ...anchor, blocks: [new Uint8Array([7]), new Uint8Array([8, 9])] };
+    const created = createThread(doc, { anchor: withBlocks, quote: 'q', body: 'b', author: ada, now: 1 });
+    expect(readThread(doc, created.id)?.anchor).toEqual(withBlocks);
+    expect(setThreadAnchor(doc, created.id, anchor)).toBe(true);
+    expect(readThread(doc, created.id)?.anchor).toEqual(anchor);
+    expect(setThreadAnchor(doc, 'nope', anchor)).toBe(false);
   });
 
   it('refuses a body or an author that does not fit, writing nothing', () => {

@@ -173,5 +173,19 @@ describe('an anchor', () => {
   it('that cannot be decoded is detached, not an error', () => {
     const doc = textDocument('Text.');
     expect(resolveAnchor(contentOf(doc), { start: new Uint8Array([255, 1]), end: new Uint8Array() })).toBeNull();
+    expect(resolveAnchor(contentOf(doc), { start: new Uint8Array([9, 9, 9]), end: new Uint8Array([0]) }, 'Text')).toBeNull();
+  });
+
+  it('bound to the end of a text is detached when its paragraph goes, whatever was collected', () => {
+    const doc = textDocument('First paragraph.\n\nSecond one.');
+    const first = nthText(doc, 0);
+    const anchor = anchorFromPositions({ type: first, index: 'First '.length }, { type: first, index: first.length });
+    expect(liveQuote(doc, anchor)).toBe('paragraph.');
+    const fromEnd = anchorFromPositions({ type: first, index: first.length }, { type: nthText(doc, 1), index: 3 });
+    expect(liveQuote(doc, fromEnd)).toBe('\nSec');
+    rewrite(doc, 'Second one.');
+    expect(resolveAnchor(contentOf(doc), anchor, 'paragraph.')).toBeNull();
+    // Its start went with the first paragraph; what is left of it is found again where its end still is.
+    expect(resolveAnchor(contentOf(doc), fromEnd, 'Sec')).toMatchObject({ from: 0, to: 3, quote: 'Sec' });
   });
 });

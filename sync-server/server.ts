@@ -150,7 +150,8 @@ export class SyncServer {
     const accept = (socket: Socket, context: ConnectionContext, viaFallback: boolean): SocketEvents => {
       if (!context.access.granted) return refuseConnection(socket, context.docName, context.access, shared);
       const { permission, grant } = context.access;
-      const connection = new Connection(this.nextConnectionId++, context.docName, permission, socket, config.limits, connectionDeps, grant);
+      // Only a read-only connection's refused edit names its link (room/permissions.ts): a writer keeps no grant.
+      const connection = new Connection(this.nextConnectionId++, context.docName, permission, socket, config.limits, connectionDeps, permission === 'read' ? grant : null);
       this.connections.add(connection);
       if (viaFallback) this.fallbackConnections.add(connection);
       this.linkWatch?.track(connection, context.docName, context.access.grant);

@@ -56,6 +56,17 @@ export interface StoredThread {
 }
 
 const COLOR = /^#[0-9a-fA-F]{6}$/;
+/**
+ * Half of a surrogate pair, alone. Yjs writes strings as UTF-8, where it becomes U+FFFD: the copy
+ * that wrote it would read otherwise than every other copy and than storage, for good.
+ */
+const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const NOT_WELL_FORMED = 'is not well-formed Unicode (half of a surrogate pair)';
+
+/** Whether every copy of the comments reads `text` as written (no half of a surrogate pair alone). */
+export function isWellFormedText(text: string): boolean {
+  return !UNPAIRED_SURROGATE.test(text);
+}
 const MAX_LINK_LENGTH = 64;
 
 /** 12 random bytes in base64url: 16 characters, unguessable enough that two writers never collide. */
@@ -72,6 +83,7 @@ export function commentBodyProblem(body: unknown): string | null {
   if (typeof body !== 'string') return 'body is a string';
   if (body.trim() === '') return 'body is blank';
   if (body.length > MAX_COMMENT_BODY_LENGTH) return `body is at most ${MAX_COMMENT_BODY_LENGTH} characters`;
+  if (!isWellFormedText(body)) return `body ${NOT_WELL_FORMED}`;
   return null;
 }
 
@@ -80,6 +92,7 @@ export function quoteProblem(quote: unknown): string | null {
   if (typeof quote !== 'string') return 'quote is a string';
   if (quote.trim() === '') return 'quote is blank';
   if (quote.length > MAX_QUOTE_LENGTH) return `quote is at most ${MAX_QUOTE_LENGTH} characters`;
+  if (!isWellFormedText(quote)) return `quote ${NOT_WELL_FORMED}`;
   return null;
 }
 
@@ -92,7 +105,7 @@ export function parseCommentAuthor(value: unknown): CommentAuthor | null {
   const { name, color, link } = value as { name?: unknown; color?: unknown; link?: unknown };
   if (typeof name !== 'string' || typeof color !== 'string' || !COLOR.test(color)) return null;
   const trimmed = name.trim();
-  if (trimmed === '' || trimmed.length > MAX_AUTHOR_NAME_LENGTH) return null;
+  if (trimmed === '' || trimmed.length > MAX_AUTHOR_NAME_LENGTH || !isWellFormedText(trimmed)) return null;
   if (typeof link === 'string' && link !== '' && link.length <= MAX_LINK_LENGTH) return { name: trimmed, color, link };
   return { name: trimmed, color };
 }

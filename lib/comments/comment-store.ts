@@ -8,6 +8,7 @@ import * as Y from 'yjs';
 import {
   THREADS_KEY,
   commentBodyProblem,
+  isWellFormedText,
   newCommentId,
   parseCommentAuthor,
   type CommentAuthor,
@@ -83,8 +84,9 @@ function readComment(value: CommentMap): StoredComment | null {
   return { id, author, body, createdAt, editedAt: typeof editedAt === 'number' ? editedAt : null, deleted: value.get('deleted') === true };
 }
 
-/** The thread with `input`'s opening comment. Throws (and writes nothing) for a body or author that does not fit. */
+/** The thread with `input`'s opening comment. Throws (and writes nothing) for a body, author or quote that does not fit. */
 export function createThread(comments: Y.Doc, input: NewThread, origin?: unknown): StoredThread {
+  if (!isWellFormedText(input.quote)) throw new RangeError('quote is not well-formed Unicode (half of a surrogate pair)');
   const opening = commentMap({ body: input.body, author: input.author, now: input.now });
   const id = input.id ?? newCommentId();
   const thread = new Y.Map<unknown>();
@@ -152,10 +154,10 @@ export function deleteComment(comments: Y.Doc, threadId: string, commentId: stri
   return true;
 }
 
-/** Keeps `quote` as the thread's last words. False when there is no such thread or `quote` is blank. */
+/** Keeps `quote` as the thread's last words. False when there is no such thread, or `quote` is blank or not well-formed. */
 export function setThreadQuote(comments: Y.Doc, threadId: string, quote: string, origin?: unknown): boolean {
   const thread = threadMapOf(comments, threadId);
-  if (thread === null || quote.trim() === '') return false;
+  if (thread === null || quote.trim() === '' || !isWellFormedText(quote)) return false;
   if (thread.get('quote') !== quote) comments.transact(() => thread.set('quote', quote), origin);
   return true;
 }

@@ -92,6 +92,9 @@ export function recordRefusal(record: ShareLinkRecord | null, role: Role, nowMs:
 }
 
 export class AccessPolicy {
+  /** The link list of each document whose comment link is being made: asked at once, it is made once. */
+  private readonly makingCommentLink = new Map<string, Promise<ShareLinkRecord[]>>();
+
   constructor(
     readonly mode: AuthMode,
     readonly signer: TokenSigner,
@@ -197,12 +200,7 @@ export class AccessPolicy {
       const viewToken = this.issueV1(documentId, 'view');
       return grant.role === 'view' ? { id: documentId, viewToken } : { id: documentId, editToken: this.issueV1(documentId, 'edit'), viewToken };
     }
-    let records = await this.links.store.listLinks(documentId);
-    if (roleAtLeast(grant.role, 'edit') && !records.some((record) => record.name === DEFAULT_LINK_NAMES.comment)) {
-      await this.createRecord(documentId, 'comment', DEFAULT_LINK_NAMES.comment, null);
-      // Read again: should two requests (or two nodes) each have made one, both hand on the oldest.
-      records = await this.links.store.listLinks(documentId);
-    }
+    const records = roleAtLeast(grant.role, 'edit') ? await this.withCommentLink(documentId) : await this.links.store.listLinks(documentId);
     const now = this.scheduler.now();
     const defaultOf = (role: DefaultRole): string | undefined => {
       if (!roleAtLeast(grant.role, role)) return undefined;
@@ -217,6 +215,25 @@ export class AccessPolicy {
       ...(commentToken === undefined ? {} : { commentToken }),
       ...(viewToken === undefined ? {} : { viewToken }),
     };
+  }
+
+  /**
+   * The document's links, with its comment link made first when no record of that name exists.
+   * One pass per document at a time on this node; two nodes may still each make one, and then
+   * every holder is handed the oldest.
+   */
+  private withCommentLink(documentId: string): Promise<ShareLinkRecord[]> {
+    const under = this.makingCommentLink.get(documentId);
+    if (under !== undefined) return under;
+    const making = (async () => {
+      const store = this.links!.store;
+      const records = await store.listLinks(documentId);
+      if (records.some((record) => record.name === DEFAULT_LINK_NAMES.comment)) return records;
+      await this.createRecord(documentId, 'comment', DEFAULT_LINK_NAMES.comment, null);
+      return store.listLinks(documentId);
+    })().finally(() => this.makingCommentLink.delete(documentId));
+    this.makingCommentLink.set(documentId, making);
+    return making;
   }
 
   private issueV1(documentId: string, role: V1Role): string {

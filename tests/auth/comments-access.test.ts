@@ -119,6 +119,17 @@ describe('the default comment link', () => {
     expect(await access.shareTokens(id, ownerGrant)).toEqual({ id, editToken, viewToken });
     expect(await store.listLinks(id)).toHaveLength(4);
   });
+
+  it('is made once when several editors ask at the same time', async () => {
+    const { access, store, scheduler } = setUp();
+    const id = 'asked-at-once';
+    await access.createRecord(id, 'owner', OWNER_LINK_NAME, null, scheduler.now());
+    const edit = await access.createRecord(id, 'edit', DEFAULT_LINK_NAMES.edit, null, scheduler.now() + 1);
+    const editor = grantOf(await access.decide(id, access.tokenOf(id, edit)));
+    const answers = await Promise.all([1, 2, 3].map(() => access.shareTokens(id, editor)));
+    expect((await store.listLinks(id)).filter((record) => record.role === 'comment')).toHaveLength(1);
+    expect(new Set(answers.map((answer) => answer.commentToken)).size).toBe(1);
+  });
 });
 
 describe('the watch over a comment connection', () => {

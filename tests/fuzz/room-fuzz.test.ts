@@ -9,7 +9,7 @@
 import { describe, it } from 'vitest';
 import { FuzzFailure, describeFailure, runRoomFuzz, type FuzzSettings } from './room-fuzz';
 
-async function play(seed: number, settings: Pick<FuzzSettings, 'steps' | 'store'>): Promise<void> {
+async function play(seed: number, settings: Pick<FuzzSettings, 'steps' | 'store' | 'comments'>): Promise<void> {
   try {
     await runRoomFuzz(seed, settings);
   } catch (error) {
@@ -23,6 +23,19 @@ describe('room fuzz: fixed seeds', () => {
     it(`seed ${seed}, memory store`, () => play(seed, { steps: 300, store: 'memory' }));
   }
   it('seed 15, LevelDB store', () => play(15, { steps: 300, store: 'leveldb' }));
+});
+
+// Commenters and viewers beside the editors, the comments document, and read-only participants
+// trying to type (fuzz-comments.ts). The runs above are the same with comments off as before them.
+describe('room fuzz with comments: fixed seeds', () => {
+  for (const seed of [3, 6, 10]) {
+    it(`seed ${seed}, memory store`, () => play(seed, { steps: 300, store: 'memory', comments: true }));
+  }
+  it('seed 20, LevelDB store', () => play(20, { steps: 300, store: 'leveldb', comments: true }));
+  it('seed 12: a quote that cuts a surrogate pair is refused, not kept as a copy that reads otherwise than every other', () =>
+    play(12, { steps: 300, store: 'memory', comments: true }));
+  it('seed 414: a read-only copy keeps what a crashed server relayed and never stored (it cannot send it back)', () =>
+    play(414, { steps: 300, store: 'memory', comments: true }));
 });
 
 describe('room fuzz: seeds that found bugs', () => {

@@ -19,12 +19,18 @@
  *   duplicated: a second sync step 1, save request or presence frame is not something a client does.
  * - A client leaves for good only when it has nothing unsaved (closing the tab with unsent edits
  *   loses them by design); a reload keeps its state, as the editor's IndexedDB copy does.
+ *
+ * With comments (FuzzSettings.comments; fuzz-comments.ts), the run also has commenters (the text
+ * read-only, the comments document `<doc>/comments` written through lib/comments) and viewers (the
+ * text read-only), and one editor comments too; read-only participants keep trying to type, and
+ * none of it may land. Without them a seed plays exactly the run it always did.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as Y from 'yjs';
 import type { Clock } from '../../lib/client/page/clock';
+import { commentsDocumentName } from '../../lib/comments/comments-document';
 import { SyncSession } from '../../lib/client/sync/sync-session';
 import type { LinkLoss, Transport, TransportListener, TransportState } from '../../lib/client/transport/transport';
 import { readDocument } from '../../lib/editor/document-export';
@@ -37,6 +43,7 @@ import { contentConversions } from '../../sync-server/document/content-conversio
 import type { DocumentHistory, HistoryOptions } from '../../sync-server/history/document-history';
 import { HOUR_MS } from '../../sync-server/history/retention';
 import type { Socket } from '../../sync-server/connection/socket';
+import type { Permission } from '../../sync-server/room/permissions';
 import type {
   DocumentStore,
   LogEntry,
@@ -51,6 +58,7 @@ import { ManualScheduler } from '../helpers/manual-scheduler';
 import { createRoomHarness } from '../helpers/room-harness';
 import { ControllableStore } from '../helpers/store-wrappers';
 import { randomEdit } from './editor-edits';
+import { attemptToType, clientsIn, commentAction, commentsProblem, COMMENT_ACTIONS, threadsOf, type CommentActionName } from './fuzz-comments';
 import { Prng } from './prng';
 
 export interface FuzzSettings {
@@ -61,6 +69,8 @@ export interface FuzzSettings {
   readonly trace?: (line: string) => void;
   /** Traces every frame delivered too. */
   readonly frames?: boolean;
+  /** Commenters and viewers beside the editors, and the comments document (off: the runs as they always were). */
+  readonly comments?: boolean;
 }
 
 export interface FuzzSummary {
@@ -82,7 +92,7 @@ export class FuzzFailure extends Error {
 }
 
 export async function runRoomFuzz(seed: number, settings: Partial<FuzzSettings> = {}): Promise<FuzzSummary> {
-  const full: FuzzSettings = { steps: 300, store: 'memory', ...settings };
+  const full: FuzzSettings = { steps: 300, store: 'memory', comments: false, ...settings };
   // Loaded once, up front: a restore would otherwise wait for module loading, which no manual clock moves.
   await contentConversions();
   const base = full.store === 'memory' ? { store: new MemoryDocumentStore(), dir: null } : await levelDbStore();
@@ -97,12 +107,12 @@ export async function runRoomFuzz(seed: number, settings: Partial<FuzzSettings> 
 }
 
 /** A failure as people read it: what broke, the last actions before it, and how to replay it. */
-export function describeFailure(failure: FuzzFailure, settings: Pick<FuzzSettings, 'steps' | 'store'>): string {
+export function describeFailure(failure: FuzzFailure, settings: Pick<FuzzSettings, 'steps' | 'store' | 'comments'>): string {
   return [
     `seed ${failure.seed} failed at step ${failure.step}: ${failure.problem}`,
     'last actions:',
     ...failure.recent.map((line) => `  ${line}`),
-    `replay: npm run fuzz -- --seed ${failure.seed} --runs 1 --steps ${settings.steps} --store ${settings.store} --verbose`,
+    `replay: npm run fuzz -- --seed ${failure.seed} --runs 1 --steps ${settings.steps} --store ${settings.store} --comments ${settings.comments === true ? 'on' : 'off'} --verbose`,
   ].join('\n');
 }
 
@@ -112,6 +122,7 @@ async function levelDbStore(): Promise<{ store: DocumentStore; dir: string }> {
 }
 
 const DOC = 'fuzz-doc';
+const COMMENTS = commentsDocumentName(DOC);
 /** Short enough that versions are recorded and thinned within a run's span of manual time. */
 const HISTORY: HistoryOptions = { idleMs: 5_000, maxIntervalMs: 20_000, retention: { keepAllMs: 60_000, hourlyForMs: 3 * HOUR_MS } };
 /** Codes a well-behaved client may be closed with: anything else means the server refused good input. */
@@ -148,7 +159,11 @@ const ACTIONS = {
   restore: 0.6,
   compact: 0.8,
 } as const;
-type ActionName = keyof typeof ACTIONS;
+const ACTIONS_WITH_COMMENTS = { ...ACTIONS, ...COMMENT_ACTIONS } as const;
+type ActionName = keyof typeof ACTIONS | CommentActionName;
+
+/** What a participant may do: an editor writes the text, a commenter only the comments, a viewer neither. */
+type Role = 'edit' | 'comment' | 'view';
 
 // ---------------------------------------------------------------------------------------------
 // The network: one link per connection, a FIFO per direction.
@@ -269,12 +284,17 @@ class FuzzClient {
   ackedState: Uint8Array | null = null;
   /** This client's own edits when its status last turned "saved". */
   shownSaved: Uint8Array | null = null;
+  /** The same participant's other client: its text for a comments client, its comments for a text client. */
+  partner: FuzzClient | null = null;
 
   constructor(
     readonly name: string,
     readonly doc: Y.Doc,
     clock: Clock,
     onLocalUpdate: (update: Uint8Array) => void,
+    readonly role: Role = 'edit',
+    /** The document it opens: the text, or the comments beside it. */
+    readonly docName: string = DOC,
   ) {
     this.session = new SyncSession({ doc, transport: this.transport, clock });
     this.session.awareness.setLocalState({ user: { name, color: '#1971c2' }, cursor: null });
@@ -284,8 +304,9 @@ class FuzzClient {
       onLocalUpdate(update);
     });
     this.transport.onSend = (frame, link) => {
-      // The session counts a request only once the server accepted the link (its sync step 1).
-      if (frame[0] !== 100 || !link.accepted) return;
+      // The session counts a request only once the server accepted the link (its sync step 1). A
+      // read-only client's "saved" covers nothing it holds: the server took none of what it sent.
+      if (frame[0] !== 100 || !link.accepted || this.permission === 'read') return;
       const message = decodeMessage(frame);
       if (message.type === 'save-request') this.requests.set(message.requestId, Y.encodeStateAsUpdate(this.doc));
     };
@@ -296,6 +317,11 @@ class FuzzClient {
 
   get online(): boolean {
     return this.transport.link !== null;
+  }
+
+  /** What the server lets it do: a commenter writes the comments, and only reads the text. */
+  get permission(): Permission {
+    return this.role === 'edit' || (this.role === 'comment' && this.docName === COMMENTS) ? 'write' : 'read';
   }
 
   /** The server answered request `id` (and with it every earlier one): returns the state it covers. */
@@ -407,11 +433,19 @@ class FuzzRun {
   private readonly faults: ControllableStore;
   private readonly config: ServerConfig;
   private server: Server;
+  /** The clients of the text (editors, and the read-only ones of commenters and viewers). */
   private readonly clients: FuzzClient[] = [];
+  /** The clients of the comments document (commenters, and an editor who comments). */
+  private readonly commentClients: FuzzClient[] = [];
+  /** Threads made during the run: none may be lost. */
+  private readonly threadsMade = new Set<string>();
+  /** The client ids read-only participants typed under: none may reach the text. */
+  private readonly attempts = new Set<number>();
   /** Clients that left or reloaded: what the server acknowledged to them must still be stored. */
   private readonly gone: FuzzClient[] = [];
-  /** Recent updates of every client, for replays. */
+  /** Recent updates of every client, for replays, per document. */
   private readonly updatePool: Uint8Array[] = [];
+  private readonly commentPool: Uint8Array[] = [];
   /** The content of each version when it was recorded (named versions and restores). */
   private readonly versionContent = new Map<number, string>();
   private readonly recent: string[] = [];
@@ -436,13 +470,14 @@ class FuzzRun {
     this.server = this.startServer();
     const clientCount = this.prng.between(2, 4);
     for (let i = 0; i < clientCount; i++) this.addClient();
+    if (settings.comments === true) this.addCommentParticipants();
   }
 
   async play(): Promise<FuzzSummary> {
-    const clients = this.clients.map((client) => `${client.name} (${client.doc.clientID})`).join(', ');
+    const clients = this.everyone().map((client) => `${client.name}${client.role === 'edit' ? '' : ` ${client.role}`}${client.docName === COMMENTS ? ' comments' : ''} (${client.doc.clientID})`).join(', ');
     this.note(`config ${JSON.stringify(this.config)}, ${this.settings.store} store, clients ${clients}`);
     for (this.step = 1; this.step <= this.settings.steps; this.step++) {
-      const action = this.prng.weighted(ACTIONS);
+      const action: ActionName = this.prng.weighted(this.settings.comments === true ? ACTIONS_WITH_COMMENTS : ACTIONS);
       if (await this.perform(action)) this.counts[action] = (this.counts[action] ?? 0) + 1;
     }
     this.step = this.settings.steps + 1;
@@ -453,7 +488,7 @@ class FuzzRun {
   }
 
   dispose(): void {
-    for (const client of [...this.clients, ...this.gone]) client.destroy();
+    for (const client of [...this.everyone(), ...this.gone]) client.destroy();
     this.server.harness.persistence.close();
   }
 
@@ -466,7 +501,7 @@ class FuzzRun {
         return true;
       }
       case 'edit': {
-        const client = this.prng.pick(this.clients);
+        const client = this.prng.pick(this.clients.filter((candidate) => candidate.role === 'edit'));
         const done = randomEdit(client.doc, this.prng);
         if (done !== null) this.note(`${client.name}${client.online ? '' : ' (offline)'}: ${done}`);
         return done !== null;
@@ -495,7 +530,7 @@ class FuzzRun {
       case 'disconnect':
         return this.disconnect();
       case 'reconnect': {
-        const offline = this.clients.filter((client) => !client.online);
+        const offline = this.everyone().filter((client) => !client.online);
         if (offline.length === 0) return false;
         this.connect(this.prng.pick(offline));
         return true;
@@ -542,7 +577,33 @@ class FuzzRun {
       case 'restore':
       case 'compact':
         return this.withRoom(action);
+      case 'tryToType':
+        return this.tryToType();
+      case 'comment':
+      case 'reply':
+      case 'resolve':
+      case 'editComment':
+      case 'deleteReply': {
+        const client = this.prng.pick(this.commentClients);
+        const done = commentAction(action, client.doc, client.partner!.doc, this.prng, { name: client.name, color: '#1971c2' }, this.clientClock.now());
+        if (done === null) return false;
+        if (action === 'comment') this.threadsMade.add(/thread (\S+)\)$/.exec(done)![1]!);
+        this.note(`${client.name}${client.online ? '' : ' (offline)'}: ${done}`);
+        return true;
+      }
     }
+  }
+
+  /** A read-only participant types anyway: its client sends the edit, which the server must refuse. */
+  private tryToType(): boolean {
+    const readOnly = this.clients.filter((client) => client.role !== 'edit' && client.online);
+    if (readOnly.length === 0) return false;
+    const client = this.prng.pick(readOnly);
+    const clientId = this.newClientId();
+    this.attempts.add(clientId);
+    client.transport.link!.up.push({ kind: 'frame', bytes: encodeSyncUpdate(attemptToType(client.doc, clientId, this.prng)) });
+    this.note(`${client.name} (${client.role}) tries to type, as client ${clientId}`);
+    return true;
   }
 
   // Frames.
@@ -597,37 +658,60 @@ class FuzzRun {
 
   // Clients.
 
-  private addClient(): FuzzClient {
+  private addClient(role: Role = 'edit', docName = DOC, name = `c${this.nextName++}`): FuzzClient {
     const doc = new Y.Doc();
     doc.clientID = this.newClientId();
-    const client = new FuzzClient(`c${this.nextName++}`, doc, this.clientClock, (update) => this.remember(update));
-    this.clients.push(client);
+    const client = new FuzzClient(name, doc, this.clientClock, (update) => this.remember(update, docName), role, docName);
+    (docName === COMMENTS ? this.commentClients : this.clients).push(client);
     return client;
   }
 
+  /** One or two commenters and perhaps a viewer; the first editor comments too. */
+  private addCommentParticipants(): void {
+    const pair = (text: FuzzClient) => {
+      const comments = this.addClient(text.role, COMMENTS, `${text.name}/comments`);
+      [text.partner, comments.partner] = [comments, text];
+    };
+    pair(this.clients[0]!);
+    const commenters = this.prng.between(1, 2);
+    for (let i = 0; i < commenters; i++) pair(this.addClient('comment'));
+    if (this.prng.chance(0.5)) this.addClient('view');
+  }
+
+  /** Every client of every document. */
+  private everyone(): FuzzClient[] {
+    return [...this.clients, ...this.commentClients];
+  }
+
   private newClientId(): number {
-    const taken = new Set([...this.clients, ...this.gone].map((client) => client.doc.clientID));
+    const taken = new Set([...this.everyone(), ...this.gone].map((client) => client.doc.clientID));
+    for (const id of this.attempts) taken.add(id);
     for (;;) {
       const id = this.prng.uint32();
       if (!taken.has(id)) return id;
     }
   }
 
-  private remember(update: Uint8Array): void {
-    this.updatePool.push(update);
-    if (this.updatePool.length > 200) this.updatePool.shift();
+  private remember(update: Uint8Array, docName: string): void {
+    const pool = this.poolOf(docName);
+    pool.push(update);
+    if (pool.length > 200) pool.shift();
+  }
+
+  private poolOf(docName: string): Uint8Array[] {
+    return docName === COMMENTS ? this.commentPool : this.updatePool;
   }
 
   private connect(client: FuzzClient): void {
     const link = new Link(client, this.server);
     this.server.links.add(link);
-    link.connection = this.server.harness.accept(DOC, new LinkSocket(link));
+    link.connection = this.server.harness.accept(client.docName, new LinkSocket(link), client.permission);
     this.note(`${client.name} connects`);
     client.transport.linkUp(link);
   }
 
   private disconnect(): boolean {
-    const online = this.clients.filter((client) => client.online);
+    const online = this.everyone().filter((client) => client.online);
     if (online.length === 0) return false;
     const client = this.prng.pick(online);
     const link = client.transport.link!;
@@ -648,21 +732,24 @@ class FuzzRun {
 
   /** A page reload: a new session and Yjs client over the same local copy (IndexedDB). */
   private reload(): boolean {
-    const client = this.prng.pick(this.clients);
+    const client = this.prng.pick(this.everyone());
     this.retire(client);
     const doc = new Y.Doc();
     doc.clientID = this.newClientId();
     Y.applyUpdate(doc, Y.encodeStateAsUpdate(client.doc), 'indexeddb');
-    const fresh = new FuzzClient(`${client.name}'`, doc, this.clientClock, (update) => this.remember(update));
-    this.clients.push(fresh);
+    const fresh = new FuzzClient(`${client.name}'`, doc, this.clientClock, (update) => this.remember(update, client.docName), client.role, client.docName);
+    (client.docName === COMMENTS ? this.commentClients : this.clients).push(fresh);
+    if (client.partner !== null) [fresh.partner, client.partner.partner] = [client.partner, fresh];
     this.note(`${client.name} reloads as ${fresh.name} (${fresh.doc.clientID})`);
     return true;
   }
 
   /** Leaves for good, only with nothing unsaved: closing a tab over unsent edits loses them by design. */
   private leave(): boolean {
-    const done = this.clients.filter((client) => client.online && client.session.view.save === 'saved');
-    if (done.length === 0 || this.clients.length <= 1) return false;
+    // Editors without comments: a participant's text and comments go together or not at all.
+    const editors = this.clients.filter((client) => client.role === 'edit' && client.partner === null);
+    const done = editors.filter((client) => client.online && client.session.view.save === 'saved');
+    if (done.length === 0 || editors.length <= 1) return false;
     const client = this.prng.pick(done);
     this.note(`${client.name} closes the document`);
     this.retire(client);
@@ -677,7 +764,8 @@ class FuzzRun {
       link.down.length = 0;
       link.up.push({ kind: 'close', code: 1001, reason: 'page closed' });
     }
-    this.clients.splice(this.clients.indexOf(client), 1);
+    const list = client.docName === COMMENTS ? this.commentClients : this.clients;
+    list.splice(list.indexOf(client), 1);
     this.gone.push(client);
   }
 
@@ -687,11 +775,11 @@ class FuzzRun {
    * update to everyone but its sender, so a client that sent what it lacks would never get it.
    */
   private replay(): boolean {
-    const online = this.clients.filter((client) => client.online);
+    const online = this.everyone().filter((client) => client.online);
     if (online.length === 0) return false;
     const client = this.prng.pick(online);
     const state = Y.encodeStateAsUpdate(client.doc);
-    const others = this.prng.shuffled(this.updatePool).slice(0, 10);
+    const others = this.prng.shuffled(this.poolOf(client.docName)).slice(0, 10);
     const held = [...client.localUpdates.slice(-10), ...others.filter((update) => contains(state, update))];
     if (held.length === 0) return false;
     const updates = this.prng.shuffled(held).slice(0, this.prng.between(1, 4));
@@ -836,7 +924,7 @@ class FuzzRun {
     for (const link of this.server.links) if (link.halfOpen && !link.serverDone) link.connection.onPingTimeout();
     let quietRounds = 0;
     for (let round = 0; round < 400; round++) {
-      for (const client of this.clients) if (!client.online) this.connect(client);
+      for (const client of this.everyone()) if (!client.online) this.connect(client);
       let delivered = 0;
       for (; delivered < 100_000 && (await this.deliverOne()); delivered++) {
         if (this.prng.chance(0.2)) this.server.scheduler.endTurn();
@@ -850,7 +938,7 @@ class FuzzRun {
       // A LevelDB write in flight finishes in real time, whatever the manual clocks say.
       if (this.settings.store === 'leveldb') await new Promise<void>((resolve) => setTimeout(resolve, 1));
     }
-    const states = this.clients.map((c) => `${c.name}: ${c.session.view.phase}/${c.session.view.save}`).join(', ');
+    const states = this.everyone().map((c) => `${c.name}: ${c.session.view.phase}/${c.session.view.save}`).join(', ');
     this.fail(`the run did not settle (${states}; storage ${JSON.stringify(this.server.harness.persistence.health())})`);
   }
 
@@ -860,7 +948,7 @@ class FuzzRun {
     return (
       health.ok &&
       health.pendingUpdates === 0 &&
-      this.clients.every((client) => client.session.view.phase === 'synced' && client.session.view.save === 'saved')
+      this.everyone().every((client) => client.session.view.phase === 'synced' && client.session.view.save === 'saved')
     );
   }
 
@@ -869,17 +957,60 @@ class FuzzRun {
   private async checkInvariants(): Promise<void> {
     const { room, release } = await this.settled(this.server.harness.registry.acquire(DOC), 'loading the room');
     try {
-      for (const client of this.clients) this.assertSameDocument(room.doc, client.doc, `${client.name} and the server`);
+      for (const client of this.clients) {
+        if (client.permission === 'write') this.assertSameDocument(room.doc, client.doc, `${client.name} and the server`);
+        else this.assertReadOnlyCopy(room.doc, client);
+      }
       const stored = await this.storedBytes();
       const fromStorage = new Y.Doc();
       Y.applyUpdate(fromStorage, stored);
       this.assertSameDocument(room.doc, fromStorage, 'storage and the server');
       await this.checkAcknowledgedStored('at the end');
-      await this.checkPresence();
+      await this.checkPresence(DOC, this.clients);
       await this.checkVersions(room.history!);
+      if (this.settings.comments === true) await this.checkComments(room.doc);
     } finally {
       release();
     }
+  }
+
+  /** Every copy of the comments is the server's and storage's; no attempt to type landed; no thread was lost. */
+  private async checkComments(text: Y.Doc): Promise<void> {
+    const { room, release } = await this.settled(this.server.harness.registry.acquire(COMMENTS), 'loading the comments');
+    try {
+      if (room.history !== null) this.fail('the comments document keeps a version history');
+      const fromStorage = new Y.Doc();
+      Y.applyUpdate(fromStorage, await this.storedBytes(COMMENTS));
+      for (const [copy, what] of [...this.commentClients.map((client) => [client.doc, `${client.name} and the server`] as const), [fromStorage, 'stored comments and the server'] as const]) {
+        this.assertSameDocument(room.doc, copy, what);
+        if (threadsOf(copy) !== threadsOf(room.doc)) this.fail(`${what} hold different threads:\n${threadsOf(copy)}\n${threadsOf(room.doc)}`);
+      }
+      const storedText = new Y.Doc();
+      Y.applyUpdate(storedText, await this.storedBytes(DOC));
+      for (const copy of [text, storedText]) {
+        const problem = commentsProblem(room.doc, copy, this.threadsMade, this.attempts);
+        if (problem !== null) this.fail(`${copy === text ? 'the server' : 'storage'}: ${problem}`);
+      }
+      await this.checkPresence(COMMENTS, this.commentClients);
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * A read-only copy holds everything the server holds. It may hold more, but only what a server
+   * relayed and lost in a crash before storing it: a writer that had it sends it again, while the
+   * server refuses what a read-only client sends, so its copy keeps it. Never a refused edit.
+   */
+  private assertReadOnlyCopy(server: Y.Doc, client: FuzzClient): void {
+    const [serverState, clientState] = [Y.encodeStateAsUpdate(server), Y.encodeStateAsUpdate(client.doc)];
+    if (client.doc.store.pendingStructs !== null || client.doc.store.pendingDs !== null) this.fail(`${client.name}: updates still wait for missing ones`);
+    if (!contains(clientState, serverState)) this.fail(`${client.name} lacks what the server holds: ${this.missing(clientState, serverState)}`);
+    const refused = [...clientsIn(clientState)].filter((id) => this.attempts.has(id));
+    if (refused.length > 0) this.fail(`${client.name} holds refused edits (clients ${refused.join(', ')})`);
+    if (contains(serverState, clientState)) this.assertSameDocument(server, client.doc, `${client.name} and the server`);
+    else if (this.lives === 1) this.fail(`${client.name} holds what the server never lost: ${this.missing(serverState, clientState)}`);
+    else this.note(`${client.name} keeps what a server lost: ${this.missing(serverState, clientState)}`);
   }
 
   private assertSameDocument(a: Y.Doc, b: Y.Doc, what: string): void {
@@ -898,8 +1029,10 @@ class FuzzRun {
   }
 
   private async checkAcknowledgedStored(when: string): Promise<void> {
-    const stored = await this.storedBytes();
-    for (const client of [...this.clients, ...this.gone]) {
+    const storedText = await this.storedBytes(DOC);
+    const storedComments = this.settings.comments === true ? await this.storedBytes(COMMENTS) : storedText;
+    for (const client of [...this.everyone(), ...this.gone]) {
+      const stored = client.docName === COMMENTS ? storedComments : storedText;
       if (client.ackedState !== null && !contains(stored, client.ackedState)) {
         this.fail(`${when}: storage lacks what the server acknowledged as saved to ${client.name}: ${this.missing(stored, client.ackedState)}`);
       }
@@ -910,17 +1043,17 @@ class FuzzRun {
   }
 
   /** Presence holds exactly the clients that are here, for the server and for each client. */
-  private async checkPresence(): Promise<void> {
-    const expected = this.clients.map((client) => client.doc.clientID).sort((x, y) => x - y);
-    const probe = this.server.harness.connect(DOC);
+  private async checkPresence(docName: string, clients: readonly FuzzClient[]): Promise<void> {
+    const expected = clients.map((client) => client.doc.clientID).sort((x, y) => x - y);
+    const probe = this.server.harness.connect(docName);
     probe.sync();
     await this.settled(Promise.resolve(), 'the probe joining');
     const onServer = [...probe.presences.keys()].sort((x, y) => x - y);
     probe.close();
     if (JSON.stringify(onServer) !== JSON.stringify(expected)) {
-      this.fail(`the server's presence is ${JSON.stringify(onServer)}, the clients here are ${JSON.stringify(expected)}`);
+      this.fail(`the server's presence in ${docName} is ${JSON.stringify(onServer)}, the clients here are ${JSON.stringify(expected)}`);
     }
-    for (const client of this.clients) {
+    for (const client of clients) {
       const seen = [...client.session.awareness.getStates().keys()].sort((x, y) => x - y);
       if (JSON.stringify(seen) !== JSON.stringify(expected)) {
         this.fail(`${client.name} sees presence ${JSON.stringify(seen)}, the clients here are ${JSON.stringify(expected)}`);
@@ -946,8 +1079,8 @@ class FuzzRun {
    * Not the stored bytes merged: an item inserted into a deleted paragraph is deleted by whoever
    * integrates it, and only a document's own encoding says so (the bytes stored as received do not).
    */
-  private async storedBytes(): Promise<Uint8Array> {
-    const stored = await this.base.load(DOC);
+  private async storedBytes(docName = DOC): Promise<Uint8Array> {
+    const stored = await this.base.load(docName);
     const doc = new Y.Doc();
     doc.transact(() => {
       if (stored.snapshot !== null) Y.applyUpdate(doc, stored.snapshot);
@@ -962,7 +1095,7 @@ class FuzzRun {
 
   /** What `update` holds that `stored` lacks, with client ids named. */
   private missing(stored: Uint8Array, update: Uint8Array): string {
-    const names = new Map([...this.clients, ...this.gone].map((client) => [client.doc.clientID, client.name] as const));
+    const names = new Map([...this.everyone(), ...this.gone].map((client) => [client.doc.clientID, client.name] as const));
     const name = (text: string) => text.replace(/\b(\d+):/g, (_, id: string) => `${names.get(Number(id)) ?? `server(${id})`}:`);
     const missing = missingFrom(stored, update);
     return missing === null ? 'nothing' : `structs [${name(missing.held)}], deletions [${name(missing.deleted)}]`;

@@ -6,6 +6,7 @@
  *   --runs N        how many runs (default 100)
  *   --steps K       actions per run (default 300)
  *   --store memory|leveldb|mixed   (default mixed: every fifth run on LevelDB in a temp folder)
+ *   --comments on|off   commenters, viewers and the comments document beside the editors (default on)
  *   --minutes M     stop starting runs after M minutes
  *   --keep-going    go on after a failure
  *   --verbose       print every action; --frames every frame too
@@ -19,6 +20,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '100' },
     steps: { type: 'string', default: '300' },
     store: { type: 'string', default: 'mixed' },
+    comments: { type: 'string', default: 'on' },
     minutes: { type: 'string' },
     'keep-going': { type: 'boolean', default: false },
     verbose: { type: 'boolean', default: false },
@@ -45,10 +47,16 @@ if (!['memory', 'leveldb', 'mixed'].includes(values.store)) {
   process.exit(2);
 }
 
+if (!['on', 'off'].includes(values.comments)) {
+  console.error(`--comments must be on or off, not ${JSON.stringify(values.comments)}`);
+  process.exit(2);
+}
+const comments = values.comments === 'on';
+
 const started = Date.now();
 let passed = 0;
 let failed = 0;
-console.log(`room fuzz: seeds ${firstSeed}..${firstSeed + runs - 1}, ${steps} steps each, ${values.store} store`);
+console.log(`room fuzz: seeds ${firstSeed}..${firstSeed + runs - 1}, ${steps} steps each, ${values.store} store, comments ${values.comments}`);
 for (let i = 0; i < runs; i++) {
   if (Date.now() - started > minutes * 60_000) {
     console.log(`time is up after ${i} runs`);
@@ -61,6 +69,7 @@ for (let i = 0; i < runs; i++) {
     await runRoomFuzz(seed, {
       steps,
       store,
+      comments,
       frames: values.frames,
       ...(values.verbose || values.frames ? { trace: (line: string) => console.log(line) } : {}),
     });
@@ -69,7 +78,7 @@ for (let i = 0; i < runs; i++) {
   } catch (error) {
     failed++;
     if (!(error instanceof FuzzFailure)) throw error;
-    console.log(describeFailure(error, { steps, store }));
+    console.log(describeFailure(error, { steps, store, comments }));
     if (!values['keep-going']) break;
   }
 }

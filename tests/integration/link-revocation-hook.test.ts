@@ -8,6 +8,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type { WebsocketProvider } from 'y-websocket';
+import { commentsDocumentName } from '../../lib/comments/comments-document';
 import { CloseCode } from '../../lib/protocol/close-codes';
 import type { ClusterMode } from '../../sync-server/cluster-mode';
 import { loadConfig } from '../../sync-server/config';
@@ -85,11 +86,15 @@ describe('a revocation through the cluster seam', () => {
     });
     const guest = (await made.json()) as { id: string; token: string };
     const onB = connectClient(`ws://127.0.0.1:${b.port}`, created.id, new Y.Doc(), { token: guest.token });
+    // The same link's connection to the document's comments: watched under the text's link.
+    const commentsOnB = connectClient(`ws://127.0.0.1:${b.port}`, commentsDocumentName(created.id), new Y.Doc(), { token: guest.token });
     const keptOnB = connectClient(`ws://127.0.0.1:${b.port}`, created.id, new Y.Doc(), { token: created.editToken });
-    providers.push(onB, keptOnB);
+    providers.push(onB, commentsOnB, keptOnB);
     const closes: Array<{ code: number; reason: string }> = [];
+    const commentCloses: Array<{ code: number; reason: string }> = [];
     onB.on('connection-close', (event: CloseEvent | null) => event !== null && closes.push({ code: event.code, reason: event.reason }));
-    await Promise.all([waitForSync(onB), waitForSync(keptOnB)]);
+    commentsOnB.on('connection-close', (event: CloseEvent | null) => event !== null && commentCloses.push({ code: event.code, reason: event.reason }));
+    await Promise.all([waitForSync(onB), waitForSync(commentsOnB), waitForSync(keptOnB)]);
 
     const revoked = await fetch(`http://127.0.0.1:${a.port}/docs/${created.id}/links/${guest.id}`, {
       method: 'DELETE',
@@ -97,8 +102,9 @@ describe('a revocation through the cluster seam', () => {
     });
     expect(revoked.status).toBe(204);
     expect(bus.announced).toEqual([{ from: 'a', docName: created.id, linkId: guest.id }]);
-    await waitFor(() => closes.length > 0, { timeoutMs: 2_000, what: 'node b to close the revoked link' });
+    await waitFor(() => closes.length > 0 && commentCloses.length > 0, { timeoutMs: 2_000, what: 'node b to close the revoked link' });
     expect(closes[0]).toEqual({ code: CloseCode.Forbidden, reason: 'this link was revoked' });
+    expect(commentCloses[0]).toEqual({ code: CloseCode.Forbidden, reason: 'this link was revoked' });
     expect(keptOnB.wsconnected).toBe(true);
   });
 });

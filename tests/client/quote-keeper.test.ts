@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { ySyncPluginKey } from '@tiptap/y-tiptap';
-import { createThread, readThreads } from '../../lib/comments/comment-store';
+import { createThread, readThreads, setThreadResolved } from '../../lib/comments/comment-store';
 import { anchorForQuote } from '../../lib/comments/thread-anchor';
 import { listThreads } from '../../lib/comments/thread-list';
 import { QUOTE_UPDATE_DELAY_MS, QuoteKeeper } from '../../lib/client/comments/quote-keeper';
 import { ManualScheduler } from '../helpers/manual-scheduler';
-import { contentOf, nthText, textDocument } from '../comments/text-fixture';
+import { contentOf, nthText, rewrite, textDocument } from '../comments/text-fixture';
 
 const author = { name: 'Alice', color: '#d9480f' };
 
@@ -61,5 +61,20 @@ describe('the quote a thread keeps', () => {
     edit((words) => words.insert('Alpha beta '.length, 'very '));
     clock.advance(QUOTE_UPDATE_DELAY_MS * 2);
     expect(storedQuote()).toBe('beta gamma');
+  });
+});
+
+describe('a resolved thread whose paragraph is split before it', () => {
+  it('is anchored again by the page that split it, at its next quiet second', () => {
+    const { text, comments, thread, clock, keeper } = setUp();
+    setThreadResolved(comments, thread.id, true);
+    const anchorBefore = readThreads(comments)[0]?.anchor;
+    // The split as the binding writes it: the second half of the paragraph as new characters.
+    text.transact(() => rewrite(text, 'Alpha\n\nbeta gamma delta.'), ySyncPluginKey);
+    clock.advance(QUOTE_UPDATE_DELAY_MS);
+    const after = readThreads(comments)[0];
+    expect(after?.anchor).not.toEqual(anchorBefore);
+    expect(listThreads(comments, contentOf(text))[0]).toMatchObject({ detached: false, quote: 'beta gamma', resolved: true });
+    keeper.stop();
   });
 });

@@ -8,6 +8,7 @@
  */
 import * as Y from 'yjs';
 import { ySyncPluginKey } from '@tiptap/y-tiptap';
+import { reboundAnchors } from '../../comments/anchor-rebinding';
 import { readThreads, setThreadQuote } from '../../comments/comment-store';
 import { listThreads, type ThreadView } from '../../comments/thread-list';
 import { CONTENT_FIELD } from '../../editor/schema';
@@ -40,11 +41,17 @@ export class QuoteKeeper {
     if (this.timer !== null && views.some((view) => view.detached && view.quote !== this.lastWords.get(view.id) && this.lastWords.has(view.id))) this.flush();
   }
 
-  /** Writes every quote that differs from the words its thread last read. */
+  /**
+   * Anchors again every thread that is only found by its quote now (text a split or join wrote anew:
+   * a resolved thread, which has no highlight to carry it), then writes every quote that differs from
+   * the words its thread last read.
+   */
   flush(): void {
     this.timer?.cancel();
     this.timer = null;
-    this.noteLive(listThreads(this.comments, this.text.getXmlFragment(CONTENT_FIELD)));
+    const fragment = this.text.getXmlFragment(CONTENT_FIELD);
+    reboundAnchors(this.comments, fragment, QUOTE_KEEPER_ORIGIN);
+    this.noteLive(listThreads(this.comments, fragment));
     const stale = readThreads(this.comments).filter((thread) => {
       const words = this.lastWords.get(thread.id);
       return words !== undefined && words !== thread.quote;

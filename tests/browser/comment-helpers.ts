@@ -1,9 +1,15 @@
 /**
  * What a person sees and does with comments on a document page, as helpers over Playwright's Page:
- * selecting a passage, writing a comment on it, and reading the threads and highlights back.
+ * selecting a passage, writing a comment on it, and reading the threads and highlights back; and
+ * the set-up the comments tests share: a document with a comment link, pages that report errors.
  */
-import type { Page } from 'playwright-core';
-import { waitUntil } from './harness';
+import { expect } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { waitUntil, type BrowserHarness } from './harness';
+import { actAs } from './page-helpers';
+
+/** A console line that reports a policy violation, in any of the ways Chromium words one. */
+const VIOLATION = /Content Security Policy|Content-Security-Policy|securitypolicyviolation|Refused to/i;
 
 export interface ThreadSeen {
   readonly id: string;
@@ -152,4 +158,53 @@ export async function waitForThread(page: Page, threadId: string, check: (thread
   }
   if (last === undefined) throw new Error(`no thread ${threadId}`);
   return last;
+}
+
+/** Collects uncaught errors and policy violations a page reports into `problems`. */
+export function watch(page: Page, problems: string[]): void {
+  page.on('pageerror', (error) => problems.push(`${page.url()}: ${error.message}`));
+  page.on('console', (message) => {
+    if (VIOLATION.test(message.text())) problems.push(`${page.url()}: ${message.text()}`);
+  });
+}
+
+/** Sets the person and makes every frame report its policy violations to the console. */
+export async function watchContext(context: BrowserContext, person: { name: string; color: string }): Promise<void> {
+  await actAs(context, person);
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (event) => {
+      console.error(`securitypolicyviolation: ${event.effectiveDirective} blocked ${event.blockedURI || 'inline'}`);
+    });
+  });
+}
+
+export interface Links {
+  readonly id: string;
+  readonly owner: string;
+  readonly edit: string;
+  readonly comment: string;
+  readonly view: string;
+  readonly ownerToken: string;
+}
+
+/** A new document and its links: the owner's, the default edit and view links, and a comment link. */
+export async function newDocument(harness: BrowserHarness): Promise<Links> {
+  const sync = `http://127.0.0.1:${harness.syncPort}`;
+  const created = (await (await fetch(`${sync}/docs`, { method: 'POST' })).json()) as { id: string; ownerToken: string; editToken: string; viewToken: string };
+  const response = await fetch(`${sync}/docs/${created.id}/links`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${created.ownerToken}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ role: 'comment', name: 'Reviewers' }),
+  });
+  expect(response.status).toBe(201);
+  const { token: commentToken } = (await response.json()) as { token: string };
+  const page = (token: string) => `${harness.appUrl}/d/${created.id}#token=${token}`;
+  return { id: created.id, owner: page(created.ownerToken), edit: page(created.editToken), comment: page(commentToken), view: page(created.viewToken), ownerToken: created.ownerToken };
+}
+
+/** Milliseconds until `check` holds, polled every 10 ms. */
+export async function timeUntil(check: () => Promise<boolean>, what: string): Promise<number> {
+  const started = Date.now();
+  await waitUntil(check, { what, intervalMs: 10 });
+  return Date.now() - started;
 }

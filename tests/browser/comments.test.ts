@@ -8,73 +8,44 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
+import { parseToken } from '../../lib/auth/capability-token';
 import { BrowserHarness, waitUntil } from './harness';
-import { actAs, editor, editorText, flushLocalCopy, openDocument, saveState, screenshot, waitForState, waitForText } from './page-helpers';
-import { commentOn, highlightCount, highlightedText, selectText, threadCard, threadsOn, waitForHighlight, waitForThread } from './comment-helpers';
+import { editor, editorText, flushLocalCopy, openDocument, saveState, screenshot, waitForState, waitForText } from './page-helpers';
+import {
+  commentOn,
+  highlightCount,
+  highlightedText,
+  newDocument,
+  selectText,
+  threadCard,
+  threadsOn,
+  timeUntil,
+  waitForHighlight,
+  waitForThread,
+  watch,
+  watchContext,
+} from './comment-helpers';
 
 const alice = { name: 'Alice', color: '#d9480f' };
 const bob = { name: 'Bob', color: '#1971c2' };
 const carol = { name: 'Carol', color: '#2b8a3e' };
 
-/** A console line that reports a policy violation, in any of the ways Chromium words one. */
-const VIOLATION = /Content Security Policy|Content-Security-Policy|securitypolicyviolation|Refused to/i;
-
 let harness: BrowserHarness;
 const contexts: BrowserContext[] = [];
 const problems: string[] = [];
-
-function watch(page: Page): void {
-  page.on('pageerror', (error) => problems.push(`${page.url()}: ${error.message}`));
-  page.on('console', (message) => {
-    if (VIOLATION.test(message.text())) problems.push(`${page.url()}: ${message.text()}`);
-  });
-}
-
-async function watchContext(context: BrowserContext, person: { name: string; color: string }): Promise<void> {
-  await actAs(context, person);
-  await context.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (event) => {
-      console.error(`securitypolicyviolation: ${event.effectiveDirective} blocked ${event.blockedURI || 'inline'}`);
-    });
-  });
-}
 
 async function personPage(person: { name: string; color: string }): Promise<Page> {
   const context = await harness.newContext();
   contexts.push(context);
   await watchContext(context, person);
   const page = await context.newPage();
-  watch(page);
+  watch(page, problems);
   return page;
-}
-
-interface Links {
-  readonly id: string;
-  readonly owner: string;
-  readonly edit: string;
-  readonly comment: string;
-  readonly view: string;
-  readonly ownerToken: string;
-}
-
-/** A new document and its links: the owner's, the default edit and view links, and a comment link. */
-async function newDocument(): Promise<Links> {
-  const sync = `http://127.0.0.1:${harness.syncPort}`;
-  const created = (await (await fetch(`${sync}/docs`, { method: 'POST' })).json()) as { id: string; ownerToken: string; editToken: string; viewToken: string };
-  const response = await fetch(`${sync}/docs/${created.id}/links`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${created.ownerToken}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ role: 'comment', name: 'Reviewers' }),
-  });
-  expect(response.status).toBe(201);
-  const { token: commentToken } = (await response.json()) as { token: string };
-  const page = (token: string) => `${harness.appUrl}/d/${created.id}#token=${token}`;
-  return { id: created.id, owner: page(created.ownerToken), edit: page(created.editToken), comment: page(commentToken), view: page(created.viewToken), ownerToken: created.ownerToken };
 }
 
 /** Alice (owner), Bob (edit link) and Carol (comment link) on a new document Alice has written. */
 async function threePeople(paragraphs: readonly string[]) {
-  const links = await newDocument();
+  const links = await newDocument(harness);
   const a = await personPage(alice);
   await openDocument(a, links.owner);
   await editor(a).click();
@@ -89,13 +60,6 @@ async function threePeople(paragraphs: readonly string[]) {
   for (const page of [a, b, c]) await waitForText(page, (text) => text === expected, 'everyone to have the text');
   await Promise.all([a, b, c].map((page) => waitForState(page, 'connected', 'saved')));
   return { a, b, c, links };
-}
-
-/** Milliseconds until `check` holds on `page`, polled every 10 ms. */
-async function timeUntil(check: () => Promise<boolean>, what: string): Promise<number> {
-  const started = Date.now();
-  await waitUntil(check, { what, intervalMs: 10 });
-  return Date.now() - started;
 }
 
 beforeAll(async () => {
@@ -161,6 +125,20 @@ describe('comments in the browser', { timeout: 120_000 }, () => {
       await waitForHighlight(page, fromAlice, 'ready for review', 'the highlight back');
     }
 
+    // A comment through the HTTP API appears live on every page, anchored on its quote.
+    const posted = await fetch(`http://127.0.0.1:${harness.syncPort}/docs/${links.id}/comments`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${links.ownerToken}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ quote: 'goes here', body: 'From a script.', author: { name: 'Robot', color: '#5f3dc4' } }),
+    });
+    expect(posted.status).toBe(201);
+    const { id: fromApi } = (await posted.json()) as { id: string };
+    for (const page of [a, b, c]) {
+      await waitForHighlight(page, fromApi, 'goes here', 'the API’s comment highlighted');
+      const seen = await waitForThread(page, fromApi, (thread) => thread.comments.length === 1, 'the API’s thread');
+      expect(seen.comments[0]).toEqual({ author: 'Robot', color: '#5f3dc4', body: 'From a script.' });
+    }
+
     // Bob edits and then deletes his own reply; nobody else is offered either on his comment.
     const bobsReply = threadCard(b, fromAlice).locator('[data-testid="comment"]').nth(1);
     expect(await threadCard(a, fromAlice).locator('[data-testid="comment"]').nth(1).getByTestId('comment-edit').count()).toBe(0);
@@ -179,6 +157,17 @@ describe('comments in the browser', { timeout: 120_000 }, () => {
     expect(text !== null && sidebar !== null && sidebar.y >= text.y + text.height).toBe(true);
     await screenshot(c, 'comments-phone');
     await c.setViewportSize({ width: 1280, height: 800 });
+
+    // The share dialog hands on a "Can comment" link; a commenter's offers it and the view link only.
+    await a.getByTestId('share-button').click();
+    const commentLink = await a.getByTestId('share-comment-link').inputValue();
+    expect(parseToken(commentLink.split('#token=')[1] ?? '')?.role).toBe('comment');
+    await a.getByTestId('create-link-role').selectOption('comment');
+    await a.keyboard.press('Escape');
+    await c.getByTestId('share-button').click();
+    expect(await c.getByTestId('share-comment-link').inputValue()).toBe(commentLink);
+    expect(await c.getByTestId('share-edit-link').count()).toBe(0);
+    await c.keyboard.press('Escape');
 
     // A viewer sees the text and nothing of the comments, and opens no comments connection.
     const viewer = await personPage(carol);
@@ -298,13 +287,15 @@ describe('comments in the browser', { timeout: 120_000 }, () => {
     const first = await harness.persistentContext();
     await watchContext(first.context, bob);
     const laptop = first.context.pages()[0] ?? (await first.context.newPage());
-    watch(laptop);
+    watch(laptop, problems);
     await openDocument(laptop, links.edit);
     await waitForState(laptop, 'connected', 'saved');
     await first.context.setOffline(true);
     await waitForState(laptop, 'offline', undefined, 5_000);
+    // Nothing unsent yet: the text is saved. A comment written now is not, and the page says so.
+    expect(await saveState(laptop)).toBe('saved');
     const thread = await commentOn(laptop, 'reviewers', 'Written on the train.');
-    expect(await saveState(laptop)).toBe('unsaved');
+    await waitUntil(async () => (await saveState(laptop)) === 'unsaved', { what: '"Not saved yet" for the offline comment' });
     expect((await threadsOn(a)).some((seen) => seen.id === thread)).toBe(false);
     await flushLocalCopy(laptop, `${links.id}/comments`);
     await first.context.close();
@@ -313,7 +304,7 @@ describe('comments in the browser', { timeout: 120_000 }, () => {
     contexts.push(second.context);
     await watchContext(second.context, bob);
     const reopened = second.context.pages()[0] ?? (await second.context.newPage());
-    watch(reopened);
+    watch(reopened, problems);
     await openDocument(reopened, links.edit);
     await waitForState(reopened, 'connected', 'saved');
     const seen = await waitForThread(a, thread, (candidate) => candidate.comments.length === 1, 'the offline comment at Alice');

@@ -11,7 +11,7 @@
  * else draws them again from the anchors.
  */
 import { Extension } from '@tiptap/core';
-import { Plugin, PluginKey, type EditorState } from '@tiptap/pm/state';
+import { Plugin, PluginKey, type EditorState, type Transaction } from '@tiptap/pm/state';
 import { Decoration, DecorationSet } from '@tiptap/pm/view';
 import {
   absolutePositionToRelativePosition,
@@ -48,8 +48,8 @@ export interface CommentHighlightsOptions {
 
 interface HighlightState {
   readonly set: DecorationSet;
-  /** The set was mapped through this editor's own edit rather than drawn from the anchors. */
-  readonly mapped: boolean;
+  /** Where this editor's own edit changed the document (the set was mapped through it), or null. */
+  readonly touched: { readonly from: number; readonly to: number } | null;
 }
 
 export const commentHighlightsKey = new PluginKey<HighlightState>('commentHighlights');
@@ -70,10 +70,10 @@ export const CommentHighlights = Extension.create<CommentHighlightsOptions>({
       new Plugin<HighlightState>({
         key: commentHighlightsKey,
         state: {
-          init: () => ({ set: DecorationSet.empty, mapped: false }),
+          init: () => ({ set: DecorationSet.empty, touched: null }),
           apply: (tr, previous, _before, after) => {
-            if (tr.getMeta(REDRAW) === true || tr.getMeta(ySyncPluginKey) !== undefined) return { set: draw(after, source), mapped: false };
-            return tr.docChanged ? { set: previous.set.map(tr.mapping, tr.doc), mapped: true } : { set: previous.set, mapped: false };
+            if (tr.getMeta(REDRAW) === true || tr.getMeta(ySyncPluginKey) !== undefined) return { set: draw(after, source), touched: null };
+            return tr.docChanged ? { set: previous.set.map(tr.mapping, tr.doc), touched: touchedRange(tr) } : { set: previous.set, touched: null };
           },
         },
         props: { decorations: (state) => commentHighlightsKey.getState(state)?.set ?? DecorationSet.empty },
@@ -97,7 +97,8 @@ export const CommentHighlights = Extension.create<CommentHighlightsOptions>({
           return {
             // The binding has written this editor's edit to Yjs by now (its view updates first).
             update: (updated, before) => {
-              if (updated.state.doc !== before.doc && commentHighlightsKey.getState(updated.state)?.mapped) reportMoved(updated.state, source);
+              const touched = commentHighlightsKey.getState(updated.state)?.touched;
+              if (updated.state.doc !== before.doc && touched) reportMoved(updated.state, source, touched);
             },
             destroy: () => {
               destroyed = true;
@@ -129,17 +130,48 @@ function draw(state: EditorState, source: HighlightSource): DecorationSet {
   return DecorationSet.create(state.doc, decorations);
 }
 
-/** Tells the source about every highlight this editor's edit carried where its anchor does not lead. */
-function reportMoved(state: EditorState, source: HighlightSource): void {
+/** Where a transaction changed the document, in the coordinates of the document it made. */
+function touchedRange(tr: Transaction): { from: number; to: number } | null {
+  let from = Number.POSITIVE_INFINITY;
+  let to = Number.NEGATIVE_INFINITY;
+  tr.mapping.maps.forEach((map, index) => {
+    const later = tr.mapping.slice(index + 1);
+    map.forEach((_oldStart, _oldEnd, newStart, newEnd) => {
+      from = Math.min(from, later.map(newStart, -1));
+      to = Math.max(to, later.map(newEnd, 1));
+    });
+  });
+  return from <= to ? { from, to } : null;
+}
+
+/**
+ * Tells the source about every highlight this editor's edit carried where its anchor does not lead.
+ * Only the top-level blocks the edit touched are looked at (a split or join moves text within
+ * them), so a keystroke costs the highlights near it, not every thread of the document.
+ */
+function reportMoved(state: EditorState, source: HighlightSource, touched: { from: number; to: number }): void {
   const binding = bindingOf(state);
   const set = commentHighlightsKey.getState(state)?.set;
   if (!source.moved || binding === null || !set) return;
+  const size = state.doc.content.size;
+  const $from = state.doc.resolve(Math.max(0, Math.min(touched.from, size)));
+  const $to = state.doc.resolve(Math.max(0, Math.min(touched.to, size)));
+  const shown = new Map<string, { from: number; to: number }>();
+  for (const piece of set.find($from.depth > 0 ? $from.before(1) : 0, $to.depth > 0 ? $to.after(1) : size)) {
+    const threadId = (piece.spec as { threadId?: string }).threadId;
+    if (threadId === undefined) continue;
+    const known = shown.get(threadId);
+    shown.set(threadId, known ? { from: Math.min(known.from, piece.from), to: Math.max(known.to, piece.to) } : { from: piece.from, to: piece.to });
+  }
+  if (shown.size === 0) return;
   for (const range of source.ranges()) {
-    const shown = highlightedRange(state, range.id);
-    if (shown === null) continue;
+    const where = shown.get(range.id);
+    if (where === undefined) continue;
+    // The whole highlight, also its pieces outside the touched blocks.
+    const whole = highlightedRange(state, range.id) ?? where;
     const anchored = editorRange(binding, range);
-    if (anchored !== null && anchored.from === shown.from && anchored.to === shown.to) continue;
-    const positions = typePositions(state, shown.from, shown.to);
+    if (anchored !== null && anchored.from === whole.from && anchored.to === whole.to) continue;
+    const positions = typePositions(state, whole.from, whole.to);
     if (positions !== null) source.moved(range.id, positions.start, positions.end);
   }
 }

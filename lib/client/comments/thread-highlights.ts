@@ -18,13 +18,18 @@ export class ThreadHighlights implements HighlightSource {
   private activeId: string | null = null;
   private readonly listeners = new Set<() => void>();
   private stopObserving: (() => void) | null = null;
+  private decoded: readonly HighlightRange[] | null = null;
 
   constructor(private readonly comments: Y.Doc) {}
 
+  /** Decoded once per change of the threads while observed: the editor asks on every local edit. */
   ranges(): readonly HighlightRange[] {
-    return readThreads(this.comments)
+    if (this.decoded !== null) return this.decoded;
+    const ranges = readThreads(this.comments)
       .filter((thread) => !thread.resolved)
       .map((thread) => ({ id: thread.id, ...decodeAnchor(thread.anchor) }));
+    if (this.stopObserving !== null) this.decoded = ranges;
+    return ranges;
   }
 
   /** This page split or joined the paragraph of a thread's passage: anchor it where the passage went. */
@@ -44,12 +49,16 @@ export class ThreadHighlights implements HighlightSource {
 
   subscribe(onChange: () => void): () => void {
     this.listeners.add(onChange);
-    this.stopObserving ??= observeThreads(this.comments, () => this.emit());
+    this.stopObserving ??= observeThreads(this.comments, () => {
+      this.decoded = null;
+      this.emit();
+    });
     return () => {
       this.listeners.delete(onChange);
       if (this.listeners.size > 0) return;
       this.stopObserving?.();
       this.stopObserving = null;
+      this.decoded = null;
     };
   }
 

@@ -34,9 +34,10 @@ export type EditorMode = 'edit' | 'comment' | 'view';
 /**
  * `textRefused`: the server has refused an update of ours to the text. For an edit link that means
  * the server reads the link as less than its claims say, and the page stops offering edits. For a
- * commenter it is the design, not news: the text connection is read-only, and a page that opens on
- * a local copy may send a change of its own making (the editor's binding writing back what it read),
- * which the server refuses; the comment controls stay.
+ * commenter it is the design, not news: the text connection is read-only, and a page whose local
+ * copy (IndexedDB) finishes loading after its link has opened sends what it holds as an update,
+ * text the server already has, which a read-only connection's update is refused for all the same
+ * (seen on reloads of a commenter's page); the comment controls stay.
  */
 export function editorMode(abilities: PageAbilities, textRefused: boolean): EditorMode {
   if (abilities.role === 'view') return 'view';

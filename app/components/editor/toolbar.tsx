@@ -18,9 +18,11 @@ interface ToolbarState {
   readonly link: boolean;
   readonly canUndo: boolean;
   readonly canRedo: boolean;
+  readonly hasSelection: boolean;
 }
 
-export function Toolbar({ editor }: { editor: Editor }) {
+/** `onComment`: where comments are on, the Comment button (Ctrl+Alt+M) opens a comment on the selection. */
+export function Toolbar({ editor, onComment }: { editor: Editor; onComment?: (() => void) | undefined }) {
   const state = useEditorState<ToolbarState>({
     editor,
     selector: ({ editor: e }) => ({
@@ -38,6 +40,7 @@ export function Toolbar({ editor }: { editor: Editor }) {
       link: e.isActive('link'),
       canUndo: e.can().undo(),
       canRedo: e.can().redo(),
+      hasSelection: !e.state.selection.empty,
     }),
   });
   const chain = () => editor.chain().focus();
@@ -79,6 +82,11 @@ export function Toolbar({ editor }: { editor: Editor }) {
         <Tool label="Code block" shortcut="Ctrl+Alt+C" active={state.codeBlock} onClick={() => chain().toggleCodeBlock().run()}>{'{ }'}</Tool>
         <Tool label="Horizontal rule" shortcut="" onClick={() => chain().setHorizontalRule().run()}>―</Tool>
       </Group>
+      {onComment ? (
+        <Group>
+          <CommentTool disabled={!state.hasSelection} onClick={onComment} />
+        </Group>
+      ) : null}
     </div>
   );
 }
@@ -92,6 +100,38 @@ export function ReadOnlyNotice() {
     <div className="toolbar toolbar--read-only" role="note" data-testid="read-only-notice">
       View only — ask for an edit link to make changes.
     </div>
+  );
+}
+
+/**
+ * What a commenter sees where the formatting buttons would be: the one thing they can do to the
+ * document, and why the rest is not there.
+ */
+export function CommentOnlyBar({ editor, onComment }: { editor: Editor; onComment: () => void }) {
+  const hasSelection = useEditorState({ editor, selector: ({ editor: e }) => !e.state.selection.empty });
+  return (
+    <div className="toolbar toolbar--comment-only" role="toolbar" aria-label="Comments" data-testid="comment-only-bar">
+      <Group>
+        <CommentTool disabled={!hasSelection} onClick={onComment} />
+      </Group>
+      <span className="toolbar__note">You can comment — select text, then Comment. Ask for an edit link to make changes.</span>
+    </div>
+  );
+}
+
+function CommentTool({ disabled, onClick }: { disabled: boolean; onClick: () => void }) {
+  return (
+    <Tool label="Comment" shortcut="Ctrl+Alt+M" disabled={disabled} testId="comment-add" onClick={onClick}>
+      <CommentIcon /> <span className="tool__text">Comment</span>
+    </Tool>
+  );
+}
+
+function CommentIcon() {
+  return (
+    <svg width="16" height="16" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true">
+      <path d="M21 15a2 2 0 0 1-2 2H7l-4 4V5a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2z" />
+    </svg>
   );
 }
 
@@ -114,6 +154,7 @@ function Tool(props: {
   shortcut: string;
   active?: boolean;
   disabled?: boolean;
+  testId?: string;
   onClick: () => void;
   children: ReactNode;
 }) {
@@ -126,6 +167,7 @@ function Tool(props: {
       aria-pressed={props.active === undefined ? undefined : props.active}
       title={title}
       disabled={props.disabled}
+      data-testid={props.testId}
       // Keep the editor's selection: a mousedown on the button would otherwise blur it.
       onMouseDown={(event) => event.preventDefault()}
       onClick={props.onClick}

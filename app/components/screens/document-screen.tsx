@@ -1,12 +1,17 @@
 'use client';
 
 import Link from 'next/link';
-import { useCallback, useEffect, useMemo, useRef } from 'react';
-import { parseToken } from '@/lib/auth/capability-token';
+import type { Editor } from '@tiptap/react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { combinedSaveStatus } from '@/lib/client/comments/combined-save-status';
+import { editorMode, pageAbilities, pageLinkId, type EditorMode } from '@/lib/client/comments/page-role';
 import { saveRecentDocument } from '@/lib/client/documents/recent-documents';
 import type { SyncProvider } from '@/lib/client/sync/sync-provider';
 import type { Identity } from '@/lib/client/page/identity';
 import { TITLE_FIELD } from '@/lib/editor/extensions';
+import { CommentsSidebar } from '../comments/comments-sidebar';
+import { useCommentsPane } from '../comments/use-comments-pane';
+import { useCommentsSession, type CommentsSession } from '../comments/use-comments-session';
 import { CollaborativeEditor } from '../editor/collaborative-editor';
 import { DownloadMenu } from '../editor/download-menu';
 import { HistoryButton } from '../history/history-button';
@@ -24,14 +29,25 @@ import { usePresence } from '../presence/use-presence';
 export function DocumentScreen({ docId, syncUrl, syncPort }: { docId: string; syncUrl: string | null; syncPort: number }) {
   const { session, localCopy } = useCollaboration(docId, syncUrl, syncPort);
   const [identity, setIdentity] = useIdentity();
-  const snapshot = useProviderSnapshot(session?.provider ?? null);
-  // A view link says so in its (unverified, display-only) claims; the server is what enforces it.
-  const readOnly =
-    snapshot.problem?.kind === 'read-only' || (session !== null && session.token !== null && parseToken(session.token)?.role === 'view');
-  const noAccess = snapshot.problem?.kind === 'forbidden';
-  const ended = snapshot.problem?.kind === 'link-ended' ? snapshot.problem.ending : null;
+  const textSnapshot = useProviderSnapshot(session?.provider ?? null);
+  // A link says what it allows in its (unverified, display-only) claims; the server is what enforces it.
+  const abilities = pageAbilities(session?.token ?? null);
+  const mode = editorMode(abilities, textSnapshot.problem?.kind === 'read-only');
+  const readOnly = mode !== 'edit';
+  const noAccess = textSnapshot.problem?.kind === 'forbidden';
+  const ended = textSnapshot.problem?.kind === 'link-ended' ? textSnapshot.problem.ending : null;
   // Once the link has ended the page only offers the text this browser holds (link-ended-screen.tsx).
   const usable = session !== null && !noAccess && ended === null;
+  const comments = useCommentsSession(docId, session?.token ?? null, usable && abilities.comments, syncUrl, syncPort);
+  const commentsSnapshot = useProviderSnapshot(comments?.provider ?? null);
+  // "Saved" covers the comments too; a comments document the server will not open (a server from
+  // before comments) has nothing of ours to save, so it does not hold the indicator back.
+  const snapshot = {
+    ...textSnapshot,
+    // A commenter's refused text update is expected (page-role.ts): no "Read-only" warning for it.
+    problem: mode === 'comment' && textSnapshot.problem?.kind === 'read-only' ? null : textSnapshot.problem,
+    save: combinedSaveStatus(textSnapshot.save, comments !== null && commentsSnapshot.problem === null ? commentsSnapshot.save : null),
+  };
   const header = useRef<HTMLElement>(null);
   useHeaderHeight(header);
 
@@ -42,9 +58,13 @@ export function DocumentScreen({ docId, syncUrl, syncPort }: { docId: string; sy
           Tandem
         </Link>
         <div className="header-actions">
-          {readOnly ? (
+          {mode === 'view' ? (
             <span className="badge" data-testid="view-only-badge">
               View only
+            </span>
+          ) : mode === 'comment' ? (
+            <span className="badge" data-testid="comment-only-badge">
+              Can comment
             </span>
           ) : null}
           {usable && !readOnly ? (
@@ -79,7 +99,9 @@ export function DocumentScreen({ docId, syncUrl, syncPort }: { docId: string; sy
           identity={identity}
           onIdentity={setIdentity}
           localCopy={localCopy}
-          readOnly={readOnly}
+          mode={mode}
+          showsComments={abilities.comments}
+          comments={comments}
         />
       ) : (
         <div className="editor editor--loading" aria-busy="true" />
@@ -95,9 +117,12 @@ function DocumentBody(props: {
   identity: Identity;
   onIdentity: (next: Identity) => void;
   localCopy: LocalCopyState;
-  readOnly: boolean;
+  mode: EditorMode;
+  /** This link sees comments; the page waits for their session rather than open the editor twice. */
+  showsComments: boolean;
+  comments: CommentsSession | null;
 }) {
-  const { docId, token, provider, identity, onIdentity, localCopy, readOnly } = props;
+  const { docId, token, provider, identity, onIdentity, localCopy, mode, showsComments, comments } = props;
   const users = usePresence(provider.awareness);
   const title = useMemo(() => provider.doc.getText(TITLE_FIELD), [provider]);
   const openedAt = useRef(Date.now());
@@ -121,16 +146,38 @@ function DocumentBody(props: {
   );
 
   return (
-    <main className="doc-main">
+    <main className={showsComments ? 'doc-main doc-main--comments' : 'doc-main'}>
       <div className="doc-meta">
-        <TitleField text={title} onTitle={onTitle} readOnly={readOnly} />
+        <TitleField text={title} onTitle={onTitle} readOnly={mode !== 'edit'} />
         <aside className="people">
           <PresenceList users={users} />
           <IdentityEditor identity={identity} onChange={onIdentity} />
         </aside>
       </div>
       {/* Wait for the local copy so the page opens on the last known text rather than on a blank. */}
-      {localCopy === 'loading' ? <div className="editor editor--loading" aria-busy="true" /> : <CollaborativeEditor provider={provider} identity={identity} readOnly={readOnly} />}
+      {localCopy === 'loading' || (showsComments && comments === null) ? (
+        <div className="editor editor--loading" aria-busy="true" />
+      ) : comments !== null ? (
+        <CommentedEditor provider={provider} identity={identity} mode={mode} comments={comments} linkId={pageLinkId(token)} />
+      ) : (
+        <CollaborativeEditor provider={provider} identity={identity} mode={mode} comments={null} />
+      )}
     </main>
+  );
+}
+
+/** The editor with its comments beside it (below it on a phone). */
+function CommentedEditor(props: { provider: SyncProvider; identity: Identity; mode: EditorMode; comments: CommentsSession; linkId: string | null }) {
+  const { provider, identity, mode, comments, linkId } = props;
+  const [editor, setEditor] = useState<Editor | null>(null);
+  const pane = useCommentsPane({ comments: comments.doc, text: provider.doc, editor, identity, linkId, editsText: mode === 'edit' });
+  const canWrite = mode !== 'view';
+  return (
+    <div className="doc-columns">
+      <div className="doc-columns__text">
+        <CollaborativeEditor provider={provider} identity={identity} mode={mode} comments={canWrite ? pane.editorComments : null} onEditor={setEditor} />
+      </div>
+      <CommentsSidebar pane={pane} canWrite={canWrite} />
+    </div>
   );
 }

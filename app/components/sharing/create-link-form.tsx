@@ -1,7 +1,7 @@
 'use client';
 
 import { useState, type FormEvent } from 'react';
-import type { GrantableRole } from '@/lib/auth/roles';
+import { GRANTABLE_ROLES, type GrantableRole } from '@/lib/auth/roles';
 import { EXPIRY_DAYS, expiresAtFor, type ExpiryChoice } from '@/lib/client/documents/link-expiry';
 import type { NewShareLink } from '@/lib/client/documents/link-management';
 
@@ -53,8 +53,9 @@ export function CreateLinkForm({ onCreate }: { onCreate: (link: NewShareLink) =>
       </label>
       <label className="create-link__field">
         <span>Can</span>
-        <select value={role} data-testid="create-link-role" onChange={(event) => setRole(event.target.value === 'edit' ? 'edit' : 'view')}>
+        <select value={role} data-testid="create-link-role" onChange={(event) => setRole(grantableRoleOf(event.target.value))}>
           <option value="view">View</option>
+          <option value="comment">Comment</option>
           <option value="edit">Edit</option>
         </select>
       </label>
@@ -86,6 +87,10 @@ export function CreateLinkForm({ onCreate }: { onCreate: (link: NewShareLink) =>
       ) : null}
     </form>
   );
+}
+
+function grantableRoleOf(value: string): GrantableRole {
+  return (GRANTABLE_ROLES as readonly string[]).includes(value) ? (value as GrantableRole) : 'view';
 }
 
 function expiryOptionOf(value: string): ExpiryOption {

@@ -83,6 +83,9 @@ export function ShareButton(props: {
             {state.links.editLink !== null ? (
               <LinkField label="Can edit" testId="share-edit-link" value={state.links.editLink} />
             ) : null}
+            {state.links.commentLink !== null ? (
+              <LinkField label="Can comment" testId="share-comment-link" value={state.links.commentLink} />
+            ) : null}
             <LinkField label="Can view" testId="share-view-link" value={state.links.viewLink} />
             <p className="muted share-dialog__note">
               {access === 'owner'

@@ -1,6 +1,7 @@
 /**
  * The links a person may hand on, asked of the sync server with their own token
- * (POST /docs/<id>/links): an editor gets the edit and the view link, a viewer only the view link.
+ * (POST /docs/<id>/links): an editor gets the edit, comment and view links, a commenter the comment and
+ * view links, a viewer only the view link (a server from before comments sends no comment link).
  * Every way this can go wrong ends in an Error whose message a person can act on; a server that
  * does not answer at all ends in one too, after `timeoutMs`, rather than in a wait without end.
  */
@@ -9,6 +10,7 @@ import { documentPagePath } from './create-document';
 
 export interface ShareLinks {
   readonly editLink: string | null;
+  readonly commentLink: string | null;
   readonly viewLink: string;
 }
 
@@ -21,7 +23,7 @@ export async function fetchShareLinks(
   token: string,
   { fetchImpl = fetch, timeoutMs = SHARE_LINKS_TIMEOUT_MS }: { fetchImpl?: Fetch; timeoutMs?: number } = {},
 ): Promise<ShareLinks> {
-  let body: { editToken?: unknown; viewToken?: unknown };
+  let body: { editToken?: unknown; commentToken?: unknown; viewToken?: unknown };
   try {
     const url = `${httpBase}/docs/${encodeURIComponent(docId)}/links`;
     const response = await fetchWithin(fetchImpl, url, { method: 'POST', headers: { Authorization: `Bearer ${token}` } }, timeoutMs);
@@ -36,6 +38,7 @@ export async function fetchShareLinks(
   const link = (role: string) => `${pageOrigin}${documentPagePath(docId, role)}`;
   return {
     editLink: typeof body.editToken === 'string' ? link(body.editToken) : null,
+    commentLink: typeof body.commentToken === 'string' ? link(body.commentToken) : null,
     viewLink: link(body.viewToken),
   };
 }

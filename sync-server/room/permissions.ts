@@ -4,7 +4,13 @@
  * (what a stock client sends on sync) is no edit. Every refused edit is counted, and the first of a
  * connection logged with whose link it came from (never the token), so that an operator sees a
  * commenter's client trying to write the text. Writers pay nothing here.
+ *
+ * A read-only page sends its offline copy (IndexedDB) once as it loads, after its socket may have
+ * opened: when the document already holds all of it, that is no attempt to edit, and it is ignored
+ * without a word. Checked on a connection's first update only, since it costs a pass over the
+ * document's deletions; what follows is refused as any edit.
  */
+import * as Y from 'yjs';
 import type { Role } from '../../lib/auth/roles';
 import { encodePermissionDenied } from '../../lib/protocol/messages';
 import type { Logger } from '../logger';
@@ -28,16 +34,21 @@ interface Refusable {
 
 export class WritePermission {
   private readonly denied = new WeakSet<Refusable>();
+  private readonly seen = new WeakSet<Refusable>();
 
   constructor(
     private readonly docName: string,
     private readonly deps: { readonly logger: Logger; readonly metrics: ServerMetrics },
   ) {}
 
-  /** Whether `connection` may apply `update`; a refused writer hears so the first time. */
-  allows(connection: Refusable, update: Uint8Array): boolean {
+  /** Whether `connection` may apply `update` to `doc`; a refused writer hears so the first time. */
+  allows(connection: Refusable, update: Uint8Array, doc: Y.Doc): boolean {
     if (connection.permission === 'write') return true;
     if (isEmptyUpdate(update)) return false;
+    if (!this.seen.has(connection)) {
+      this.seen.add(connection);
+      if (Y.snapshotContainsUpdate(Y.snapshot(doc), update)) return false;
+    }
     const role = connection.grant?.role ?? 'unknown';
     this.deps.metrics.refusedUpdates.inc({ role });
     if (!this.denied.has(connection)) {

@@ -220,7 +220,7 @@ export class Room {
 
   private applyClientUpdate(connection: RoomConnection, update: Uint8Array, incremental: boolean): void {
     assertValidUpdate(update);
-    if (!this.writes.allows(connection, update)) return;
+    if (!this.writes.allows(connection, update, this.doc)) return;
     const stopTimer = this.deps.metrics.updateApplySeconds.startTimer();
     try {
       if (incremental) applyAsReceived(this.doc, update, connection, this.handleDocUpdate);

@@ -41,11 +41,12 @@ describe('the write permission of a connection', () => {
     const viewer = new Sender('read', { role: 'view', linkId: null });
     const editor = new Sender('write', { role: 'edit', linkId: 'E'.repeat(22) });
 
-    expect(permission.allows(commenter, anEdit('one'))).toBe(false);
-    expect(permission.allows(commenter, anEdit('two'))).toBe(false);
-    expect(permission.allows(commenter, Y.encodeStateAsUpdate(new Y.Doc()))).toBe(false); // a sync's empty update: no edit
-    expect(permission.allows(viewer, anEdit('three'))).toBe(false);
-    expect(permission.allows(editor, anEdit('four'))).toBe(true);
+    const held = new Y.Doc();
+    expect(permission.allows(commenter, anEdit('one'), held)).toBe(false);
+    expect(permission.allows(commenter, anEdit('two'), held)).toBe(false);
+    expect(permission.allows(commenter, Y.encodeStateAsUpdate(new Y.Doc()), held)).toBe(false); // a sync's empty update: no edit
+    expect(permission.allows(viewer, anEdit('three'), held)).toBe(false);
+    expect(permission.allows(editor, anEdit('four'), held)).toBe(true);
 
     expect(commenter.sent.map((message) => decodeMessage(message))).toEqual([{ type: 'permission-denied', reason: 'read-only access: edits are not accepted' }]);
     expect(viewer.sent).toHaveLength(1);
@@ -56,5 +57,32 @@ describe('the write permission of a connection', () => {
     ]);
     expect(await refusals(metrics)).toEqual({ comment: 2, view: 1 });
     expect(await metrics.registry.metrics()).toContain('tandem_refused_updates_total{role="comment"} 2');
+  });
+
+  it('takes a read-only page sending back what the server already holds (its offline copy, on load) for no edit', async () => {
+    const logs: unknown[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line)) });
+    const metrics = new ServerMetrics();
+    const permission = new WritePermission('doc-1', { logger, metrics });
+    const held = new Y.Doc();
+    held.getText('t').insert(0, 'hello world');
+    held.getText('t').delete(0, 6);
+    const copy = Y.encodeStateAsUpdate(held);
+    const commenter = new Sender('read', { role: 'comment', linkId: null });
+
+    expect(permission.allows(commenter, copy, held)).toBe(false);
+    expect(commenter.sent).toEqual([]);
+    expect(logs).toEqual([]);
+    expect(await refusals(metrics)).toEqual({});
+
+    // What is new is an edit, refused as ever: a deletion of held text as much as new text.
+    const deletion = new Y.Doc();
+    Y.applyUpdate(deletion, copy);
+    deletion.getText('t').delete(0, 1);
+    const deletes = Y.encodeStateAsUpdate(deletion, Y.encodeStateVector(held));
+    expect(permission.allows(commenter, deletes, held)).toBe(false);
+    expect(commenter.sent).toHaveLength(1);
+    expect(logs).toHaveLength(1);
+    expect(await refusals(metrics)).toEqual({ comment: 1 });
   });
 });

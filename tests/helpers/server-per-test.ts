@@ -1,5 +1,5 @@
 /**
- * A fresh in-process server and data folder for every test, so no test sees another's documents or
+ * A fresh data folder and in-process server for every test, so no test sees another's documents or
  * links, and the clients a test opened are destroyed before its server stops.
  */
 import { afterEach, beforeEach } from 'vitest';
@@ -11,19 +11,22 @@ export interface ServerPerTest {
   readonly dataDir: string;
   /** Destroyed after the test; push every client the test opens. */
   readonly providers: WebsocketProvider[];
-  /** After the test stopped `server`: a new one on the same data folder, stopped after the test in its place. */
-  startAgain(env: Record<string, string>): Promise<InProcessServer>;
+  /** A server on this test's data folder (the first, or a new one after the test stopped `server`), stopped after the test. */
+  start(env: Record<string, string>): Promise<InProcessServer>;
 }
 
-/** Registers the hooks in the calling test file; `env` is the configuration of every test's server. */
-export function useServerPerTest(env: Record<string, string> = {}): ServerPerTest {
+/**
+ * Registers the hooks in the calling test file. With `env`, every test's server is started with it
+ * before the test; without, each test starts its own with `start`, as its configuration differs.
+ */
+export function useServerPerTest(env?: Record<string, string>): ServerPerTest {
   let server: InProcessServer | undefined;
   let dataDir: string | undefined;
   const providers: WebsocketProvider[] = [];
 
   beforeEach(async () => {
     dataDir = await makeTempDir();
-    server = await startServer(dataDir, env);
+    if (env !== undefined) server = await startServer(dataDir, env);
   });
 
   afterEach(async () => {
@@ -47,8 +50,8 @@ export function useServerPerTest(env: Record<string, string> = {}): ServerPerTes
       return started(dataDir);
     },
     providers,
-    async startAgain(againEnv) {
-      server = await startServer(started(dataDir), againEnv);
+    async start(serverEnv) {
+      server = await startServer(started(dataDir), serverEnv);
       return server;
     },
   };

@@ -177,7 +177,7 @@ describe('the comments document and the commenter role', () => {
     await fixture.server.stop();
     expect(await storedText(fixture.dataDir, doc.id)).toBe('the text, edited on');
     expect(threadIds(await storedDocument(comments))).toEqual(['thread-1']);
-    await fixture.startAgain({ AUTH: 'on' });
+    await fixture.start({ AUTH: 'on' });
     const reader = client(doc.id, doc.viewToken);
     await waitForSync(reader);
     expect(textOf(reader)).toBe('the text, edited on');

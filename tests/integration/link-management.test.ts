@@ -273,7 +273,7 @@ describe('share-link management', () => {
 describe('share-link management, more', () => {
   it('rate-limits link creation like POST /docs, and keeps the owner link unrevokable', async () => {
     await fixture.server.stop();
-    await fixture.startAgain({ AUTH: 'on', DOC_CREATE_BURST: '3', DOC_CREATE_PER_MINUTE: '1' });
+    await fixture.start({ AUTH: 'on', DOC_CREATE_BURST: '3', DOC_CREATE_PER_MINUTE: '1' });
     const doc = await createDocument();
     const statuses: number[] = [];
     for (let i = 0; i < 3; i++) statuses.push((await links(doc.id, doc.ownerToken, { method: 'POST', body: { role: 'view' } })).status);

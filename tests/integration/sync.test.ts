@@ -5,7 +5,7 @@ import { waitFor } from '../helpers/poll';
 import { connectClient, textOf, waitForSync } from '../helpers/server-harness';
 import { useServerPerTest } from '../helpers/server-per-test';
 
-const fixture = useServerPerTest();
+const fixture = useServerPerTest({});
 
 function client(docName: string, doc?: Y.Doc): WebsocketProvider {
   const provider = connectClient(fixture.server.url, docName, doc);

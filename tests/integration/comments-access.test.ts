@@ -17,6 +17,7 @@ import { decodeMessage, type Message } from '../../lib/protocol/messages';
 import { LevelDbDocumentStore } from '../../sync-server/storage/leveldb-store';
 import { waitFor } from '../helpers/poll';
 import {
+  closesOf,
   connectClient,
   destroyAll,
   roundTrip,
@@ -62,14 +63,6 @@ function client(docName: string, token: string): WebsocketProvider {
   const provider = connectClient(fixture.server.url, docName, new Y.Doc(), { token });
   fixture.providers.push(provider);
   return provider;
-}
-
-function closesOf(provider: WebsocketProvider): Array<{ code: number; reason: string }> {
-  const closes: Array<{ code: number; reason: string }> = [];
-  provider.on('connection-close', (event: CloseEvent | null) => {
-    if (event !== null) closes.push({ code: event.code, reason: event.reason });
-  });
-  return closes;
 }
 
 /** A comment as plain Yjs: one entry of the comments document's `threads` map. */

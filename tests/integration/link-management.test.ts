@@ -10,7 +10,7 @@ import type { WebsocketProvider } from 'y-websocket';
 import { CloseCode } from '../../lib/protocol/close-codes';
 import { decodeFrameBatch } from '../../lib/protocol/frame-batch';
 import { waitFor } from '../helpers/poll';
-import { connectClient, textOf, waitForSync, whenSaved } from '../helpers/server-harness';
+import { closesOf, connectClient, textOf, waitForSync, whenSaved } from '../helpers/server-harness';
 import { useServerPerTest } from '../helpers/server-per-test';
 
 interface CreatedDocument {
@@ -61,15 +61,6 @@ function client(docId: string, token: string): WebsocketProvider {
   const provider = connectClient(fixture.server.url, docId, new Y.Doc(), { token });
   fixture.providers.push(provider);
   return provider;
-}
-
-/** Records how a provider's socket was closed by the server. */
-function closesOf(provider: WebsocketProvider): Array<{ code: number; reason: string }> {
-  const closes: Array<{ code: number; reason: string }> = [];
-  provider.on('connection-close', (event: CloseEvent | null) => {
-    if (event !== null) closes.push({ code: event.code, reason: event.reason });
-  });
-  return closes;
 }
 
 /** An HTTP fallback session by hand: `poll` reads the next frames (null) or the end of the session. */

@@ -8,33 +8,15 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { commentsDocumentName } from '../../lib/comments/comments-document';
 import { CloseCode } from '../../lib/protocol/close-codes';
-import { AccessPolicy, DEFAULT_LINK_NAMES, OWNER_LINK_NAME, type AccessDecision, type LinkGrant } from '../../sync-server/auth/access-policy';
-import { LinkRecords } from '../../sync-server/auth/link-records';
-import { LinkWatch, type LinkHolder } from '../../sync-server/auth/link-watch';
-import { TokenSigner } from '../../sync-server/auth/token-signer';
+import { DEFAULT_LINK_NAMES, OWNER_LINK_NAME, type AuthMode } from '../../sync-server/auth/access-policy';
+import { LinkWatch } from '../../sync-server/auth/link-watch';
 import { MemoryDocumentStore } from '../../sync-server/storage/memory-store';
-import { ManualScheduler } from '../helpers/manual-scheduler';
+import { accessPolicyFixture, fixtureSigner, grantOf, RecordingHolder } from '../helpers/access-policy-fixture';
 
 const COMMENTS_REFUSED = 'comments need a comment, edit or owner link';
-const signer = new TokenSigner(new TextEncoder().encode('fixture-secret-0123456789'));
 
-function setUp(mode: 'on' | 'off' = 'on') {
-  const scheduler = new ManualScheduler(1_800_000_000_000);
-  const store = new MemoryDocumentStore();
-  const records = new LinkRecords(store, scheduler);
-  return { scheduler, store, records, access: new AccessPolicy(mode, signer, scheduler, records) };
-}
-
-function grantOf(decision: AccessDecision): LinkGrant {
-  if (!decision.granted) throw new Error(`refused: ${decision.reason}`);
-  return decision.grant;
-}
-
-class Holder implements LinkHolder {
-  closed: { code: number; reason: string } | null = null;
-  close(code: CloseCode, reason: string): void {
-    this.closed = { code, reason };
-  }
+function setUp(mode: AuthMode = 'on') {
+  return accessPolicyFixture(new MemoryDocumentStore(), mode);
 }
 
 describe('the access check of a comments document', () => {
@@ -62,7 +44,7 @@ describe('the access check of a comments document', () => {
     }
     expect(await access.decide(comments, null)).toMatchObject({ granted: false, closeCode: CloseCode.Unauthorized });
     // A token of the comments document's own name is no token of it: tokens are bound to the text.
-    const own = signer.issue(comments, { role: 'edit', expiresAt: null });
+    const own = fixtureSigner.issue(comments, { role: 'edit', expiresAt: null });
     expect(await access.decide(comments, own)).toMatchObject({ granted: false, unauthenticated: true });
     const commentLink = (await store.listLinks(doc.id)).find((record) => record.role === 'comment')!;
     await store.revokeLink(doc.id, commentLink.id, scheduler.now());
@@ -139,7 +121,7 @@ describe('the watch over a comment connection', () => {
     const doc = await access.createDocument();
     const comments = commentsDocumentName(doc.id);
     const admit = async (docName: string, token: string) => {
-      const holder = new Holder();
+      const holder = new RecordingHolder();
       watch.track(holder, docName, grantOf(await access.decide(docName, token)));
       return holder;
     };

@@ -5,13 +5,10 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { CloseCode } from '../../lib/protocol/close-codes';
-import { AccessPolicy, type AccessDecision, type LinkGrant } from '../../sync-server/auth/access-policy';
-import { LinkRecords } from '../../sync-server/auth/link-records';
-import { LinkWatch, type LinkHolder } from '../../sync-server/auth/link-watch';
-import { TokenSigner } from '../../sync-server/auth/token-signer';
+import { LinkWatch } from '../../sync-server/auth/link-watch';
 import { MemoryDocumentStore } from '../../sync-server/storage/memory-store';
 import type { ShareLinkRecord } from '../../sync-server/storage/share-link-store';
-import { ManualScheduler } from '../helpers/manual-scheduler';
+import { accessPolicyFixture, grantOf, RecordingHolder } from '../helpers/access-policy-fixture';
 
 const logger = pino({ level: 'silent' });
 
@@ -25,23 +22,7 @@ class CountingStore extends MemoryDocumentStore {
 }
 
 function setUp() {
-  const scheduler = new ManualScheduler(1_800_000_000_000);
-  const store = new CountingStore();
-  const records = new LinkRecords(store, scheduler);
-  const access = new AccessPolicy('on', new TokenSigner(new TextEncoder().encode('fixture-secret-0123456789')), scheduler, records);
-  return { scheduler, store, records, access };
-}
-
-function grantOf(decision: AccessDecision): LinkGrant {
-  if (!decision.granted) throw new Error(`refused: ${decision.reason}`);
-  return decision.grant;
-}
-
-class Holder implements LinkHolder {
-  closed: { code: number; reason: string } | null = null;
-  close(code: CloseCode, reason: string): void {
-    this.closed = { code, reason };
-  }
+  return accessPolicyFixture(new CountingStore());
 }
 
 describe('the access check of link records', () => {
@@ -109,7 +90,7 @@ describe('the watch over a link’s open connections', () => {
     const watch = new LinkWatch({ scheduler: context.scheduler, logger, records: context.records, expiryCheckMs: 1_000, recheckMs: 30_000 });
     const doc = await context.access.createDocument();
     const admit = async (token: string) => {
-      const holder = new Holder();
+      const holder = new RecordingHolder();
       watch.track(holder, doc.id, grantOf(await context.access.decide(doc.id, token)));
       return holder;
     };
@@ -120,7 +101,7 @@ describe('the watch over a link’s open connections', () => {
     const { access, watch, doc, admit, scheduler } = await watched();
     const guest = await access.createRecord(doc.id, 'edit', 'Guest', null);
     const guestToken = access.tokenOf(doc.id, guest);
-    const [first, second, other, legacy] = [await admit(guestToken), await admit(guestToken), await admit(doc.editToken), new Holder()];
+    const [first, second, other, legacy] = [await admit(guestToken), await admit(guestToken), await admit(doc.editToken), new RecordingHolder()];
     watch.track(legacy, doc.id, { role: 'edit', version: 1, linkId: null, expiresAt: null });
     watch.revoked(doc.id, guest.id);
     expect(first.closed).toEqual({ code: CloseCode.Forbidden, reason: 'this link was revoked' });
@@ -128,7 +109,7 @@ describe('the watch over a link’s open connections', () => {
     expect(other.closed).toBeNull();
     expect(legacy.closed).toBeNull();
     // Admitted by a lookup that began before the revocation.
-    const late = new Holder();
+    const late = new RecordingHolder();
     watch.track(late, doc.id, { role: 'edit', version: 2, linkId: guest.id, expiresAt: null });
     expect(late.closed?.reason).toBe('this link was revoked');
     scheduler.advance(120_000);

@@ -209,6 +209,15 @@ export function textOf(provider: WebsocketProvider): string {
   return provider.doc.getText('t').toString();
 }
 
+/** Every close of the provider's socket from now on, in order: a test reads how the server ended it. */
+export function closesOf(provider: WebsocketProvider): Array<{ code: number; reason: string }> {
+  const closes: Array<{ code: number; reason: string }> = [];
+  provider.on('connection-close', (event: CloseEvent | null) => {
+    if (event !== null) closes.push({ code: event.code, reason: event.reason });
+  });
+  return closes;
+}
+
 export function destroyAll(providers: Iterable<WebsocketProvider>): void {
   for (const provider of providers) provider.destroy();
 }

@@ -5,57 +5,28 @@
  * lacks them, silently. Real processes: three production bundles, Debian's redis-server and
  * PostgreSQL, stock y-websocket clients, one stream entry per edit.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { WebsocketProvider } from 'y-websocket';
-import { PostgresServer, type Database } from '../helpers/postgres';
+import { useClusterFixture } from '../helpers/cluster-fixture';
 import { converged } from '../helpers/convergence';
 import { waitFor } from '../helpers/poll';
-import { RedisServer } from '../helpers/redis';
-import { connectClient, destroyAll, freePort, makeTempDir, removeDir, spawnServer, textOf, waitForSync, type ChildServer } from '../helpers/server-harness';
+import type { Database } from '../helpers/postgres';
+import { textOf, waitForSync, type ChildServer } from '../helpers/server-harness';
 import { TcpProxy } from '../helpers/tcp-proxy';
 
-let postgres: PostgresServer;
-let redis: RedisServer;
+const cluster = useClusterFixture();
+const { client } = cluster;
 let database: Database;
-const dirs: string[] = [];
-const providers: WebsocketProvider[] = [];
-const nodes: ChildServer[] = [];
 const proxies: TcpProxy[] = [];
 
-beforeAll(async () => {
-  [postgres, redis] = await Promise.all([PostgresServer.start(), RedisServer.start()]);
-}, 60_000);
-
-afterAll(async () => {
-  await Promise.all([postgres?.destroy(), redis?.destroy()]);
-}, 60_000);
-
 afterEach(async () => {
-  destroyAll(providers.splice(0));
-  await Promise.all(nodes.splice(0).map((node) => node.kill('SIGKILL')));
   await Promise.all(proxies.splice(0).map((proxy) => proxy.close()));
-  await Promise.all(dirs.splice(0).map(removeDir));
 });
 
-async function startNode(redisUrl = redis.url, options: { degradedIsUp?: boolean } = {}): Promise<ChildServer> {
-  const dir = await makeTempDir();
-  dirs.push(dir);
+async function startNode(redisUrl = cluster.redis.url, options: { degradedIsUp?: boolean } = {}): Promise<ChildServer> {
   // A node that cannot reach Redis answers /healthz with 503 "degraded": up, but not whole.
   const answers = async (port: number) => [200, 503].includes((await fetch(`http://127.0.0.1:${port}/healthz`)).status);
-  const node = await spawnServer(
-    dir,
-    await freePort(),
-    { REDIS_URL: redisUrl, DATABASE_URL: database.connectionString, LOG_LEVEL: 'warn' },
-    options.degradedIsUp ? { healthy: answers } : {},
-  );
-  nodes.push(node);
-  return node;
-}
-
-function client(node: ChildServer, docName: string): WebsocketProvider {
-  const provider = connectClient(node.url, docName);
-  providers.push(provider);
-  return provider;
+  return cluster.startNode(database.connectionString, { REDIS_URL: redisUrl }, options.degradedIsUp ? { healthy: answers } : {});
 }
 
 /**
@@ -87,7 +58,7 @@ async function metric(node: ChildServer, name: string): Promise<number> {
 
 /** Three nodes, two clients on each, all synced on one document. */
 async function threeNodes(docName: string, redisForC?: string) {
-  database = await postgres.createDatabase();
+  database = await cluster.postgres.createDatabase();
   const [a, b, c] = [await startNode(), await startNode(), await startNode(redisForC)];
   const [a1, a2, b1, b2, c1, c2] = [a, a, b, b, c, c].map((node) => client(node, docName));
   const all = [a1!, a2!, b1!, b2!, c1!, c2!];
@@ -127,8 +98,8 @@ describe('cluster mode: a node that falls behind catches up', { timeout: 120_000
   });
 
   it('cut off from Redis while the others make 4,000 edits, it converges soon after the link is back', async () => {
-    database = await postgres.createDatabase();
-    const proxy = await TcpProxy.start(redis.port);
+    database = await cluster.postgres.createDatabase();
+    const proxy = await TcpProxy.start(cluster.redis.port);
     proxies.push(proxy);
     const { c, writers, behind, all } = await threeNodes('cut-off', `redis://127.0.0.1:${proxy.port}`);
     writers[0]!.doc.getText('t').insert(0, '[start]');
@@ -154,8 +125,8 @@ describe('cluster mode: a node that falls behind catches up', { timeout: 120_000
 
 describe('cluster mode: a node that starts while Redis is away', { timeout: 120_000 }, () => {
   it('comes up, serves its clients, and joins the others once Redis is reachable', async () => {
-    database = await postgres.createDatabase();
-    const proxy = await TcpProxy.start(redis.port);
+    database = await cluster.postgres.createDatabase();
+    const proxy = await TcpProxy.start(cluster.redis.port);
     proxies.push(proxy);
     const a = await startNode();
     proxy.cut();

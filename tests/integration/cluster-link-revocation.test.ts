@@ -4,63 +4,26 @@
  * one node; the connections opened with that link sit on another, and must close there with 4403
  * within 2 s, while a connection of another link on the same node keeps editing.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type { WebsocketProvider } from 'y-websocket';
 import { CloseCode } from '../../lib/protocol/close-codes';
 import { LINK_REVOKED_REASON } from '../../lib/protocol/close-reasons';
+import { useClusterFixture } from '../helpers/cluster-fixture';
 import { converged, typeAtEnd } from '../helpers/convergence';
 import { waitFor } from '../helpers/poll';
-import { PostgresServer } from '../helpers/postgres';
-import { RedisServer } from '../helpers/redis';
-import {
-  connectClient,
-  destroyAll,
-  freePort,
-  makeTempDir,
-  removeDir,
-  spawnServer,
-  textOf,
-  waitForSync,
-  whenSaved,
-  type ChildServer,
-} from '../helpers/server-harness';
+import { textOf, waitForSync, whenSaved, type ChildServer } from '../helpers/server-harness';
 
 const SECRET = 'cluster-link-revocation-test-secret-0123456789';
 
-let postgres: PostgresServer;
-let redis: RedisServer;
-const dirs: string[] = [];
-const providers: WebsocketProvider[] = [];
-const nodes: ChildServer[] = [];
+const cluster = useClusterFixture();
 
-beforeAll(async () => {
-  [postgres, redis] = await Promise.all([PostgresServer.start(), RedisServer.start()]);
-}, 60_000);
-
-afterAll(async () => {
-  await Promise.all([postgres?.destroy(), redis?.destroy()]);
-}, 60_000);
-
-afterEach(async () => {
-  destroyAll(providers.splice(0));
-  await Promise.all(nodes.splice(0).map((node) => node.kill('SIGKILL')));
-  await Promise.all(dirs.splice(0).map(removeDir));
-});
-
-async function startNode(databaseUrl: string): Promise<ChildServer> {
-  const dir = await makeTempDir();
-  dirs.push(dir);
-  const env = { REDIS_URL: redis.url, DATABASE_URL: databaseUrl, AUTH: 'on', AUTH_SECRET: SECRET, LOG_LEVEL: 'warn' };
-  const node = await spawnServer(dir, await freePort(), env);
-  nodes.push(node);
-  return node;
+function startNode(databaseUrl: string): Promise<ChildServer> {
+  return cluster.startNode(databaseUrl, { AUTH: 'on', AUTH_SECRET: SECRET });
 }
 
 function client(node: ChildServer, docId: string, token: string): WebsocketProvider {
-  const provider = connectClient(node.url, docId, new Y.Doc(), { token });
-  providers.push(provider);
-  return provider;
+  return cluster.client(node, docId, new Y.Doc(), { token });
 }
 
 function closesOf(provider: WebsocketProvider): Array<{ code: number; reason: string; at: number }> {
@@ -78,7 +41,7 @@ async function json<T>(response: Response, status: number): Promise<T> {
 
 describe('cluster mode: revoking a share link', { timeout: 120_000 }, () => {
   it('closes the link’s connections on another node within 2 s; another link on that node keeps editing', async () => {
-    const database = await postgres.createDatabase();
+    const database = await cluster.postgres.createDatabase();
     const [a, b, c] = [await startNode(database.connectionString), await startNode(database.connectionString), await startNode(database.connectionString)];
 
     const doc = await json<{ id: string; ownerToken: string }>(await fetch(`http://127.0.0.1:${a.port}/docs`, { method: 'POST' }), 201);

@@ -3,57 +3,31 @@
  * production bundle of the sync server as separate processes, several at once (`REDIS_URL` and
  * `DATABASE_URL` set). Stock y-websocket clients on different nodes edit the same documents.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import type { WebsocketProvider } from 'y-websocket';
 import { decodeMessage, encodePing, encodeSaveRequest, type Message } from '../../lib/protocol/messages';
-import { PostgresServer, type Database } from '../helpers/postgres';
+import { useClusterFixture } from '../helpers/cluster-fixture';
 import { converged, typeAtEnd } from '../helpers/convergence';
 import { waitFor } from '../helpers/poll';
+import type { Database } from '../helpers/postgres';
 import { RedisServer } from '../helpers/redis';
-import { connectClient, destroyAll, freePort, makeTempDir, removeDir, spawnServer, textOf, waitForSync, type ChildServer } from '../helpers/server-harness';
+import { destroyAll, textOf, waitForSync, type ChildServer } from '../helpers/server-harness';
 
-let postgres: PostgresServer;
-let redis: RedisServer;
+const cluster = useClusterFixture();
+const { nodes, providers, client } = cluster;
 let database: Database;
-const dirs: string[] = [];
-const providers: WebsocketProvider[] = [];
-const nodes: ChildServer[] = [];
 
-beforeAll(async () => {
-  [postgres, redis] = await Promise.all([PostgresServer.start(), RedisServer.start()]);
-}, 60_000);
-
-afterAll(async () => {
-  await Promise.all([postgres?.destroy(), redis?.destroy()]);
-}, 60_000);
-
-afterEach(async () => {
-  destroyAll(providers.splice(0));
-  await Promise.all(nodes.splice(0).map((node) => node.kill('SIGKILL')));
-  await Promise.all(dirs.splice(0).map(removeDir));
-});
-
-async function startNode(env: Record<string, string> = {}): Promise<ChildServer> {
-  const dir = await makeTempDir();
-  dirs.push(dir);
-  const node = await spawnServer(dir, await freePort(), { REDIS_URL: redis.url, DATABASE_URL: database.connectionString, LOG_LEVEL: 'warn', ...env });
-  nodes.push(node);
-  return node;
-}
-
-function client(node: ChildServer, docName: string, doc = new Y.Doc()): WebsocketProvider {
-  const provider = connectClient(node.url, docName, doc);
-  providers.push(provider);
-  return provider;
+function startNode(env: Record<string, string> = {}): Promise<ChildServer> {
+  return cluster.startNode(database.connectionString, env);
 }
 
 const type = typeAtEnd;
 
 describe('cluster mode', { timeout: 120_000 }, () => {
   it('three nodes serve one document: edits and presence reach clients on every node', async () => {
-    database = await postgres.createDatabase();
+    database = await cluster.postgres.createDatabase();
     const [a, b, c] = [await startNode(), await startNode(), await startNode()];
     const health = (await (await fetch(`http://127.0.0.1:${a.port}/healthz`)).json()) as { status: string; cluster?: { redis: { connected: boolean } } };
     expect(health.status).toBe('ok');
@@ -97,7 +71,7 @@ describe('cluster mode', { timeout: 120_000 }, () => {
   });
 
   it('survives kill -9 of a node: its clients move to another node and nothing the cluster had is lost', async () => {
-    database = await postgres.createDatabase();
+    database = await cluster.postgres.createDatabase();
     const [a, b, c] = [await startNode(), await startNode(), await startNode()];
     const docs = ['alpha', 'beta'];
     const byNode = new Map<ChildServer, WebsocketProvider[]>([
@@ -157,7 +131,7 @@ describe('cluster mode: version history', { timeout: 120_000 }, () => {
   };
 
   it('one version per pause whoever’s node records it, crediting people on every node; named versions never collide', async () => {
-    database = await postgres.createDatabase();
+    database = await cluster.postgres.createDatabase();
     const history = { HISTORY_IDLE_MS: '600', HISTORY_MAX_INTERVAL_MS: '60000' };
     const [a, b, c] = [await startNode(history), await startNode(history), await startNode(history)];
     const ada = client(a, 'chronicle');
@@ -196,7 +170,7 @@ describe('cluster mode: version history', { timeout: 120_000 }, () => {
   });
 
   it('the version recorded when the last person leaves credits everyone, on this node and on others, presence withdrawn first', async () => {
-    database = await postgres.createDatabase();
+    database = await cluster.postgres.createDatabase();
     const history = { HISTORY_IDLE_MS: '600000', HISTORY_MAX_INTERVAL_MS: '600000' };
     const [a, b] = [await startNode(history), await startNode(history)];
     const ada = client(a, 'farewell');
@@ -225,7 +199,7 @@ describe('cluster mode: version history', { timeout: 120_000 }, () => {
   });
 
   it('a restore through one node brings the old text back on every node, and every node lists it', async () => {
-    database = await postgres.createDatabase();
+    database = await cluster.postgres.createDatabase();
     const [a, b, c] = [await startNode(), await startNode(), await startNode()];
     const doc = 'restored';
     const append = async (node: ChildServer, markdown: string) => {
@@ -260,14 +234,14 @@ describe('cluster mode: version history', { timeout: 120_000 }, () => {
 
 describe('cluster mode: a bad entry', { timeout: 120_000 }, () => {
   it('one document’s broken stream entries stall neither that document nor any other on the node', async () => {
-    database = await postgres.createDatabase();
+    database = await cluster.postgres.createDatabase();
     const [a, b] = [await startNode(), await startNode()];
     const docs = ['broken', 'healthy'];
     const pairs = docs.map((doc) => [client(a, doc), client(b, doc)] as const);
     await Promise.all(pairs.flat().map((provider) => waitForSync(provider)));
     // Garbage into the broken document's stream, as a faulty or hostile writer to Redis would add it.
     const { Redis } = await import('ioredis');
-    const raw = new Redis(redis.url);
+    const raw = new Redis(cluster.redis.url);
     try {
       const key = `tandem:{broken}:stream`;
       await raw.xadd(key, '*', 'n', 'intruder', 'k', 'u', 'd', Buffer.from([1, 2, 3, 255]));
@@ -291,23 +265,15 @@ describe('cluster mode: a bad entry', { timeout: 120_000 }, () => {
 
 describe('cluster mode: a node that died before storing', { timeout: 120_000 }, () => {
   it('what a node received from a node that never stored it is stored by its compaction', async () => {
-    database = await postgres.createDatabase();
-    const dir = await makeTempDir();
-    dirs.push(dir);
-    const survivor = await spawnServer(dir, await freePort(), {
-      REDIS_URL: redis.url,
-      DATABASE_URL: database.connectionString,
-      DOC_UNLOAD_GRACE_MS: '200',
-      LOG_LEVEL: 'warn',
-    });
-    nodes.push(survivor);
+    database = await cluster.postgres.createDatabase();
+    const survivor = await startNode({ DOC_UNLOAD_GRACE_MS: '200' });
     const reader = client(survivor, 'orphaned');
     await waitForSync(reader);
     // A node that relayed an edit and died before its PostgreSQL write: the edit is in the stream only.
     const ghost = new Y.Doc();
     ghost.getText('t').insert(0, 'only in the stream');
     const { Redis } = await import('ioredis');
-    const raw = new Redis(redis.url);
+    const raw = new Redis(cluster.redis.url);
     try {
       await raw.xadd('tandem:{orphaned}:stream', '*', 'n', 'dead-node', 'k', 'u', 'd', Buffer.from(Y.encodeStateAsUpdate(ghost)));
     } finally {
@@ -316,7 +282,7 @@ describe('cluster mode: a node that died before storing', { timeout: 120_000 }, 
     await waitFor(() => textOf(reader) === 'only in the stream', { what: 'the survivor to relay it' });
     destroyAll(providers.splice(0)); // the last client leaves: the survivor unloads, compacting first
     const stored = async () => {
-      const result = await postgres.admin(
+      const result = await cluster.postgres.admin(
         (pg) => pg.query<{ snapshot: Buffer | null }>("SELECT snapshot FROM tandem_documents WHERE name = 'orphaned'"),
         database.connectionString,
       );
@@ -332,7 +298,7 @@ describe('cluster mode: a node that died before storing', { timeout: 120_000 }, 
 
 describe('cluster mode: relayed but never stored', { timeout: 120_000 }, () => {
   it('stores, while the document stays open, what a node relayed and never said it stored; not what it confirmed', async () => {
-    database = await postgres.createDatabase();
+    database = await cluster.postgres.createDatabase();
     const survivor = await startNode();
     const reader = client(survivor, 'unconfirmed');
     await waitForSync(reader);
@@ -342,7 +308,7 @@ describe('cluster mode: relayed but never stored', { timeout: 120_000 }, () => {
     tandem.on('message', (data: Buffer) => received.push(decodeMessage(new Uint8Array(data))));
     await new Promise((resolve) => tandem.once('open', resolve));
     const { Redis } = await import('ioredis');
-    const raw = new Redis(redis.url);
+    const raw = new Redis(cluster.redis.url);
     const relayed = (text: string) => {
       const doc = new Y.Doc();
       doc.getText('t').insert(0, text);
@@ -359,7 +325,7 @@ describe('cluster mode: relayed but never stored', { timeout: 120_000 }, () => {
     await waitFor(() => textOf(reader).includes('[orphan]') && textOf(reader).includes('[confirmed]'), { what: 'both relayed' });
     tandem.send(encodeSaveRequest(1));
     const storedTexts = async () => {
-      const { rows } = await postgres.admin(
+      const { rows } = await cluster.postgres.admin(
         (pg) => pg.query<{ bytes: Buffer }>("SELECT bytes FROM tandem_log WHERE doc = 'unconfirmed' ORDER BY seq"),
         database.connectionString,
       );
@@ -381,19 +347,8 @@ describe('cluster mode: relayed but never stored', { timeout: 120_000 }, () => {
 
 describe('cluster mode: compaction', { timeout: 120_000 }, () => {
   it('compacts under the lease from what every node stored, and a fresh node reads it all', async () => {
-    database = await postgres.createDatabase();
-    const start = async () => {
-      const dir = await makeTempDir();
-      dirs.push(dir);
-      const node = await spawnServer(dir, await freePort(), {
-        REDIS_URL: redis.url,
-        DATABASE_URL: database.connectionString,
-        COMPACT_AFTER_UPDATES: '20',
-        LOG_LEVEL: 'warn',
-      });
-      nodes.push(node);
-      return node;
-    };
+    database = await cluster.postgres.createDatabase();
+    const start = () => startNode({ COMPACT_AFTER_UPDATES: '20' });
     const [a, b] = [await start(), await start()];
     const left = client(a, 'compacted');
     const right = client(b, 'compacted');
@@ -405,7 +360,7 @@ describe('cluster mode: compaction', { timeout: 120_000 }, () => {
     }
     const text = await converged([left, right], ['a99;', 'b99;'], 'both nodes');
     const logRows = () =>
-      postgres.admin(async (pg) => {
+      cluster.postgres.admin(async (pg) => {
         const { rows } = await pg.query<{ rows: string; fence: string }>(
           "SELECT (SELECT count(*) FROM tandem_log WHERE doc = 'compacted') AS rows, fence FROM tandem_documents WHERE name = 'compacted'",
         );
@@ -427,14 +382,8 @@ describe('cluster mode: Redis and PostgreSQL go away', { timeout: 120_000 }, () 
     it(`Redis restarted ${persistent ? 'with its data (AOF)' : 'without its data'}: nodes reconnect, catch up, nothing lost or doubled`, async () => {
       const ownRedis = await RedisServer.start({ persistent });
       try {
-        database = await postgres.createDatabase();
-        const start = async () => {
-          const dir = await makeTempDir();
-          dirs.push(dir);
-          const node = await spawnServer(dir, await freePort(), { REDIS_URL: ownRedis.url, DATABASE_URL: database.connectionString, LOG_LEVEL: 'fatal' });
-          nodes.push(node);
-          return node;
-        };
+        database = await cluster.postgres.createDatabase();
+        const start = () => startNode({ REDIS_URL: ownRedis.url, LOG_LEVEL: 'fatal' });
         const [a, b] = [await start(), await start()];
         const left = client(a, 'doc');
         const right = client(b, 'doc');
@@ -470,11 +419,8 @@ describe('cluster mode: Redis and PostgreSQL go away', { timeout: 120_000 }, () 
   it('tells its Tandem clients when a node is cut off from Redis, and when it is back; stock clients are never told', async () => {
     const ownRedis = await RedisServer.start();
     try {
-      database = await postgres.createDatabase();
-      const dir = await makeTempDir();
-      dirs.push(dir);
-      const node = await spawnServer(dir, await freePort(), { REDIS_URL: ownRedis.url, DATABASE_URL: database.connectionString, LOG_LEVEL: 'fatal' });
-      nodes.push(node);
+      database = await cluster.postgres.createDatabase();
+      const node = await startNode({ REDIS_URL: ownRedis.url, LOG_LEVEL: 'fatal' });
       const received: Message[] = [];
       const socket = new WebSocket(`${node.url}/doc`);
       socket.on('message', (data: Buffer) => received.push(decodeMessage(new Uint8Array(data))));
@@ -501,14 +447,14 @@ describe('cluster mode: Redis and PostgreSQL go away', { timeout: 120_000 }, () 
   });
 
   it('PostgreSQL stopped for a while: edits still flow between nodes, are kept, and are stored once it is back', async () => {
-    database = await postgres.createDatabase();
+    database = await cluster.postgres.createDatabase();
     const [a, b] = [await startNode(), await startNode()];
     const left = client(a, 'doc');
     const right = client(b, 'doc');
     await Promise.all([waitForSync(left), waitForSync(right)]);
     type(left, '[before]');
     await converged([left, right], ['[before]'], 'before the outage');
-    await postgres.stop('fast');
+    await cluster.postgres.stop('fast');
     try {
       type(left, '[during a]');
       type(right, '[during b]');
@@ -518,7 +464,7 @@ describe('cluster mode: Redis and PostgreSQL go away', { timeout: 120_000 }, () 
         what: 'health to say degraded while PostgreSQL is down',
       });
     } finally {
-      await postgres.resume();
+      await cluster.postgres.resume();
     }
     const text = await converged([left, right], ['[before]', '[during a]', '[during b]'], 'after the outage');
     await Promise.all(

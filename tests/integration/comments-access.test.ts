@@ -6,7 +6,7 @@
  * refused. Comment data here is plain Yjs (a map entry), as any client could write it.
  */
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import type { WebsocketProvider } from 'y-websocket';
@@ -17,18 +17,16 @@ import { decodeMessage, type Message } from '../../lib/protocol/messages';
 import { LevelDbDocumentStore } from '../../sync-server/storage/leveldb-store';
 import { waitFor } from '../helpers/poll';
 import {
+  closesOf,
   connectClient,
   destroyAll,
-  makeTempDir,
-  removeDir,
   roundTrip,
-  startServer,
   storedText,
   textOf,
   waitForSync,
   whenSaved,
-  type InProcessServer,
 } from '../helpers/server-harness';
+import { useServerPerTest } from '../helpers/server-per-test';
 
 interface CreatedDocument {
   id: string;
@@ -40,22 +38,9 @@ interface CreatedDocument {
 
 const COMMENTS_REFUSED = 'comments need a comment, edit or owner link';
 
-let dataDir: string;
-let server: InProcessServer;
-const providers: WebsocketProvider[] = [];
+const fixture = useServerPerTest({ AUTH: 'on' });
 
-beforeEach(async () => {
-  dataDir = await makeTempDir();
-  server = await startServer(dataDir, { AUTH: 'on' });
-});
-
-afterEach(async () => {
-  destroyAll(providers.splice(0));
-  await server.stop();
-  await removeDir(dataDir);
-});
-
-const base = () => `http://127.0.0.1:${server.port}`;
+const base = () => `http://127.0.0.1:${fixture.server.port}`;
 
 async function createDocument(): Promise<CreatedDocument> {
   const response = await fetch(`${base()}/docs`, { method: 'POST' });
@@ -75,17 +60,9 @@ async function commentLink(doc: CreatedDocument): Promise<{ id: string; token: s
 }
 
 function client(docName: string, token: string): WebsocketProvider {
-  const provider = connectClient(server.url, docName, new Y.Doc(), { token });
-  providers.push(provider);
+  const provider = connectClient(fixture.server.url, docName, new Y.Doc(), { token });
+  fixture.providers.push(provider);
   return provider;
-}
-
-function closesOf(provider: WebsocketProvider): Array<{ code: number; reason: string }> {
-  const closes: Array<{ code: number; reason: string }> = [];
-  provider.on('connection-close', (event: CloseEvent | null) => {
-    if (event !== null) closes.push({ code: event.code, reason: event.reason });
-  });
-  return closes;
 }
 
 /** A comment as plain Yjs: one entry of the comments document's `threads` map. */
@@ -104,7 +81,7 @@ function threadIds(doc: Y.Doc): string[] {
 
 /** Everything the server sends a raw socket, and how it closed it. */
 async function rawConnect(docName: string, query: string): Promise<{ messages: Message[]; bytes: number; code: number; reason: string }> {
-  const socket = new WebSocket(`${server.url}/${encodeURIComponent(docName)}${query}`);
+  const socket = new WebSocket(`${fixture.server.url}/${encodeURIComponent(docName)}${query}`);
   const messages: Message[] = [];
   let bytes = 0;
   socket.on('message', (data: Buffer) => {
@@ -135,7 +112,7 @@ async function openFallback(docName: string, token: string) {
 
 /** A stored document as a fresh store reads it (the server must be stopped). */
 async function storedDocument(docName: string): Promise<Y.Doc> {
-  const store = await LevelDbDocumentStore.open(path.join(dataDir, 'documents'));
+  const store = await LevelDbDocumentStore.open(path.join(fixture.dataDir, 'documents'));
   try {
     const stored = await store.load(docName);
     const doc = new Y.Doc();
@@ -189,11 +166,11 @@ describe('the comments document and the commenter role', () => {
     expect(textOf(commenter)).toBe('AGAIN FORBIDDEN the text, edited on'); // its own copy; nobody else's
     expect(commenterCloses).toEqual([]);
 
-    destroyAll(providers.splice(0));
-    await server.stop();
-    expect(await storedText(dataDir, doc.id)).toBe('the text, edited on');
+    destroyAll(fixture.providers.splice(0));
+    await fixture.server.stop();
+    expect(await storedText(fixture.dataDir, doc.id)).toBe('the text, edited on');
     expect(threadIds(await storedDocument(comments))).toEqual(['thread-1']);
-    server = await startServer(dataDir, { AUTH: 'on' });
+    await fixture.start({ AUTH: 'on' });
     const reader = client(doc.id, doc.viewToken);
     await waitForSync(reader);
     expect(textOf(reader)).toBe('the text, edited on');

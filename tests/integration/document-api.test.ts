@@ -4,7 +4,7 @@
  * tokens on every route, and hostile input.
  */
 import { request } from 'node:http';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type { JSONContent } from '@tiptap/core';
 import type { WebsocketProvider } from 'y-websocket';
@@ -15,14 +15,12 @@ import {
   connectClient,
   destroyAll,
   freePort,
-  makeTempDir,
   removeDir,
   roundTrip,
   spawnServer,
-  startServer,
   waitForSync,
-  type InProcessServer,
 } from '../helpers/server-harness';
+import { useServerPerTest } from '../helpers/server-per-test';
 
 interface Created {
   id: string;
@@ -30,28 +28,26 @@ interface Created {
   viewToken: string;
 }
 
-let dataDir: string;
-let server: InProcessServer;
-const providers: WebsocketProvider[] = [];
+const fixture = useServerPerTest();
 
 async function start(env: Record<string, string> = {}): Promise<void> {
-  server = await startServer(dataDir, { AUTH: 'on', HISTORY_IDLE_MS: '300', MAX_API_BODY_BYTES: '4096', ...env });
+  await fixture.start({ AUTH: 'on', HISTORY_IDLE_MS: '300', MAX_API_BODY_BYTES: '4096', ...env });
 }
 
 async function newDocument(): Promise<Created> {
-  const response = await fetch(`http://127.0.0.1:${server.port}/docs`, { method: 'POST' });
+  const response = await fetch(`http://127.0.0.1:${fixture.server.port}/docs`, { method: 'POST' });
   return (await response.json()) as Created;
 }
 
 function api(path: string, init: { method?: string; token?: string; headers?: Record<string, string>; body?: string | Uint8Array<ArrayBuffer> } = {}) {
   const headers: Record<string, string> = { ...init.headers };
   if (init.token !== undefined) headers.Authorization = `Bearer ${init.token}`;
-  return fetch(`http://127.0.0.1:${server.port}${path}`, { method: init.method ?? 'GET', headers, body: init.body });
+  return fetch(`http://127.0.0.1:${fixture.server.port}${path}`, { method: init.method ?? 'GET', headers, body: init.body });
 }
 
 function editor(created: Created, token = created.editToken, doc = new Y.Doc()): WebsocketProvider {
-  const provider = connectClient(server.url, created.id, doc, { token });
-  providers.push(provider);
+  const provider = connectClient(fixture.server.url, created.id, doc, { token });
+  fixture.providers.push(provider);
   return provider;
 }
 
@@ -62,16 +58,6 @@ function write(provider: WebsocketProvider, markdown: string): void {
 function markdownOf(doc: Y.Doc): string {
   return renderDocument(readDocument(doc), 'markdown');
 }
-
-beforeEach(async () => {
-  dataDir = await makeTempDir();
-});
-
-afterEach(async () => {
-  destroyAll(providers.splice(0));
-  await server.stop();
-  await removeDir(dataDir);
-});
 
 describe('document API: content', () => {
   it('reads the content as JSON, HTML, Markdown and text, by ?format= or Accept, with an edit or a view token', async () => {
@@ -412,7 +398,7 @@ describe('document API: streamed bodies', () => {
       const req = request(
         {
           host: '127.0.0.1',
-          port: server.port,
+          port: fixture.server.port,
           path: `/docs/${created.id}/content`,
           method: 'POST',
           headers: { Authorization: `Bearer ${created.editToken}`, 'Content-Type': 'text/markdown', 'Transfer-Encoding': 'chunked' },
@@ -433,20 +419,19 @@ describe('document API: streamed bodies', () => {
 describe('version history across kill -9', () => {
   it('leaves every listed version readable when the server dies while recording them', async () => {
     // The real entry point as a child process, recording a version every 100 ms while a client types.
-    server = await startServer(dataDir); // the in-process server the afterEach stops; unused here
     const port = await freePort();
-    const child = await spawnServer(dataDir + '-child', port, { HISTORY_IDLE_MS: '100', HISTORY_MAX_INTERVAL_MS: '100', LOG_LEVEL: 'fatal' });
+    const child = await spawnServer(fixture.dataDir + '-child', port, { HISTORY_IDLE_MS: '100', HISTORY_MAX_INTERVAL_MS: '100', LOG_LEVEL: 'fatal' });
     const writer = connectClient(child.url, 'busy');
-    providers.push(writer);
+    fixture.providers.push(writer);
     await waitForSync(writer);
     for (let round = 0; round < 30; round++) {
       write(writer, `paragraph ${round}\n\n`.repeat(20));
       await new Promise((resolve) => setTimeout(resolve, 40));
     }
     await child.kill('SIGKILL');
-    destroyAll(providers.splice(0));
+    destroyAll(fixture.providers.splice(0));
 
-    const restarted = await spawnServer(dataDir + '-child', port, { LOG_LEVEL: 'fatal' });
+    const restarted = await spawnServer(fixture.dataDir + '-child', port, { LOG_LEVEL: 'fatal' });
     try {
       const versions = ((await (await fetch(`http://127.0.0.1:${port}/docs/busy/versions`)).json()) as { versions: Array<{ id: number }> })
         .versions;
@@ -458,7 +443,7 @@ describe('version history across kill -9', () => {
       }
     } finally {
       await restarted.kill('SIGKILL');
-      await removeDir(dataDir + '-child');
+      await removeDir(fixture.dataDir + '-child');
     }
   });
 });

@@ -3,24 +3,15 @@
  * the list, the 4xx cases, revoking one link while others stay connected, expiry, and the tokens of
  * documents made before link records (version 1), with stock y-websocket clients.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import type { WebsocketProvider } from 'y-websocket';
 import { CloseCode } from '../../lib/protocol/close-codes';
 import { decodeFrameBatch } from '../../lib/protocol/frame-batch';
 import { waitFor } from '../helpers/poll';
-import {
-  connectClient,
-  destroyAll,
-  makeTempDir,
-  removeDir,
-  startServer,
-  textOf,
-  waitForSync,
-  whenSaved,
-  type InProcessServer,
-} from '../helpers/server-harness';
+import { closesOf, connectClient, textOf, waitForSync, whenSaved } from '../helpers/server-harness';
+import { useServerPerTest } from '../helpers/server-per-test';
 
 interface CreatedDocument {
   id: string;
@@ -40,22 +31,9 @@ interface LinkJson {
   revokedAt?: string | null;
 }
 
-let dataDir: string;
-let server: InProcessServer;
-const providers: WebsocketProvider[] = [];
+const fixture = useServerPerTest({ AUTH: 'on' });
 
-beforeEach(async () => {
-  dataDir = await makeTempDir();
-  server = await startServer(dataDir, { AUTH: 'on' });
-});
-
-afterEach(async () => {
-  destroyAll(providers.splice(0));
-  await server.stop();
-  await removeDir(dataDir);
-});
-
-const base = () => `http://127.0.0.1:${server.port}`;
+const base = () => `http://127.0.0.1:${fixture.server.port}`;
 
 async function createDocument(): Promise<CreatedDocument> {
   const response = await fetch(`${base()}/docs`, { method: 'POST' });
@@ -80,18 +58,9 @@ async function createLink(doc: CreatedDocument, body: unknown): Promise<LinkJson
 }
 
 function client(docId: string, token: string): WebsocketProvider {
-  const provider = connectClient(server.url, docId, new Y.Doc(), { token });
-  providers.push(provider);
+  const provider = connectClient(fixture.server.url, docId, new Y.Doc(), { token });
+  fixture.providers.push(provider);
   return provider;
-}
-
-/** Records how a provider's socket was closed by the server. */
-function closesOf(provider: WebsocketProvider): Array<{ code: number; reason: string }> {
-  const closes: Array<{ code: number; reason: string }> = [];
-  provider.on('connection-close', (event: CloseEvent | null) => {
-    if (event !== null) closes.push({ code: event.code, reason: event.reason });
-  });
-  return closes;
 }
 
 /** An HTTP fallback session by hand: `poll` reads the next frames (null) or the end of the session. */
@@ -111,7 +80,7 @@ async function openFallback(docId: string, token: string): Promise<{ poll: () =>
 }
 
 async function rawConnect(docId: string, token: string): Promise<{ code: number; reason: string }> {
-  const socket = new WebSocket(`${server.url}/${docId}?token=${token}`);
+  const socket = new WebSocket(`${fixture.server.url}/${docId}?token=${token}`);
   socket.on('error', () => undefined);
   return new Promise((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
 }
@@ -265,7 +234,7 @@ describe('share-link management', () => {
   });
 
   it('keeps accepting version 1 tokens; a document without an owner link lets its edit link manage links', async () => {
-    const legacy = server.server.access.newDocument();
+    const legacy = fixture.server.server.access.newDocument();
     expect(legacy.editToken).toHaveLength(54);
     const editor = client(legacy.id, legacy.editToken);
     const viewer = client(legacy.id, legacy.viewToken);
@@ -294,8 +263,8 @@ describe('share-link management', () => {
 
 describe('share-link management, more', () => {
   it('rate-limits link creation like POST /docs, and keeps the owner link unrevokable', async () => {
-    await server.stop();
-    server = await startServer(dataDir, { AUTH: 'on', DOC_CREATE_BURST: '3', DOC_CREATE_PER_MINUTE: '1' });
+    await fixture.server.stop();
+    await fixture.start({ AUTH: 'on', DOC_CREATE_BURST: '3', DOC_CREATE_PER_MINUTE: '1' });
     const doc = await createDocument();
     const statuses: number[] = [];
     for (let i = 0; i < 3; i++) statuses.push((await links(doc.id, doc.ownerToken, { method: 'POST', body: { role: 'view' } })).status);

@@ -1,33 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { WebsocketProvider } from 'y-websocket';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/poll';
-import {
-  connectClient,
-  destroyAll,
-  makeTempDir,
-  removeDir,
-  startServer,
-  textOf,
-  waitForSync,
-  type InProcessServer,
-} from '../helpers/server-harness';
+import { connectClient, destroyAll, textOf, waitForSync, type InProcessServer } from '../helpers/server-harness';
+import { useServerPerTest } from '../helpers/server-per-test';
 
-let dataDir: string | null = null;
-let server: InProcessServer | null = null;
-const providers: WebsocketProvider[] = [];
+const fixture = useServerPerTest();
+const { providers } = fixture;
 
-afterEach(async () => {
-  destroyAll(providers.splice(0));
-  await server?.stop();
-  if (dataDir) await removeDir(dataDir);
-  server = null;
-  dataDir = null;
-});
-
-async function start(env: Record<string, string> = {}): Promise<InProcessServer> {
-  dataDir = await makeTempDir();
-  server = await startServer(dataDir, env);
-  return server;
+function start(env: Record<string, string> = {}): Promise<InProcessServer> {
+  return fixture.start(env);
 }
 
 async function health(port: number): Promise<{ status: string; documentsLoaded: number; connections: number; storage: { ok: boolean } }> {

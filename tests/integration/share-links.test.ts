@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { createServer as createNetServer, type AddressInfo, type Socket as NetSocket } from 'node:net';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import * as Y from 'yjs';
 import type { WebsocketProvider } from 'y-websocket';
@@ -12,14 +12,11 @@ import {
   connectClient,
   destroyAll,
   freePort,
-  makeTempDir,
-  removeDir,
-  startServer,
   storedText,
   textOf,
   waitForSync,
-  type InProcessServer,
 } from '../helpers/server-harness';
+import { useServerPerTest } from '../helpers/server-per-test';
 
 interface CreatedDocument {
   id: string;
@@ -28,29 +25,27 @@ interface CreatedDocument {
   viewToken: string;
 }
 
-let dataDir: string;
-let server: InProcessServer;
-const providers: WebsocketProvider[] = [];
+const fixture = useServerPerTest();
 
 async function start(env: Record<string, string> = {}): Promise<void> {
-  server = await startServer(dataDir, { AUTH: 'on', ...env });
+  await fixture.start({ AUTH: 'on', ...env });
 }
 
 async function postNewDocument(): Promise<CreatedDocument> {
-  const response = await fetch(`http://127.0.0.1:${server.port}/docs`, { method: 'POST' });
+  const response = await fetch(`http://127.0.0.1:${fixture.server.port}/docs`, { method: 'POST' });
   expect(response.status).toBe(201);
   return (await response.json()) as CreatedDocument;
 }
 
 function client(docId: string, token?: string): WebsocketProvider {
-  const provider = connectClient(server.url, docId, new Y.Doc(), token === undefined ? {} : { token });
-  providers.push(provider);
+  const provider = connectClient(fixture.server.url, docId, new Y.Doc(), token === undefined ? {} : { token });
+  fixture.providers.push(provider);
   return provider;
 }
 
 /** A raw socket: everything the server sends it, and how it was closed. */
 async function rawConnect(docId: string, query: string): Promise<{ messages: Message[]; code: number; reason: string }> {
-  const socket = new WebSocket(`${server.url}/${docId}${query}`);
+  const socket = new WebSocket(`${fixture.server.url}/${docId}${query}`);
   const messages: Message[] = [];
   socket.on('message', (data: Buffer) => messages.push(decodeMessage(new Uint8Array(data))));
   socket.on('error', () => undefined);
@@ -59,16 +54,6 @@ async function rawConnect(docId: string, query: string): Promise<{ messages: Mes
   );
   return { messages, code, reason };
 }
-
-beforeEach(async () => {
-  dataDir = await makeTempDir();
-});
-
-afterEach(async () => {
-  destroyAll(providers.splice(0));
-  await server.stop();
-  await removeDir(dataDir);
-});
 
 describe('share links', () => {
   it('POST /docs creates a document with an unguessable id and working edit and view links', async () => {
@@ -81,7 +66,7 @@ describe('share links', () => {
     editor.doc.getText('t').insert(0, 'shared');
     const viewer = client(created.id, created.viewToken);
     await waitFor(() => textOf(viewer) === 'shared', { what: 'viewer reads' });
-    const health = (await (await fetch(`http://127.0.0.1:${server.port}/healthz`)).json()) as { auth: string };
+    const health = (await (await fetch(`http://127.0.0.1:${fixture.server.port}/healthz`)).json()) as { auth: string };
     expect(health.auth).toBe('on');
   });
 
@@ -92,7 +77,7 @@ describe('share links', () => {
     const writer = client(target.id, target.editToken);
     await waitForSync(writer);
     writer.doc.getText('t').insert(0, 'secret content');
-    await waitFor(async () => server.server.health().storage.pendingUpdates === 0);
+    await waitFor(async () => fixture.server.server.health().storage.pendingUpdates === 0);
 
     const forged = target.editToken.slice(0, 20) + (target.editToken[20] === 'A' ? 'B' : 'A') + target.editToken.slice(21);
     const attempts: Array<{ name: string; query: string; code: number }> = [
@@ -146,9 +131,9 @@ describe('share links', () => {
     await waitFor(() => textOf(bystander) === 'from the editor!');
     expect(textOf(editor)).toBe('from the editor!');
 
-    destroyAll(providers.splice(0));
-    await server.stop();
-    expect(await storedText(dataDir, created.id)).toBe('from the editor!');
+    destroyAll(fixture.providers.splice(0));
+    await fixture.server.stop();
+    expect(await storedText(fixture.dataDir, created.id)).toBe('from the editor!');
     await start();
   });
 
@@ -156,7 +141,7 @@ describe('share links', () => {
     await start();
     const created = await postNewDocument();
     const links = (token: string | null) =>
-      fetch(`http://127.0.0.1:${server.port}/docs/${created.id}/links`, {
+      fetch(`http://127.0.0.1:${fixture.server.port}/docs/${created.id}/links`, {
         method: 'POST',
         headers: token === null ? {} : { Authorization: `Bearer ${token}` },
       });
@@ -174,7 +159,7 @@ describe('share links', () => {
     await start({ DOC_CREATE_BURST: '3', DOC_CREATE_PER_MINUTE: '1' });
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) {
-      statuses.push((await fetch(`http://127.0.0.1:${server.port}/docs`, { method: 'POST' })).status);
+      statuses.push((await fetch(`http://127.0.0.1:${fixture.server.port}/docs`, { method: 'POST' })).status);
     }
     expect(statuses).toEqual([201, 201, 201, 429, 429]);
   });
@@ -182,15 +167,15 @@ describe('share links', () => {
   it('generates the secret once into DATA_DIR (mode 0600), reuses it, and rotating it revokes links', async () => {
     await start();
     const created = await postNewDocument();
-    const secretFile = path.join(dataDir, 'auth-secret');
+    const secretFile = path.join(fixture.dataDir, 'auth-secret');
     expect((await stat(secretFile)).mode & 0o777).toBe(0o600);
-    await server.stop();
+    await fixture.server.stop();
 
     await start();
     const again = client(created.id, created.editToken);
     await waitForSync(again);
-    destroyAll(providers.splice(0));
-    await server.stop();
+    destroyAll(fixture.providers.splice(0));
+    await fixture.server.stop();
 
     await start({ AUTH_SECRET: 'a-brand-new-secret-after-rotation' });
     const revoked = await rawConnect(created.id, `?token=${created.editToken}`);
@@ -211,7 +196,7 @@ describe('the client asking for share links', () => {
   it('gets both links for an edit token and only the view link for a view token', async () => {
     await start();
     const created = await postNewDocument();
-    const base = `http://127.0.0.1:${server.port}`;
+    const base = `http://127.0.0.1:${fixture.server.port}`;
     const forEditor = await fetchShareLinks(base, 'http://app.test', created.id, created.editToken);
     expect(forEditor.editLink).toMatch(new RegExp(`^http://app.test/d/${created.id}#token=`));
     expect(forEditor.viewLink).toMatch(new RegExp(`^http://app.test/d/${created.id}#token=`));

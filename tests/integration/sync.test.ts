@@ -1,38 +1,17 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type { WebsocketProvider } from 'y-websocket';
 import { waitFor } from '../helpers/poll';
-import {
-  connectClient,
-  destroyAll,
-  makeTempDir,
-  removeDir,
-  startServer,
-  textOf,
-  waitForSync,
-  type InProcessServer,
-} from '../helpers/server-harness';
+import { connectClient, textOf, waitForSync } from '../helpers/server-harness';
+import { useServerPerTest } from '../helpers/server-per-test';
 
-let dataDir: string;
-let server: InProcessServer;
-const providers: WebsocketProvider[] = [];
+const fixture = useServerPerTest({});
 
 function client(docName: string, doc?: Y.Doc): WebsocketProvider {
-  const provider = connectClient(server.url, docName, doc);
-  providers.push(provider);
+  const provider = connectClient(fixture.server.url, docName, doc);
+  fixture.providers.push(provider);
   return provider;
 }
-
-beforeEach(async () => {
-  dataDir = await makeTempDir();
-  server = await startServer(dataDir);
-});
-
-afterEach(async () => {
-  destroyAll(providers.splice(0));
-  await server.stop();
-  await removeDir(dataDir);
-});
 
 describe('stock y-websocket clients against the sync server', () => {
   it('two clients converge', async () => {

@@ -41,6 +41,19 @@ export class ServerMetrics {
       this.connectionsPerTransport.set({ transport: 'http' }, counts.http);
     },
   });
+  /** Set by the server: how many of the connections are to text documents, and how many to their comments. */
+  connectionsByDocument: () => { readonly text: number; readonly comments: number } = () => ({ text: 0, comments: 0 });
+  readonly connectionsPerDocument = new Gauge({
+    name: 'tandem_connections_by_document',
+    help: "Open connections by what they are to: text (a document), or comments (a document's comments, <id>/comments)",
+    labelNames: ['document'] as const,
+    registers: [this.registry],
+    collect: () => {
+      const counts = this.connectionsByDocument();
+      this.connectionsPerDocument.set({ document: 'text' }, counts.text);
+      this.connectionsPerDocument.set({ document: 'comments' }, counts.comments);
+    },
+  });
   readonly documentsLoaded = new Gauge({
     name: 'tandem_documents_loaded',
     help: 'Documents held in memory',

@@ -10,6 +10,7 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { commentedDocumentOf } from '../lib/comments/comments-document';
 import { CloseCode } from '../lib/protocol/close-codes';
 import { AccessPolicy } from './auth/access-policy';
 import { LinkRecords } from './auth/link-records';
@@ -185,6 +186,12 @@ export class SyncServer {
       websocket: this.connections.size - this.fallbackConnections.size,
       http: this.fallbackConnections.size,
     });
+    // Counted when scraped, not kept up to date per connection: a scrape is rare, a connection is not.
+    this.metrics.connectionsByDocument = () => {
+      let comments = 0;
+      for (const connection of this.connections) if (commentedDocumentOf(connection.docName) !== null) comments++;
+      return { text: this.connections.size - comments, comments };
+    };
   }
 
   /** Starts listening; resolves with the bound port (useful with port 0). */

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import * as Y from 'yjs';
+import { commentedDocumentOf } from '../../lib/comments/comments-document';
 import { tokenFromFragment } from '../../lib/client/documents/create-document';
 import { readDocument, renderDocument } from '../../lib/editor/document-export';
 import { LocalNginx } from '../../sync-server/launchers/cluster/local-nginx';
@@ -113,18 +114,27 @@ async function personPage(person: { name: string; color: string }): Promise<Page
   return page;
 }
 
-/** Open connections per node, as each node's /healthz counts them (null for a node that is down). */
+/** Whether a socket URL is a page's connection to a document's comments (`<id>%2Fcomments`). */
+function isCommentsSocket(url: string): boolean {
+  return commentedDocumentOf(decodeURIComponent(new URL(url).pathname.slice(1))) !== null;
+}
+
+/**
+ * Open connections to the text per node, as each node's metrics count them (null for a node that
+ * is down). A page also holds a connection to the document's comments, which may be on another node.
+ */
 async function connectionsPerNode(): Promise<(number | null)[]> {
   return Promise.all(
     cluster.map(async (node) => {
       if (node.process.exitCode !== null || node.process.signalCode !== null) return null;
-      const health = (await (await fetch(`http://127.0.0.1:${node.port}/healthz`)).json()) as { connections: number };
-      return health.connections;
+      const metrics = await (await fetch(`http://127.0.0.1:${node.port}/metrics`)).text();
+      const line = metrics.split('\n').find((candidate) => candidate.startsWith('tandem_connections_by_document{document="text"}'));
+      return line === undefined ? 0 : Number(line.split(' ').at(-1));
     }),
   );
 }
 
-/** Waits until the nodes hold `total` connections in all; returns the count per node. */
+/** Waits until the nodes hold `total` text connections in all; returns the count per node. */
 async function settledConnections(total: number, what: string): Promise<(number | null)[]> {
   let counts: (number | null)[] = [];
   await waitUntil(
@@ -194,6 +204,8 @@ describe('cluster mode in the browser', { timeout: 90_000 }, () => {
     const a = await personPage(alice);
     const aSockets: { openedAt: number; closedAt: number | null }[] = [];
     a.on('websocket', (socket) => {
+      // Her text's sockets: the page's connection to the comments may sit on another node.
+      if (isCommentsSocket(socket.url())) return;
       const entry = { openedAt: Date.now(), closedAt: null as number | null };
       aSockets.push(entry);
       socket.on('close', () => (entry.closedAt = Date.now()));

@@ -2,10 +2,10 @@
  * Tandem in real Chromium against the real sync server and the production build, each test a
  * scenario a person lives through. Figures (latency, offline detection, reconvergence) are printed.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { FreezeProxy } from './freeze-proxy';
-import { BrowserHarness, waitUntil } from './harness';
+import { useBrowserHarness, waitUntil } from './harness';
 import {
   actAs,
   connectionState,
@@ -25,8 +25,7 @@ const alice = { name: 'Alice', color: '#d9480f' };
 const bob = { name: 'Bob', color: '#1971c2' };
 const carol = { name: 'Carol', color: '#2b8a3e' };
 
-let harness: BrowserHarness;
-const contexts: BrowserContext[] = [];
+const browser = useBrowserHarness();
 // Uncaught exceptions and console errors in any page: a person would never see them, so we look.
 const pageErrors: string[] = [];
 
@@ -41,8 +40,7 @@ function watchForErrors(page: Page): void {
 }
 
 async function personPage(person: { name: string; color: string }): Promise<Page> {
-  const context = await harness.newContext();
-  contexts.push(context);
+  const context = await browser.newContext();
   await actAs(context, person);
   const page = await context.newPage();
   watchForErrors(page);
@@ -70,21 +68,12 @@ async function createFromHome(page: Page, appUrl: string): Promise<string> {
 /** Two people on a new document: the first creates it and sends the link to the second. */
 async function twoPeopleOnNewDocument(): Promise<{ a: Page; b: Page; link: string; docId: string }> {
   const a = await personPage(alice);
-  const link = await createFromHome(a, harness.appUrl);
+  const link = await createFromHome(a, browser.harness.appUrl);
   const b = await personPage(bob);
   await openDocument(b, link);
   await Promise.all([waitForState(a, 'connected'), waitForState(b, 'connected')]);
   return { a, b, link, docId: documentIdOf(link) };
 }
-
-beforeAll(async () => {
-  harness = await BrowserHarness.start();
-}, 360_000);
-
-afterAll(async () => {
-  for (const context of contexts) await context.close().catch(() => undefined);
-  await harness?.close();
-}, 60_000);
 
 // Generous: a loaded two-core machine runs these next to the server's own integration tests.
 describe('Tandem in the browser', { timeout: 90_000 }, () => {
@@ -238,10 +227,10 @@ describe('Tandem in the browser', { timeout: 90_000 }, () => {
   });
 
   it('notices a silently dead connection (no close, no offline event) within 3 s, and recovers', async () => {
-    const proxy = await FreezeProxy.start(harness.syncPort);
+    const proxy = await FreezeProxy.start(browser.harness.syncPort);
     try {
       // This app instance is told where the sync server is at runtime, through SYNC_URL.
-      const appUrl = await harness.startWebApp({ SYNC_URL: `ws://127.0.0.1:${proxy.port}` });
+      const appUrl = await browser.harness.startWebApp({ SYNC_URL: `ws://127.0.0.1:${proxy.port}` });
       const page = await personPage(alice);
       const link = await createFromHome(page, appUrl);
       await editor(page).click();
@@ -271,7 +260,7 @@ describe('Tandem in the browser', { timeout: 90_000 }, () => {
     await starter.keyboard.type('Written online.');
     await waitForState(starter, 'connected', 'saved');
 
-    const first = await harness.persistentContext();
+    const first = await browser.harness.persistentContext();
     await actAs(first.context, bob);
     const page = first.context.pages()[0] ?? (await first.context.newPage());
     await openDocument(page, link);
@@ -287,8 +276,7 @@ describe('Tandem in the browser', { timeout: 90_000 }, () => {
     await first.context.close();
 
     // Later, online again, the same browser profile opens the document.
-    const second = await harness.persistentContext(first.dir);
-    contexts.push(second.context);
+    const second = await browser.persistentContext(first.dir);
     await actAs(second.context, bob);
     const reopened = second.context.pages()[0] ?? (await second.context.newPage());
     await openDocument(reopened, link);
@@ -345,7 +333,7 @@ describe('Tandem in the browser', { timeout: 90_000 }, () => {
     };
 
     await Promise.all([typeWords(a, 'a', 0, 8), typeWords(b, 'b', 0, 8)]);
-    await Promise.all([harness.killSyncServer(), typeWords(a, 'a', 8, 4), typeWords(b, 'b', 8, 4)]);
+    await Promise.all([browser.harness.killSyncServer(), typeWords(a, 'a', 8, 4), typeWords(b, 'b', 8, 4)]);
     await Promise.all([waitForState(a, 'offline', undefined, 3_000), waitForState(b, 'offline', undefined, 3_000)]);
     await typeWords(a, 'a', 12, 4);
     await typeWords(b, 'b', 12, 4);
@@ -353,7 +341,7 @@ describe('Tandem in the browser', { timeout: 90_000 }, () => {
     await screenshot(a, 'server-unreachable');
 
     const restartedAt = Date.now();
-    await harness.startSyncServer();
+    await browser.harness.startSyncServer();
     const serverReady = Date.now() - restartedAt;
     await Promise.all([typeWords(a, 'a', 16, 3), typeWords(b, 'b', 16, 3)]);
     const expected = `Top: ${words.a.join(' ')}Bottom: ${words.b.join(' ')}`;
@@ -372,10 +360,10 @@ describe('Tandem in the browser', { timeout: 90_000 }, () => {
     await a.keyboard.type('Before the restart.');
     await Promise.all([waitForState(a, 'connected', 'saved'), waitForState(b, 'connected', 'saved')]);
     const stoppedAt = Date.now();
-    await harness.killSyncServer('SIGTERM');
+    await browser.harness.killSyncServer('SIGTERM');
     await waitForState(a, 'offline', undefined, 3_000);
     await a.keyboard.type(' During it.');
-    await harness.startSyncServer();
+    await browser.harness.startSyncServer();
     const expected = 'Before the restart. During it.';
     await waitForText(b, (text) => text === expected, 'Bob to get the edit made during the restart', 30_000);
     await Promise.all([waitForState(a, 'connected', 'saved', 30_000), waitForState(b, 'connected', 'saved', 30_000)]);
@@ -386,7 +374,7 @@ describe('Tandem in the browser', { timeout: 90_000 }, () => {
   it('has a home page listing recent documents, and a usable phone layout', async () => {
     const page = await personPage(alice);
     await page.setViewportSize({ width: 390, height: 844 });
-    await createFromHome(page, harness.appUrl);
+    await createFromHome(page, browser.harness.appUrl);
     await page.getByTestId('doc-title').fill('Groceries');
     await editor(page).click();
     await page.keyboard.type('Milk, eggs, bread.');
@@ -406,7 +394,7 @@ describe('Tandem in the browser', { timeout: 90_000 }, () => {
     await waitUntil(async () => (await editor(page).locator('a').getAttribute('href')) === 'https://example.com/list', { what: 'the link' });
     await waitForState(page, 'connected', 'saved');
     await screenshot(page, 'phone-document');
-    await page.goto(harness.appUrl);
+    await page.goto(browser.harness.appUrl);
     await waitUntil(async () => (await page.getByTestId('recent-doc').first().textContent())?.includes('Groceries'), { what: 'the recent list' });
     await page.setViewportSize({ width: 1280, height: 800 });
     await screenshot(page, 'home-recent');
@@ -418,7 +406,7 @@ describe('Tandem in the browser', { timeout: 90_000 }, () => {
 
   it('tells someone without a valid link that they have no access, and keeps retrying off', async () => {
     const owner = await personPage(alice);
-    const link = await createFromHome(owner, harness.appUrl);
+    const link = await createFromHome(owner, browser.harness.appUrl);
     const stranger = await personPage(carol);
     let sockets = 0;
     stranger.on('websocket', () => sockets++);
@@ -431,14 +419,14 @@ describe('Tandem in the browser', { timeout: 90_000 }, () => {
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     expect(sockets).toBe(socketsAtRefusal);
     // A view link shows the document but does not let its holder type into it.
-    const created = (await (await fetch(`http://127.0.0.1:${harness.syncPort}/docs`, { method: 'POST' })).json()) as { id: string; editToken: string; viewToken: string };
+    const created = (await (await fetch(`http://127.0.0.1:${browser.harness.syncPort}/docs`, { method: 'POST' })).json()) as { id: string; editToken: string; viewToken: string };
     const editor1 = await personPage(alice);
-    await openDocument(editor1, `${harness.appUrl}/d/${created.id}#token=${created.editToken}`);
+    await openDocument(editor1, `${browser.harness.appUrl}/d/${created.id}#token=${created.editToken}`);
     await editor(editor1).click();
     await editor1.keyboard.type('For your eyes only.');
     await waitForState(editor1, 'connected', 'saved');
     const viewer = await personPage(bob);
-    await openDocument(viewer, `${harness.appUrl}/d/${created.id}#token=${created.viewToken}`);
+    await openDocument(viewer, `${browser.harness.appUrl}/d/${created.id}#token=${created.viewToken}`);
     await waitForText(viewer, (text) => text === 'For your eyes only.', 'the viewer to read the document');
     expect(await editor(viewer).getAttribute('contenteditable')).toBe('false');
 
@@ -515,12 +503,12 @@ describe('Tandem in the browser', { timeout: 90_000 }, () => {
 
   it('shows the share links at once on a cold server, and an error with a retry while the server is down', async () => {
     const owner = await personPage(alice);
-    const link = await createFromHome(owner, harness.appUrl);
+    const link = await createFromHome(owner, browser.harness.appUrl);
     await owner.context().close();
 
     // A freshly started sync server, and a page that has never asked it anything.
-    await harness.killSyncServer('SIGTERM');
-    await harness.startSyncServer();
+    await browser.harness.killSyncServer('SIGTERM');
+    await browser.harness.startSyncServer();
     const page = await personPage(alice);
     await openDocument(page, link);
     const clickedAt = Date.now();
@@ -530,14 +518,14 @@ describe('Tandem in the browser', { timeout: 90_000 }, () => {
     await page.keyboard.press('Escape');
 
     // The server is down: the dialog says so within seconds and offers to try again.
-    await harness.killSyncServer('SIGKILL');
+    await browser.harness.killSyncServer('SIGKILL');
     const offline = await personPage(alice);
     await openDocument(offline, link);
     await offline.getByTestId('share-button').click();
     await offline.getByTestId('share-error').waitFor({ state: 'visible', timeout: 5_000 });
     expect(await offline.getByTestId('share-error').textContent()).toContain('cannot be reached');
     await screenshot(offline, 'share-dialog-error');
-    await harness.startSyncServer();
+    await browser.harness.startSyncServer();
     await offline.getByTestId('share-retry').click();
     await offline.getByTestId('share-edit-link').waitFor({ state: 'visible', timeout: 5_000 });
     expect(await offline.getByTestId('share-error').count()).toBe(0);

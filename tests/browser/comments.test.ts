@@ -6,10 +6,10 @@
  * after the browser was closed; a restore of the text keeping every thread; and a commenter whose
  * keystrokes, paste and drop change nothing, for anyone, even after a reload. No policy violation.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { parseToken } from '../../lib/auth/capability-token';
-import { BrowserHarness, waitUntil } from './harness';
+import { useBrowserHarness, waitUntil } from './harness';
 import { editor, editorText, flushLocalCopy, openDocument, saveState, screenshot, waitForState, waitForText } from './page-helpers';
 import {
   commentOn,
@@ -30,13 +30,11 @@ const alice = { name: 'Alice', color: '#d9480f' };
 const bob = { name: 'Bob', color: '#1971c2' };
 const carol = { name: 'Carol', color: '#2b8a3e' };
 
-let harness: BrowserHarness;
-const contexts: BrowserContext[] = [];
+const browser = useBrowserHarness();
 const problems: string[] = [];
 
 async function personPage(person: { name: string; color: string }): Promise<Page> {
-  const context = await harness.newContext();
-  contexts.push(context);
+  const context = await browser.newContext();
   await watchContext(context, person);
   const page = await context.newPage();
   watch(page, problems);
@@ -45,7 +43,7 @@ async function personPage(person: { name: string; color: string }): Promise<Page
 
 /** Alice (owner), Bob (edit link) and Carol (comment link) on a new document Alice has written. */
 async function threePeople(paragraphs: readonly string[]) {
-  const links = await newDocument(harness);
+  const links = await newDocument(browser.harness);
   const a = await personPage(alice);
   await openDocument(a, links.owner);
   await editor(a).click();
@@ -61,15 +59,6 @@ async function threePeople(paragraphs: readonly string[]) {
   await Promise.all([a, b, c].map((page) => waitForState(page, 'connected', 'saved')));
   return { a, b, c, links };
 }
-
-beforeAll(async () => {
-  harness = await BrowserHarness.start();
-}, 360_000);
-
-afterAll(async () => {
-  for (const context of contexts) await context.close().catch(() => undefined);
-  await harness?.close();
-}, 60_000);
 
 describe('comments in the browser', { timeout: 120_000 }, () => {
   it('shows a comment from each side to the others within a second, with replies, resolve and reopen', async () => {
@@ -126,7 +115,7 @@ describe('comments in the browser', { timeout: 120_000 }, () => {
     }
 
     // A comment through the HTTP API appears live on every page, anchored on its quote.
-    const posted = await fetch(`http://127.0.0.1:${harness.syncPort}/docs/${links.id}/comments`, {
+    const posted = await fetch(`http://127.0.0.1:${browser.harness.syncPort}/docs/${links.id}/comments`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${links.ownerToken}`, 'Content-Type': 'application/json' },
       body: JSON.stringify({ quote: 'goes here', body: 'From a script.', author: { name: 'Robot', color: '#5f3dc4' } }),
@@ -284,7 +273,7 @@ describe('comments in the browser', { timeout: 120_000 }, () => {
 
   it('posts a comment written offline when the connection returns, also after the browser was closed', async () => {
     const { a, links } = await threePeople(['Offline reviewers welcome.']);
-    const first = await harness.persistentContext();
+    const first = await browser.harness.persistentContext();
     await watchContext(first.context, bob);
     const laptop = first.context.pages()[0] ?? (await first.context.newPage());
     watch(laptop, problems);
@@ -300,8 +289,7 @@ describe('comments in the browser', { timeout: 120_000 }, () => {
     await flushLocalCopy(laptop, `${links.id}/comments`);
     await first.context.close();
 
-    const second = await harness.persistentContext(first.dir);
-    contexts.push(second.context);
+    const second = await browser.persistentContext(first.dir);
     await watchContext(second.context, bob);
     const reopened = second.context.pages()[0] ?? (await second.context.newPage());
     watch(reopened, problems);
@@ -322,7 +310,7 @@ describe('comments in the browser', { timeout: 120_000 }, () => {
 
   it('keeps every thread through a restore of the text; threads whose text the restore removed become detached', async () => {
     const { a, b, links } = await threePeople(['Kept paragraph.']);
-    const sync = `http://127.0.0.1:${harness.syncPort}`;
+    const sync = `http://127.0.0.1:${browser.harness.syncPort}`;
     const auth = { Authorization: `Bearer ${links.ownerToken}`, 'Content-Type': 'application/json' };
     const named = await fetch(`${sync}/docs/${links.id}/versions`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'Before the draft' }) });
     expect(named.status).toBe(201);

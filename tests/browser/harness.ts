@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 import { freePort } from '../helpers/free-port';
 import { waitFor } from '../helpers/poll';
 import { ROOT } from '../helpers/web-build';
@@ -176,4 +177,47 @@ export class BrowserHarness {
     for (const web of this.extraWebApps) await stopChild(web, 'SIGKILL');
     await Promise.all(this.tempDirs.map((dir) => rm(dir, { recursive: true, force: true })));
   }
+}
+
+/** A test file's harness, and the contexts its tests open, closed with it after the file's tests. */
+export interface SharedBrowserHarness {
+  /** The started harness (inside a test or a hook that runs after the file's beforeAll). */
+  readonly harness: BrowserHarness;
+  newContext(options?: BrowserContextOptions): Promise<BrowserContext>;
+  persistentContext(dir?: string): Promise<{ context: BrowserContext; dir: string }>;
+}
+
+/**
+ * Starts one harness for the calling test file (before its tests) and closes it, with every context
+ * opened through it, after them: the set-up each browser test file would otherwise write again.
+ */
+export function useBrowserHarness(options: BrowserHarnessOptions = {}): SharedBrowserHarness {
+  let started: BrowserHarness | null = null;
+  const contexts: BrowserContext[] = [];
+  beforeAll(async () => {
+    started = await BrowserHarness.start(options);
+  }, 360_000);
+  afterAll(async () => {
+    for (const context of contexts.splice(0)) await context.close().catch(() => undefined);
+    await started?.close();
+  }, 60_000);
+  const harness = (): BrowserHarness => {
+    if (started === null) throw new Error('the browser harness is started before the tests of its file');
+    return started;
+  };
+  return {
+    get harness() {
+      return harness();
+    },
+    async newContext(contextOptions) {
+      const context = await harness().newContext(contextOptions);
+      contexts.push(context);
+      return context;
+    },
+    async persistentContext(dir) {
+      const opened = await harness().persistentContext(dir);
+      contexts.push(opened.context);
+      return opened;
+    },
+  };
 }

@@ -5,9 +5,9 @@
  * history; the panel on a phone and with the server gone.
  */
 import { readFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BrowserContext, Page } from 'playwright-core';
-import { BrowserHarness, waitUntil } from './harness';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { useBrowserHarness, waitUntil } from './harness';
 import { actAs, documentIdOf, editor, editorText, openDocument, screenshot, waitForState, waitForText } from './page-helpers';
 
 const alice = { name: 'Alice', color: '#d9480f' };
@@ -16,8 +16,7 @@ const carol = { name: 'Carol', color: '#2b8a3e' };
 
 const paragraphs = ['Monday: plan the release with the whole team.', 'Tuesday: write the notes and send them round.', 'Wednesday: review the open questions.'];
 
-let harness: BrowserHarness;
-const contexts: BrowserContext[] = [];
+const browser = useBrowserHarness();
 const pageErrors: string[] = [];
 
 /** Set by the first test, used by the ones after it: the same document throughout. */
@@ -32,8 +31,7 @@ function watchForErrors(page: Page): void {
 }
 
 async function personPage(person: { name: string; color: string }): Promise<Page> {
-  const context = await harness.newContext();
-  contexts.push(context);
+  const context = await browser.newContext();
   await actAs(context, person);
   const page = await context.newPage();
   watchForErrors(page);
@@ -41,7 +39,7 @@ async function personPage(person: { name: string; color: string }): Promise<Page
 }
 
 function serverContent(docId: string, token: string, format: 'markdown' | 'text'): Promise<string> {
-  return fetch(`http://127.0.0.1:${harness.syncPort}/docs/${encodeURIComponent(docId)}?format=${format}`, {
+  return fetch(`http://127.0.0.1:${browser.harness.syncPort}/docs/${encodeURIComponent(docId)}?format=${format}`, {
     headers: { Authorization: `Bearer ${token}` },
   }).then((response) => {
     if (!response.ok) throw new Error(`GET ${format}: ${response.status}`);
@@ -50,7 +48,7 @@ function serverContent(docId: string, token: string, format: 'markdown' | 'text'
 }
 
 async function serverVersions(docId: string, token: string): Promise<Array<{ authors: Array<{ name: string }> }>> {
-  const response = await fetch(`http://127.0.0.1:${harness.syncPort}/docs/${encodeURIComponent(docId)}/versions`, {
+  const response = await fetch(`http://127.0.0.1:${browser.harness.syncPort}/docs/${encodeURIComponent(docId)}/versions`, {
     headers: { Authorization: `Bearer ${token}` },
   });
   if (!response.ok) throw new Error(`GET versions: ${response.status}`);
@@ -73,19 +71,10 @@ function versionItems(page: Page) {
   return page.getByTestId('version-item');
 }
 
-beforeAll(async () => {
-  harness = await BrowserHarness.start();
-}, 360_000);
-
-afterAll(async () => {
-  for (const context of contexts) await context.close().catch(() => undefined);
-  await harness?.close();
-}, 60_000);
-
 describe('Version history in the browser', { timeout: 150_000 }, () => {
   it('names a version, previews it against an emptied document with the changes marked, and restores it live for everyone', async () => {
     const a = await personPage(alice);
-    await a.goto(harness.appUrl);
+    await a.goto(browser.harness.appUrl);
     await a.getByTestId('new-doc').click();
     await a.waitForURL(/\/d\/[A-Za-z0-9_-]{22}#token=/);
     await editor(a).waitFor({ state: 'visible', timeout: 30_000 });
@@ -200,7 +189,7 @@ describe('Version history in the browser', { timeout: 150_000 }, () => {
 
   it('credits both people in the version recorded when they close their tabs', async () => {
     const a = await personPage(alice);
-    await a.goto(harness.appUrl);
+    await a.goto(browser.harness.appUrl);
     await a.getByTestId('new-doc').click();
     await a.waitForURL(/\/d\/[A-Za-z0-9_-]{22}#token=/);
     await editor(a).waitFor({ state: 'visible', timeout: 30_000 });
@@ -267,13 +256,13 @@ describe('Version history in the browser', { timeout: 150_000 }, () => {
     await a.getByTestId('history-close').click();
     await a.setViewportSize({ width: 1280, height: 800 });
 
-    await harness.killSyncServer();
+    await browser.harness.killSyncServer();
     await openHistory(a);
     const error = a.getByTestId('history-error');
     await error.waitFor({ state: 'visible' });
     expect(await error.textContent()).toContain('cannot be reached');
     await screenshot(a, 'history-unreachable');
-    await harness.startSyncServer();
+    await browser.harness.startSyncServer();
     await a.getByTestId('history-retry').click();
     await waitUntil(async () => (await versionItems(a).count()) >= 3 && (await error.count()) === 0, { what: 'the list after a retry' });
     expect(pageErrors).toEqual([]);

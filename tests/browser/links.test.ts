@@ -2,40 +2,28 @@
  * The editor in real Chromium shows links a stock Yjs client wrote straight into the document: the
  * ones the link policy allows lead where they say, the others keep their text and lead nowhere.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BrowserContext } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { tokenFromFragment } from '../../lib/client/documents/create-document';
 import { connectClient, waitForSync } from '../helpers/server-harness';
-import { BrowserHarness } from './harness';
+import { useBrowserHarness } from './harness';
 import { actAs, documentIdOf, editor, waitForText } from './page-helpers';
 
-let harness: BrowserHarness;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  harness = await BrowserHarness.start();
-}, 360_000);
-
-afterAll(async () => {
-  for (const context of contexts) await context.close().catch(() => undefined);
-  await harness?.close();
-}, 60_000);
+const browser = useBrowserHarness();
 
 describe('links in the editor', { timeout: 90_000 }, () => {
   it('renders a link a stock client wrote only when the link policy allows its target', async () => {
-    const context = await harness.newContext();
-    contexts.push(context);
+    const context = await browser.newContext();
     await actAs(context, { name: 'Alice', color: '#d9480f' });
     const page = await context.newPage();
-    await page.goto(harness.appUrl);
+    await page.goto(browser.harness.appUrl);
     await page.getByTestId('new-doc').click();
     await page.waitForURL(/\/d\/[A-Za-z0-9_-]{22}#token=/);
     await editor(page).waitFor({ state: 'visible', timeout: 30_000 });
     const token = tokenFromFragment(new URL(page.url()).hash);
     expect(token).not.toBeNull();
 
-    const mallory = connectClient(`ws://127.0.0.1:${harness.syncPort}`, documentIdOf(page.url()), new Y.Doc(), { token: token! });
+    const mallory = connectClient(`ws://127.0.0.1:${browser.harness.syncPort}`, documentIdOf(page.url()), new Y.Doc(), { token: token! });
     try {
       await waitForSync(mallory);
       const links: Array<[string, string]> = [

@@ -5,26 +5,15 @@
  * text it holds as a download.
  */
 import { readFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BrowserContext, Page } from 'playwright-core';
-import { BrowserHarness, waitUntil } from './harness';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { useBrowserHarness, waitUntil } from './harness';
 import { actAs, connectionState, editor, openDocument, waitForState, waitForText } from './page-helpers';
 
-let harness: BrowserHarness;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  harness = await BrowserHarness.start();
-}, 360_000);
-
-afterAll(async () => {
-  for (const context of contexts) await context.close().catch(() => undefined);
-  await harness?.close();
-}, 60_000);
+const browser = useBrowserHarness();
 
 async function personPage(person: { name: string; color: string }): Promise<Page> {
-  const context = await harness.newContext();
-  contexts.push(context);
+  const context = await browser.newContext();
   await actAs(context, person);
   return context.newPage();
 }
@@ -32,7 +21,7 @@ async function personPage(person: { name: string; color: string }): Promise<Page
 describe('share links in the editor', { timeout: 120_000 }, () => {
   it('lets the owner make a named link and revoke it; the page using it shows the revoked screen and keeps its text', async () => {
     const alice = await personPage({ name: 'Alice', color: '#d9480f' });
-    await alice.goto(harness.appUrl);
+    await alice.goto(browser.harness.appUrl);
     await alice.getByTestId('new-doc').click();
     await alice.waitForURL(/\/d\/[A-Za-z0-9_-]{22}#token=/);
     await editor(alice).waitFor({ state: 'visible', timeout: 30_000 });

@@ -218,6 +218,9 @@ describe('the comments document and the commenter role', () => {
     addThread(editorComments, 'by-editor', 'looks good');
     await Promise.all([whenSaved(editor), whenSaved(editorComments)]);
     await waitFor(() => threadIds(other.doc).includes('by-editor'), { what: 'the owner to see the thread' });
+    // An operator tells the two kinds of connection apart: one to the text, two to its comments.
+    expect(await metric('tandem_connections_by_document{document="text"}')).toBe(1);
+    expect(await metric('tandem_connections_by_document{document="comments"}')).toBe(2);
 
     const { token } = await commentLink(doc);
     const poll = await openFallback(comments, token);

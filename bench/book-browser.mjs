@@ -82,24 +82,40 @@ export async function openBook(browser, appUrl, docName, book, { profile } = {})
  * `count` keystrokes typed at the end of paragraph `paragraph` (visible at the top), one at a time:
  * each waits for the previous one to be on screen, then a pause of 80–160 ms (a fast typist).
  */
-export async function typeKeystrokes(page, { paragraph, count, cdp = null }) {
+export async function typeKeystrokes(page, { paragraph, count, cdp = null, budgetMs = 90000, onReady = null }) {
+  // A click on the paragraph, then End. `force`: Playwright's own wait for the element to be
+  // stable does not end on a page this busy; the click itself is the same.
   const box = page.locator(`[data-testid="editor"] > :nth-child(${paragraph + 1})`);
-  await box.click();
-  // The end of the paragraph's line (its text is typed where the caret is; the probe counts characters).
+  await box.click({ force: true, timeout: 60000 });
   await page.keyboard.press('End');
-  const baseLength = await box.evaluate((el) => el.textContent.length);
-  await page.evaluate(() => window.__bookProbe.watchKeystrokes());
+  const { baseLength, before } = await box.evaluate((el) => {
+    if (!window.__bookProbe.watching) window.__bookProbe.watchKeystrokes();
+    window.__bookProbe.watching = true;
+    return { baseLength: el.textContent.length, before: window.__bookProbe.keystrokes.length };
+  }, undefined, { timeout: 120000 });
+  if (onReady) await onReady();
   if (cdp) await cdp.send('Profiler.start');
   const letters = 'abcdefghijklmnopqrstuvwxyz';
-  for (let i = 0; i < count; i++) {
+  // A page that cannot keep up would hold the run for ever: the phase ends after `budgetMs`,
+  // or at a keystroke not on screen after 20 s, with the figures it has (stoppedAt says which).
+  const deadline = performance.now() + budgetMs;
+  let stoppedAt = null;
+  let typed = '';
+  for (let i = 0; i < count && stoppedAt === null; i++) {
     await page.evaluate(({ paragraph, length }) => (window.__bookProbe.armed = { paragraph, length }), { paragraph, length: baseLength + i + 1 });
     await page.keyboard.press(letters[i % letters.length]);
-    await waitInPage(page, (n) => window.__bookProbe.keystrokes.length >= n, i + 1, 15000, `keystroke ${i + 1} never showed`);
+    typed += letters[i % letters.length];
+    try {
+      await waitInPage(page, (n) => window.__bookProbe.keystrokes.length >= n, before + i + 1, 20000, `keystroke ${i + 1} not on screen`);
+    } catch (error) {
+      stoppedAt = error.message;
+    }
+    if (stoppedAt === null && performance.now() > deadline) stoppedAt = `the ${budgetMs / 1000} s budget ran out after ${i + 1} keystrokes`;
     await new Promise((r) => setTimeout(r, 80 + Math.random() * 80));
   }
   const cpuProfile = cdp ? (await cdp.send('Profiler.stop')).profile : null;
-  const samples = await page.evaluate(() => window.__bookProbe.keystrokes);
-  return { samples, typed: Array.from({ length: count }, (_, i) => letters[i % letters.length]).join(''), cpuProfile };
+  const samples = (await page.evaluate(() => window.__bookProbe.keystrokes)).slice(before);
+  return { samples, typed, stoppedAt, cpuProfile };
 }
 
 /** The text of paragraph `index` as the page shows it, remote caret labels left out. */

@@ -28,12 +28,17 @@ export function bookTables({ book, results }, serverNames) {
     if (!r || r.skipped) continue;
     const p = r.page;
     if (n !== 'tandem') {
-      pageRows.push([label(n), 'n/a: no page (Tandem\'s web app speaks to Tandem\'s server only)', '', '', '', '', '']);
+      pageRows.push([label(n), 'n/a: no page (Tandem\'s web app speaks to Tandem\'s server only)', '', '', '', '', '', '']);
       historyRows.push([label(n), 'n/a: no version history or export API', '', '', '', '', '']);
       continue;
     }
     if (!p) {
       pageRows.push([label(n), r.error ? `error: ${r.error}` : 'not run', '', '', '', '', '']);
+      continue;
+    }
+    if (p.error) pageRows.push([label(n), `error: ${p.error}`, '', '', '', '', '']);
+    if (!p.keystroke) {
+      if (!p.error) pageRows.push([label(n), 'not run', '', '', '', '', '']);
       continue;
     }
     const k = p.keystroke;
@@ -42,8 +47,9 @@ export function bookTables({ book, results }, serverNames) {
       `${fmt(p.wholeBookColdMs, 0)} (${verdict(p.wholeBookColdMs, BOOK_TARGETS.wholeBookMs)} < ${BOOK_TARGETS.wholeBookMs})`,
       fmt(p.firstParagraphMs, 0),
       fmt(p.wholeBookWarmMs, 0),
-      `${fmt(k.p50)} / ${fmt(k.p95)} / ${fmt(k.max)} (n = ${k.count})`,
+      `${fmt(k.p50)} / ${fmt(k.p95)} / ${fmt(k.max)} (n = ${k.count}${p.keystrokesStoppedAt ? `; stopped: ${p.keystrokesStoppedAt}` : ''})`,
       `${verdict(k.p95, BOOK_TARGETS.keystrokeP95Ms)} (p95 < ${BOOK_TARGETS.keystrokeP95Ms})`,
+      p.keystrokeAlone ? `${fmt(p.keystrokeAlone.p50)} / ${fmt(p.keystrokeAlone.p95)} / ${fmt(p.keystrokeAlone.max)} (n = ${p.keystrokeAlone.count}${p.keystrokesAloneStoppedAt ? `; stopped: ${p.keystrokesAloneStoppedAt}` : ''})` : '–',
       `${p.typistKeys} keys; converged ${p.converged ? 'yes' : 'NO'}; server RSS with the page ${fmt(p.rssWithPageMb)} MB, peak ${fmt(p.peakRssMb)} MB`,
     ]);
     historyRows.push([
@@ -58,7 +64,7 @@ export function bookTables({ book, results }, serverNames) {
   }
   if (pageRows.length) {
     parts.push('Chromium (the production web app, a fresh profile), ms after navigation on the page\'s clock; keystroke: keydown to the frame that shows it, while a stock client types 5 keys/s in the same document:');
-    parts.push(markdownTable(['server', 'whole book on screen, cold server', 'first paragraph', 'whole book, warm server', 'keystroke p50 / p95 / max ms', 'keystroke target', 'other person; server'], pageRows));
+    parts.push(markdownTable(['server', 'whole book on screen, cold server', 'first paragraph', 'whole book, warm server', 'keystroke p50 / p95 / max ms, other person typing', 'keystroke target', 'keystroke p50 / p95 / max ms, alone', 'other person; server'], pageRows));
   }
   if (historyRows.length) {
     parts.push('Version history on the book (document API, `AUTH=off`, the page still open), ms:');
@@ -69,5 +75,5 @@ export function bookTables({ book, results }, serverNames) {
 
 /** Whether any check of correctness failed (not the speed targets: those are figures). */
 export function bookFailed({ results }) {
-  return Object.values(results).some((r) => r.error || (r.page && (!r.page.converged || !r.page.markdownHoldsLastParagraph)));
+  return Object.values(results).some((r) => r.error || (r.page && (r.page.error || !r.page.converged || !r.page.markdownHoldsLastParagraph)));
 }

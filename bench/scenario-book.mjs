@@ -124,12 +124,24 @@ async function browserAndHistory(server, docName, book, params, { profile, profi
     out.nameVersionMs = named.ms;
     const versionId = JSON.parse(named.value).id;
 
-    log(`bench: (k) Chromium: ${params.keystrokes} keystrokes while a stock client types at ${params.typistRate} keys/s …`);
-    typist = await startTypist(server, docName, { paragraph: params.typistParagraph, rate: params.typistRate });
-    const keys = await typeKeystrokes(page, { paragraph: params.ownParagraph, count: params.keystrokes, cdp: cold.cdp });
-    typist.stop();
+    log(`bench: (k) Chromium: ${params.keystrokesAlone} keystrokes alone, then ${params.keystrokes} while a stock client types at ${params.typistRate} keys/s …`);
+    const alone = await typeKeystrokes(page, { paragraph: params.ownParagraph, count: params.keystrokesAlone, budgetMs: 60000 });
+    out.keystrokeAlone = latencySummary(alone.samples);
+    out.keystrokesAloneStoppedAt = alone.stoppedAt;
+    // The other person starts once the caret is placed: a page saturated by their typing answers nothing else.
+    const keys = await typeKeystrokes(page, {
+      paragraph: params.ownParagraph,
+      count: params.keystrokes,
+      cdp: cold.cdp,
+      onReady: async () => {
+        typist = await startTypist(server, docName, { paragraph: params.typistParagraph, rate: params.typistRate });
+      },
+    });
+    keys.typed = alone.typed + keys.typed;
+    typist?.stop();
     if (keys.cpuProfile) writeFileSync(path.join(profileDir, 'chromium-keystrokes.cpuprofile'), JSON.stringify(keys.cpuProfile));
     out.keystroke = latencySummary(keys.samples);
+    out.keystrokesStoppedAt = keys.stoppedAt;
     out.typistKeys = typist.typed;
     const own = typist.client.doc.getXmlFragment(CONTENT_FIELD).get(params.ownParagraph).firstChild;
     try {
@@ -152,6 +164,9 @@ async function browserAndHistory(server, docName, book, params, { profile, profi
     out.versionsAfter = JSON.parse(after.value).versions.length;
     out.peakRssMb = server.memory().peakRssMb;
     return out;
+  } catch (error) {
+    log(`bench: (k) Chromium part failed: ${error.stack || error}`);
+    return { ...out, error: String(error.message || error).split('\n')[0].slice(0, 300) };
   } finally {
     typist?.stop();
     typist?.client.destroy();
@@ -197,7 +212,7 @@ export async function runBookScenario(params, { serverNames, runs, profile, resu
       if (name === 'tandem' && params.browser) results[name].page = await browserAndHistory(server, docName, book, params, { profile, profileDir, log });
     } catch (error) {
       log(`bench: (k) ${name} failed: ${error.stack || error}`);
-      results[name] = { ...results[name], error: String(error.message || error).slice(0, 300) };
+      results[name] = { ...results[name], error: String(error.message || error).split('\n')[0].slice(0, 300) };
     } finally {
       await server.dispose();
     }

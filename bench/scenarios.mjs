@@ -46,6 +46,7 @@ export function scenarioDefs(quick) {
       params: {
         book: quick ? { paragraphs: 2000, editsPerParagraph: 10, perUpdate: 100 } : { paragraphs: 20000, editsPerParagraph: 10, perUpdate: 100 },
         browser: process.env.BENCH_BOOK_BROWSER !== 'off',
+        keystrokesAlone: quick ? 10 : 40,
         keystrokes: quick ? 20 : 120,
         ownParagraph: 1,
         typistParagraph: 4,

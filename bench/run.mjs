@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // npm run bench [-- --quick] [--only=a,d] [--servers=tandem,reference] [--runs=3] [--clients=both|stock|echo-free] [--warmup=5] [--comments] [--profile] [--nice]
 // BENCH_NODE_ARGS="--flag ..." adds node flags to the Tandem server's process (e.g. --perf-basic-prof).
+// npm run bench -- --only=k [--servers=tandem] [--runs=3] [--profile]   a book (not in the default set)
+//   BENCH_BOOK_BROWSER=off leaves out Tandem's Chromium part (cold loads only)
 // npm run bench -- --only=g [--configs=leveldb,one,three] [--capacity=off] [--docs=20]
 //   the cluster scenario (not in the default set: ~5 minutes); --configs picks configurations,
 //   --capacity=off skips its capacity runs, --docs scales its editing load (documents of 10 clients)

@@ -47,7 +47,7 @@ export function buildDocument(ops = 20000, perUpdate = 10) {
 }
 
 /** Sends every chunk on one socket, then waits for the answer to a sync step 1 sent after them. */
-async function upload(server, docName, built) {
+export async function upload(server, docName, built) {
   const f = framer(server.def.wire, docName);
   const ws = new WebSocket(`${server.url}/${encodeURIComponent(docName)}`, { perMessageDeflate: false });
   await new Promise((resolve, reject) => {

@@ -39,6 +39,20 @@ export function scenarioDefs(quick) {
       kind: 'fallback',
       params: { editing: { docs: 10, clientsPerDoc: 10, rate: 2, durationMs: s }, shares: [0, 0.5, 1] },
     },
+    // Not run by default: ~4 minutes (the book is built, sent to every server, loaded `--runs` times; Tandem's in Chromium).
+    k: {
+      title: '(k) a book: 20,000 paragraphs, ~1 M characters, 200,000 edits; cold load, Chromium, version history',
+      kind: 'book',
+      params: {
+        book: quick ? { paragraphs: 2000, editsPerParagraph: 10, perUpdate: 100 } : { paragraphs: 20000, editsPerParagraph: 10, perUpdate: 100 },
+        browser: process.env.BENCH_BOOK_BROWSER !== 'off',
+        keystrokesAlone: quick ? 10 : 40,
+        keystrokes: quick ? 20 : 120,
+        ownParagraph: 1,
+        typistParagraph: 4,
+        typistRate: 5,
+      },
+    },
   };
 }
 
@@ -144,6 +158,16 @@ export async function runScenarios({ only, serverNames, quick, runs, profile, cl
       for (const list of Object.values(out.results)) if (list.some((r) => r.missing > 0 || !r.converged)) report.failed = true;
       print(`\n## ${def.title}${runs > 1 ? ` — median of ${runs} runs` : ''}\n`);
       print(fallbackTable(out));
+      continue;
+    }
+    if (def.kind === 'book') {
+      const { runBookScenario } = await import('./scenario-book.mjs');
+      const { bookFailed, bookTables } = await import('./book-tables.mjs');
+      const out = await runBookScenario(def.params, { serverNames, runs, profile, resultsDir, stamp, log });
+      report.scenarios[key] = { title: def.title, params: def.params, repetitions: runs, ...out };
+      if (bookFailed(out)) report.failed = true;
+      print(`\n## ${def.title}${runs > 1 ? ` — cold load: median of ${runs} restarts` : ''}\n`);
+      print(bookTables(out, serverNames));
       continue;
     }
     const results = {};

@@ -61,7 +61,7 @@ export function scenarioDefs(quick, scale = {}) {
         warmupMs: w,
         connectPerSec: 500,
         processes: scale.readerProcesses ?? 2,
-        deadlineMs: 180000,
+        deadlineMs: 150000,
       },
     },
     j: {

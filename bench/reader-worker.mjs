@@ -12,6 +12,8 @@ const HIST_MS = 60000; // latency histogram: 1 ms buckets up to 60 s, the last h
 const readers = [];
 let stopping = false;
 let closed = 0; // sockets the server closed (or that failed) after they were connected
+const closedWhy = {}; // close code of those → count
+const failures = {}; // why a reader never synced: error code or close code → count
 let parentOriginMs = performance.timeOrigin;
 let window = null;
 
@@ -28,7 +30,7 @@ function startReader({ url, wire, persistent, docName, index, renewMs }, onReady
   const frame = framer(wire, docName);
   const yClient = 200000 + index;
   const state = { name: `reader-${index}` };
-  const reader = { ws: null, clock: 0, renew: null, ready: false };
+  const reader = { ws: null, clock: 0, renew: null, ready: false, why: null };
   const ws = new WebSocket(`${url}/${encodeURIComponent(docName)}`, { perMessageDeflate: false });
   ws.binaryType = 'nodebuffer';
   reader.ws = ws;
@@ -68,11 +70,16 @@ function startReader({ url, wire, persistent, docName, index, renewMs }, onReady
       if (type === 1) window.awarenessFrames++;
     }
   });
-  ws.on('error', () => {});
-  ws.on('close', () => {
+  ws.on('unexpected-response', (_req, res) => {
+    reader.why = `HTTP ${res.statusCode}`;
+    ws.terminate();
+  });
+  ws.on('error', (e) => (reader.why ??= e.code ?? e.message));
+  ws.on('close', (code) => {
+    if (!reader.ready) failures[reader.why ?? `close ${code}`] = (failures[reader.why ?? `close ${code}`] ?? 0) + 1;
     clearTimeout(reader.renew);
     clearInterval(reader.renew);
-    if (reader.ready && !stopping) closed++;
+    if (reader.ready && !stopping) closed++, (closedWhy[`close ${code}`] = (closedWhy[`close ${code}`] ?? 0) + 1);
     ready(false);
   });
   readers.push(reader);
@@ -82,13 +89,15 @@ function startReader({ url, wire, persistent, docName, index, renewMs }, onReady
 function connectAll({ clients, perSec, timeoutMs, ...common }) {
   return new Promise((resolve) => {
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     let ok = 0;
     let failed = 0;
     let next = 0;
     const done = () => {
       clearInterval(pacer);
       clearTimeout(deadline);
-      resolve({ ok, failed, pending: clients.length - ok - failed, ms: performance.now() - t0 });
+      const cpu = process.cpuUsage(cpu0);
+      resolve({ ok, failed, pending: clients.length - ok - failed, ms: performance.now() - t0, failures, cpuSeconds: (cpu.user + cpu.system) / 1e6 });
     };
     const onReady = (good) => {
       good ? ok++ : failed++;
@@ -132,7 +141,7 @@ process.on('message', async (msg) => {
     window = newWindow(msg.fromUs);
     process.send({ type: 'window-started' });
   } else if (msg.type === 'window-read') {
-    process.send({ type: 'window', ...windowReport(), open: open(), closed });
+    process.send({ type: 'window', ...windowReport(), open: open(), closed, closedWhy });
   } else if (msg.type === 'stop') {
     stopping = true;
     for (const r of readers) clearTimeout(r.renew), clearInterval(r.renew), r.ws.terminate();

@@ -53,7 +53,7 @@ export class ReaderPool {
     this.count += clients.length;
     const common = { url: server.url, wire: server.def.wire, persistent: server.def.persistent, renewMs, perSec: perSec / n, timeoutMs, parentOriginMs: performance.timeOrigin };
     const parts = await Promise.all(this.children.map((child, i) => request(child, { type: 'connect', ...common, clients: clients.filter((_, k) => k % n === i) }, 'connected', timeoutMs + 10000)));
-    return { ok: sum(parts, 'ok'), failed: sum(parts, 'failed'), pending: sum(parts, 'pending'), ms: Math.max(...parts.map((p) => p.ms)) };
+    return { ok: sum(parts, 'ok'), failed: sum(parts, 'failed'), pending: sum(parts, 'pending'), ms: Math.max(...parts.map((p) => p.ms)), cpuSeconds: sum(parts, 'cpuSeconds'), failures: mergeCounts(parts.map((p) => p.failures)) };
   }
 
   /** Starts a window: counters reset; only markers sent at or after fromUs (this clock) count. */
@@ -76,6 +76,7 @@ export class ReaderPool {
       loopP99Ms: Math.max(...parts.map((p) => p.loopP99Ms)),
       open: sum(parts, 'open'),
       closed: sum(parts, 'closed'),
+      closedWhy: mergeCounts(parts.map((p) => p.closedWhy)),
     };
   }
 
@@ -94,6 +95,12 @@ export class ReaderPool {
       }),
     );
   }
+}
+
+function mergeCounts(list) {
+  const out = {};
+  for (const counts of list) for (const [k, n] of Object.entries(counts)) out[k] = (out[k] ?? 0) + n;
+  return out;
 }
 
 const sum = (parts, key) => parts.reduce((n, p) => n + p[key], 0);

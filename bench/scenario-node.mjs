@@ -11,7 +11,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** Files a process needs beyond its sockets (LevelDB, stdio, the listening socket, …): a margin. */
 const FILE_MARGIN = 200;
 
-export async function runNode(server, pool, { connections, perDoc, renewMs, idleMs, connectPerSec, editing, prefix }) {
+export async function runNode(server, pool, { connections, perDoc, renewMs, idleMs, connectPerSec, editing, prefix }, log = () => {}) {
   await sleep(1000);
   const idleRssMb = server.memory().rssMb;
   const editingClients = editing.docs * editing.clientsPerDoc;
@@ -20,9 +20,11 @@ export async function runNode(server, pool, { connections, perDoc, renewMs, idle
   const limitHit = serverNeeds > limits.server || limits.perReaderProcess + FILE_MARGIN > limits.loadGen || editingClients + FILE_MARGIN > limits.loadGen;
 
   const before = await runEditing(server, { ...editing, prefix: `${prefix}-alone`, echoFree: true });
+  log(`bench:   (a)'s load alone: p99 ${before.latencyMs.p99.toFixed(1)} ms`);
   const rssBeforeMb = server.memory().rssMb;
   const readers = Array.from({ length: connections }, (_, index) => ({ docName: `${prefix}-idle-${Math.floor(index / perDoc)}`, index }));
   const connect = await pool.connect(server, readers, { perSec: connectPerSec, renewMs });
+  log(`bench:   ${connect.ok} connections in ${(connect.ms / 1000).toFixed(1)} s (${connect.failed} failed ${JSON.stringify(connect.failures)}, ${connect.pending} pending)`);
   await sleep(3000); // the last joins' replies and first renewals
 
   // Idle: only the presence renewals.
@@ -32,10 +34,12 @@ export async function runNode(server, pool, { connections, perDoc, renewMs, idle
   await sleep(idleMs);
   const idleCpuPercent = ((server.cpu() - cpu0) / ((performance.now() - t0) / 1000)) * 100;
   const idleWindow = await pool.readWindow();
+  log(`bench:   idle: ${idleCpuPercent.toFixed(1)} % of a core; readers closed so far: ${idleWindow.closed} ${JSON.stringify(idleWindow.closedWhy)}`);
   const rssConnectedMb = server.memory().rssMb;
 
   const under = await runEditing(server, { ...editing, prefix: `${prefix}-loaded`, echoFree: true });
   const end = await pool.readWindow();
+  log(`bench:   under load: p99 ${under.latencyMs.p99.toFixed(1)} ms; readers closed by the server: ${end.closed} ${JSON.stringify(end.closedWhy)}`);
   return {
     connections,
     connect,

@@ -9,13 +9,19 @@ import { runEditing } from './scenario-editing.mjs';
  * readers' (from their histograms), missing and disconnected of both, server CPU in cores over the
  * measured window, peak RSS, presence frames per reader per second and the load generator's cost.
  */
-export async function runRoom(server, pool, { people, editors, stockReaders, rate, renewMs, durationMs, warmupMs, connectPerSec, prefix }) {
+export async function runRoom(server, pool, { people, editors, stockReaders, rate, renewMs, durationMs, warmupMs, connectPerSec, prefix }, log = () => {}) {
   const docName = `${prefix}-0`; // runEditing names its documents <prefix>-<n>
   const wireReaders = Math.max(0, people - editors - stockReaders);
+  const connectCpu0 = server.cpu();
   const connect = await pool.connect(server, Array.from({ length: wireReaders }, (_, index) => ({ docName, index })), { perSec: connectPerSec, renewMs });
+  // Where the joins' time goes: the server's and the reader processes' CPU (cores) while they joined.
+  connect.serverCores = (server.cpu() - connectCpu0) / (connect.ms / 1000);
+  connect.readersCores = connect.cpuSeconds / (connect.ms / 1000);
+  log(`bench:   ${connect.ok} readers connected in ${(connect.ms / 1000).toFixed(1)} s (${connect.failed} failed ${JSON.stringify(connect.failures)}, ${connect.pending} pending), server ${connect.serverCores.toFixed(2)} cores, readers ${connect.readersCores.toFixed(2)} cores`);
   const win = {};
   const measure = {
     start: async () => {
+      log('bench:   stock clients connected and warmed up; measuring');
       await pool.startWindow();
       win.cpu0 = server.cpu();
       win.t0 = performance.now();

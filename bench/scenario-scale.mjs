@@ -19,15 +19,15 @@ async function bounded(promise, ms) {
   }
 }
 
-async function runOnce(def, name, size, rep) {
+async function runOnce(def, name, size, rep, log) {
   const server = new ServerProcess(name);
   const pool = new ReaderPool(def.params.processes);
   const prefix = `bench-${def.key}-${size}-${rep}-${Date.now().toString(36)}`;
   try {
     await server.start();
-    const run = def.kind === 'room' ? runRoom(server, pool, { ...def.params, people: size, prefix }) : runNode(server, pool, { ...def.params, connections: size, prefix });
+    const run = def.kind === 'room' ? runRoom(server, pool, { ...def.params, people: size, prefix }, log) : runNode(server, pool, { ...def.params, connections: size, prefix }, log);
     run.catch(() => {}); // a run stopped at its deadline may still reject later
-    return await bounded(run, def.params.deadlineMs);
+    return await bounded(run, process.env.BENCH_SCALE_DEADLINE_S ? Number(process.env.BENCH_SCALE_DEADLINE_S) * 1000 : def.params.deadlineMs);
   } finally {
     await pool.stop();
     await server.dispose();
@@ -48,7 +48,7 @@ export async function runScaleScenario(def, { serverNames, runs, log }) {
         if (stoppedAt[name]) continue;
         log(`bench: ${def.title} — ${SERVERS[name].label}, ${size}${runs > 1 ? ` (run ${rep + 1}/${runs})` : ''}`);
         try {
-          all[name].push(await runOnce(def, name, size, rep));
+          all[name].push(await runOnce(def, name, size, rep, log));
         } catch (error) {
           log(`bench: ${name} at ${size}: ${error.message}`);
           all[name].push({ error: String(error.message || error).slice(0, 160) });
@@ -81,8 +81,8 @@ function rows(out, serverNames, fn) {
 
 export function roomTable(out, serverNames) {
   return markdownTable(
-    ['server', 'people', 'edit p50 / p95 / p99 / max ms (stock readers)', 'p99 / max ms (all protocol readers)', 'missing (stock / readers)', 'disconnected', 'not connected', 'server CPU cores', 'peak RSS MB', 'presence frames per reader/s', 'readers connect s', 'load-gen CPU % / loop p99 (main; reader processes)'],
-    rows(out, serverNames, (r) => [lat(r.latencyMs), `${fmt(r.readerLatencyMs.p99)} / ${fmt(r.readerLatencyMs.max)}`, `${r.missing} / ${r.readerMissing}`, String(r.disconnected), String(r.notConnected), fmt(r.serverCores, 2), fmt(r.peakRssMb, 0), fmt(r.presencePerReaderPerSec, 1), fmt(r.connect.ms / 1000, 1), loadGen(r)]),
+    ['server', 'people', 'edit p50 / p95 / p99 / max ms (stock readers)', 'p99 / max ms (all protocol readers)', 'missing (stock / readers)', 'disconnected', 'not connected', 'server CPU cores', 'peak RSS MB', 'presence frames per reader/s', 'readers connect s (server / readers cores meanwhile)', 'load-gen CPU % / loop p99 (main; reader processes)'],
+    rows(out, serverNames, (r) => [lat(r.latencyMs), `${fmt(r.readerLatencyMs.p99)} / ${fmt(r.readerLatencyMs.max)}`, `${r.missing} / ${r.readerMissing}`, String(r.disconnected), String(r.notConnected), fmt(r.serverCores, 2), fmt(r.peakRssMb, 0), fmt(r.presencePerReaderPerSec, 1), `${fmt(r.connect.ms / 1000, 1)} (${fmt(r.connect.serverCores, 2)} / ${fmt(r.connect.readersCores, 2)})`, loadGen(r)]),
   );
 }
 

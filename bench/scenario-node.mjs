@@ -46,8 +46,10 @@ export async function runNode(server, pool, { connections, perDoc, renewMs, idle
     limits: { ...limits, serverNeeds, hit: limitHit },
     idleRssMb,
     rssConnectedMb,
-    kbPerConnection: ((rssConnectedMb - idleRssMb) * 1024) / connect.ok,
-    kbPerConnectionAboveEditing: ((rssConnectedMb - rssBeforeMb) * 1024) / connect.ok,
+    // Divided by the connections still open when the RSS was read (a server may have dropped some).
+    openWhileIdle: idleWindow.open,
+    kbPerConnection: ((rssConnectedMb - idleRssMb) * 1024) / idleWindow.open,
+    kbPerConnectionAboveEditing: ((rssConnectedMb - rssBeforeMb) * 1024) / idleWindow.open,
     idleCpuPercent,
     idleFramesPerSec: idleWindow.frames / idleWindow.wallSeconds,
     before: { latencyMs: before.latencyMs, missing: before.missing, disconnected: before.disconnected },

@@ -88,8 +88,8 @@ export function roomTable(out, serverNames) {
 
 export function nodeTable(out, serverNames) {
   return markdownTable(
-    ['server', 'connections', 'connect s (failed)', 'idle RSS MB → connected MB', 'KB per connection above idle (above the process after (a))', 'idle CPU % of a core (renewals only)', 'frames/s received while idle', 'edit p99 ms alone → under load (×)', 'edit p50 / max ms under load', 'missing', 'disconnected', 'peak RSS MB', 'load-gen CPU % / loop p99 (main; reader processes)'],
-    rows(out, serverNames, (r) => [`${fmt(r.connect.ms / 1000, 1)} (${r.notConnected})`, `${fmt(r.idleRssMb, 0)} → ${fmt(r.rssConnectedMb, 0)}`, `${fmt(r.kbPerConnection, 1)} (${fmt(r.kbPerConnectionAboveEditing, 1)})`, fmt(r.idleCpuPercent, 1), fmt(r.idleFramesPerSec, 0), `${fmt(r.before.latencyMs.p99)} → ${fmt(r.latencyMs.p99)} (×${fmt(r.p99Ratio, 2)})`, `${fmt(r.latencyMs.p50)} / ${fmt(r.latencyMs.max)}`, String(r.missing), String(r.disconnected), fmt(r.peakRssMb, 0), loadGen(r)]),
+    ['server', 'connections', 'connect s (failed; open while idle)', 'idle RSS MB → connected MB', 'KB per connection above idle (above the process after (a))', 'idle CPU % of a core (renewals only)', 'frames/s received while idle', 'edit p99 ms alone → under load (×)', 'edit p50 / max ms under load', 'missing', 'disconnected', 'peak RSS MB', 'load-gen CPU % / loop p99 (main; reader processes)'],
+    rows(out, serverNames, (r) => [`${fmt(r.connect.ms / 1000, 1)} (${r.notConnected}; ${r.openWhileIdle ?? '–'})`, `${fmt(r.idleRssMb, 0)} → ${fmt(r.rssConnectedMb, 0)}`, `${fmt(r.kbPerConnection, 1)} (${fmt(r.kbPerConnectionAboveEditing, 1)})`, fmt(r.idleCpuPercent, 1), fmt(r.idleFramesPerSec, 0), `${fmt(r.before.latencyMs.p99)} → ${fmt(r.latencyMs.p99)} (×${fmt(r.p99Ratio, 2)})`, `${fmt(r.latencyMs.p50)} / ${fmt(r.latencyMs.max)}`, String(r.missing), String(r.disconnected), fmt(r.peakRssMb, 0), loadGen(r)]),
   );
 }
 

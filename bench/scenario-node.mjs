@@ -39,6 +39,7 @@ export async function runNode(server, pool, { connections, perDoc, renewMs, idle
 
   const under = await runEditing(server, { ...editing, prefix: `${prefix}-loaded`, echoFree: true });
   const end = await pool.readWindow();
+  log(`bench:   why the server closed connections (its log's labels): ${JSON.stringify(server.closeLabels)}`);
   log(`bench:   under load: p99 ${under.latencyMs.p99.toFixed(1)} ms; readers closed by the server: ${end.closed} ${JSON.stringify(end.closedWhy)}`);
   return {
     connections,
@@ -57,6 +58,7 @@ export async function runNode(server, pool, { connections, perDoc, renewMs, idle
     p99Ratio: under.latencyMs.p99 / before.latencyMs.p99,
     missing: before.missing + under.missing,
     disconnected: before.disconnected + under.disconnected + end.closed,
+    closeLabels: server.closeLabels,
     notConnected: connect.failed + connect.pending,
     peakRssMb: server.memory().peakRssMb,
     loadGenCpuPercent: under.loadGenCpuPercent,

@@ -3,6 +3,8 @@
 // BENCH_NODE_ARGS="--flag ..." adds node flags to the Tandem server's process (e.g. --perf-basic-prof).
 // npm run bench -- --only=k [--servers=tandem] [--runs=3] [--profile]   a book (not in the default set)
 //   BENCH_BOOK_BROWSER=off leaves out Tandem's Chromium part (cold loads only)
+// npm run bench -- --only=i [--people=1000,3000,5000] [--reader-procs=2]   the big room (not default)
+// npm run bench -- --only=j [--connections=18000] [--reader-procs=3]      the full node (not default)
 // npm run bench -- --only=g [--configs=leveldb,one,three] [--capacity=off] [--docs=20]
 //   the cluster scenario (not in the default set: ~5 minutes); --configs picks configurations,
 //   --capacity=off skips its capacity runs, --docs scales its editing load (documents of 10 clients)
@@ -36,6 +38,14 @@ const clientModes = clientsOpt === 'both' ? ['stock', 'echo-free'] : [clientsOpt
 if (!clientModes.every((mode) => mode === 'stock' || mode === 'echo-free')) throw new Error(`--clients is stock, echo-free or both, not ${clientsOpt}`);
 // --comments: (a)–(c) against Tandem with comments on (comment-load.mjs).
 const comments = Boolean(opt('comments'));
+// --people=1000,3000,5000 (i), --connections=18000 (j), --reader-procs=N: the scale scenarios'
+// sizes (BENCH_PEOPLE, BENCH_CONNECTIONS hold them too) and how many processes hold their readers.
+const scale = {
+  people: opt('people') ?? process.env.BENCH_PEOPLE,
+  connections: opt('connections') ?? process.env.BENCH_CONNECTIONS,
+  readerProcesses: opt('reader-procs') ? Number(opt('reader-procs')) : undefined,
+  runs: opt('runs') !== undefined ? runs : undefined, // (i) and (j) run once unless --runs says otherwise
+};
 const cluster = {
   configs: opt('configs') ? String(opt('configs')).split(',') : undefined,
   capacity: opt('capacity') !== 'off',
@@ -79,7 +89,7 @@ const machine = {
 console.log(`# Tandem sync benchmark ${new Date().toISOString()}${quick ? ' (quick)' : ''}\n`);
 console.log(`Machine: ${machine.cpus}, ${machine.memoryGb} GB, Node ${machine.node}, ${machine.platform}, load ${machine.loadAvgAtStart}\n`);
 
-const report = await runScenarios({ only, serverNames, quick, runs, profile, cluster, clientModes, comments, resultsDir, stamp, log: (s) => console.error(s), print: (s) => console.log(s) });
+const report = await runScenarios({ only, serverNames, quick, runs, profile, cluster, scale, clientModes, comments, resultsDir, stamp, log: (s) => console.error(s), print: (s) => console.log(s) });
 const { judgeTargets } = await import('./targets.mjs');
 const targets = judgeTargets(report);
 if (targets) console.log(`\n## Targets (ratios within this run)\n\n${targets}`);

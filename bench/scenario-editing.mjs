@@ -38,9 +38,10 @@ async function settle(server) {
  * returned as `measured`). commentModel (--comments, comment-load.mjs): every client also holds its
  * document's comments open and posts a comment every COMMENT_PERIOD_MS.
  */
-export async function runEditing(server, { docs, clientsPerDoc, rate, durationMs, warmupMs = 0, prefix, echoFree = false }, { clientOptions, createClient, latencyClass, measure, commentModel } = {}) {
+export async function runEditing(server, { docs, clientsPerDoc, rate, durationMs, warmupMs = 0, prefix, echoFree = false, editorsPerDoc = clientsPerDoc }, { clientOptions, createClient, latencyClass, measure, commentModel } = {}) {
   const clients = [];
   const latencies = [];
+  let destroyed = false;
   const byClass = {};
   // Deliveries of edits sent before this (the warm-up's) are not measured.
   let measuredFromUs = Infinity;
@@ -49,7 +50,9 @@ export async function runEditing(server, { docs, clientsPerDoc, rate, durationMs
     for (let c = 0; c < clientsPerDoc; c++) {
       const index = clients.length;
       const client = createClient ? createClient(index, `${prefix}-${d}`) : stockClient(server, `${prefix}-${d}`, { echoFree, ...clientOptions?.(index) });
-      const state = { index, doc: d, client, sent: 0, received: new Map() };
+      // Only the first editorsPerDoc of a document type and move carets; the others read (the big room, i).
+      const state = { index, doc: d, editor: c < editorsPerDoc, client, sent: 0, received: new Map(), disconnects: 0 };
+      client.provider?.on('status', ({ status }) => status === 'disconnected' && !destroyed && state.disconnects++);
       if (commentModel) state.comments = commentingClient(server, commentModel, `${prefix}-${d}`, index, client);
       client.text.observe((event) => {
         if (event.transaction.local) return;
@@ -87,6 +90,7 @@ export async function runEditing(server, { docs, clientsPerDoc, rate, durationMs
     const start = performance.now();
     const timers = [];
     for (const s of clients) {
+      if (!s.editor) continue;
       const phase = Math.random() * period;
       timers.push(
         setTimeout(() => {
@@ -164,6 +168,8 @@ export async function runEditing(server, { docs, clientsPerDoc, rate, durationMs
   const sent = clients.reduce((n, s) => n + s.sent, 0) - sentBefore;
   const delivered = measuredDeliveries;
   const commentsPosted = clients.reduce((n, s) => n + (s.comments?.posted ?? 0), 0);
+  const disconnected = clients.filter((s) => s.disconnects > 0).length;
+  destroyed = true;
   for (const s of clients) s.client.destroy(), s.comments?.destroy();
   await sleep(500);
   return {
@@ -172,6 +178,7 @@ export async function runEditing(server, { docs, clientsPerDoc, rate, durationMs
     deliveries: delivered,
     deliveriesPerSec: delivered / ((editEnd - t0) / 1000),
     missing,
+    disconnected,
     converged,
     latencyMs: latencySummary(latencies),
     connectAllMs: connectMs,

@@ -8,7 +8,15 @@ import { runEditing } from './scenario-editing.mjs';
 import { runStorm } from './scenario-storm.mjs';
 import { fmt, markdownTable, median, medianResult, withRatio } from './stats.mjs';
 
-export function scenarioDefs(quick) {
+/** A comma-separated list of positive integers (--people=1000,3000,5000), or the default. */
+function steps(value, fallback) {
+  if (value === undefined) return fallback;
+  const list = String(value).split(',').map(Number);
+  if (!list.every((n) => Number.isInteger(n) && n > 0)) throw new Error(`expected sizes like 1000,3000,5000, not ${value}`);
+  return list;
+}
+
+export function scenarioDefs(quick, scale = {}) {
   const s = quick ? Number(process.env.BENCH_QUICK_MS || 2000) : 20000;
   // (a)–(c) run their load for this long before the measured window (--warmup=<s>, 0 = none).
   const w = process.env.BENCH_WARMUP_MS !== undefined ? Number(process.env.BENCH_WARMUP_MS) : quick ? 0 : 5000;
@@ -51,6 +59,37 @@ export function scenarioDefs(quick) {
         ownParagraph: 1,
         typistParagraph: 4,
         typistRate: 5,
+      },
+    },
+    // Not run by default (scale, issue 22): each size ~1 minute per server, a run stopped after deadlineMs.
+    i: {
+      title: '(i) big room: 1 doc, N people, 10 typing 5 keystrokes/s with carets, everyone else reading with presence (renewed every 15 s)',
+      kind: 'room',
+      params: {
+        peopleSteps: steps(scale.people, quick ? [300] : [5000]),
+        editors: 10,
+        stockReaders: 30,
+        rate: 5,
+        renewMs: 15000,
+        durationMs: s,
+        warmupMs: w,
+        connectPerSec: 500,
+        processes: scale.readerProcesses ?? 2,
+        deadlineMs: 150000,
+      },
+    },
+    j: {
+      title: "(j) full node: N protocol-only connections, 5 per document, presence renewed every 15 s, plus (a)'s editing load",
+      kind: 'node',
+      params: {
+        connectionSteps: steps(scale.connections, quick ? [1000] : [18000]),
+        perDoc: 5,
+        renewMs: 15000,
+        idleMs: quick ? 3000 : 10000,
+        connectPerSec: 1000,
+        processes: scale.readerProcesses ?? 3,
+        editing: { docs: 20, clientsPerDoc: 10, rate: 2, durationMs: s, warmupMs: w },
+        deadlineMs: 240000,
       },
     },
   };
@@ -129,8 +168,8 @@ function expand(only, defs, clientModes) {
   return out;
 }
 
-export async function runScenarios({ only, serverNames, quick, runs, profile, cluster = {}, clientModes = ['stock', 'echo-free'], comments = false, resultsDir, stamp, log, print }) {
-  const defs = scenarioDefs(quick);
+export async function runScenarios({ only, serverNames, quick, runs, profile, cluster = {}, scale = {}, clientModes = ['stock', 'echo-free'], comments = false, resultsDir, stamp, log, print }) {
+  const defs = scenarioDefs(quick, scale);
   // --comments: Tandem's clients in (a)–(c) also hold their document's comments open and post (comment-load.mjs).
   const commentModel = comments ? await loadCommentModel() : null;
   const report = { scenarios: {}, failed: false };
@@ -149,6 +188,18 @@ export async function runScenarios({ only, serverNames, quick, runs, profile, cl
       print(clusterTable(out));
       const steps = clusterCapacityTable(out);
       if (steps) print(`\nCapacity steps (one run; CPU is every process of the configuration):\n\n${steps}`);
+      continue;
+    }
+    if (def.kind === 'room' || def.kind === 'node') {
+      const { limitsLine, nodeTable, roomTable, runScaleScenario } = await import('./scenario-scale.mjs');
+      const names = serverNames.filter((n) => n !== 'relay'); // no CRDT, no sync replies: not a server here
+      const scaleRuns = scale.runs ?? 1;
+      const out = await runScaleScenario({ ...def }, { serverNames: names, runs: scaleRuns, log });
+      report.scenarios[key] = { title: def.title, params: def.params, repetitions: scaleRuns, ...out };
+      if (out.failed) report.failed = true;
+      print(`\n## ${def.title}${scaleRuns > 1 ? ` — median of ${scaleRuns} runs` : ' — one run'}\n`);
+      if (def.kind === 'node') print(`${limitsLine(out, def.params)}\n`);
+      print(def.kind === 'room' ? roomTable(out, names) : nodeTable(out, names));
       continue;
     }
     if (def.kind === 'fallback') {

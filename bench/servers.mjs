@@ -117,7 +117,12 @@ export class ServerProcess {
     const child = spawn(process.execPath, [...this.nodeArgs, ...args], {
       cwd: root,
       env: { ...process.env, ...env, ...this.env },
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // Tandem's JSON log lines (stdout) name why it closed a connection ("label"); counted, not kept.
+    this.closeLabels = {};
+    child.stdout.on('data', (d) => {
+      for (const m of String(d).matchAll(/"label":"([^"]+)"/g)) this.closeLabels[m[1]] = (this.closeLabels[m[1]] ?? 0) + 1;
     });
     child.stderr.on('data', (d) => {
       if (this.stderr.length < 20000) this.stderr += d;

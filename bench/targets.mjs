@@ -59,6 +59,21 @@ export function judgeTargets(report) {
       rows.push(['(g) 3 nodes: cross-node p99 ≤ same-node p99 + 5 ms', `${r2(cross.p99)} ms vs ${r2(same.p99)} ms (+${r2(extra)} ms)`, verdict(extra <= 5)]);
     }
   }
+  {
+    // Issue 22's first two targets, at the largest size run (Tandem only).
+    const room = s.i?.results?.tandem, size = Math.max(...(s.i?.sizes ?? []));
+    const t = room?.[size];
+    if (ok(t)) {
+      rows.push([`(i) ${size.toLocaleString('en-US')} people: p99 < 100 ms, server < 1 core, nothing missing, nobody disconnected`, `p99 ${r2(t.latencyMs.p99)} ms, ${r2(t.serverCores)} cores, missing ${t.missing} / ${t.readerMissing}, disconnected ${t.disconnected}`, verdict(t.latencyMs.p99 < 100 && t.serverCores < 1 && t.missing + t.readerMissing === 0 && t.disconnected === 0)]);
+    }
+    const node = s.j?.results?.tandem, n = Math.max(...(s.j?.sizes ?? []));
+    const j = node?.[n];
+    if (ok(j)) {
+      // The idle-CPU target is for 10,000 connections: the renewals' cost scales with the count.
+      const idleAt10k = (j.idleCpuPercent * 10000) / j.connections;
+      rows.push([`(j) ${n.toLocaleString('en-US')} connections: ≤ 6 KB each above idle, idle CPU < 5 % per 10,000, p99 under load ≤ 1.5× alone`, `${r2(j.kbPerConnection)} KB, ${r2(idleAt10k)} % per 10,000 (${r2(j.idleCpuPercent)} % measured), ×${r2(j.p99Ratio)}`, verdict(j.kbPerConnection <= 6 && idleAt10k < 5 && j.p99Ratio <= 1.5)]);
+    }
+  }
   return rows.length ? markdownTable(['target', 'Tandem in this run', 'verdict'], rows) : '';
 }
 

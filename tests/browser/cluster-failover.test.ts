@@ -23,10 +23,8 @@ import { PostgresServer, type Database } from '../helpers/postgres';
 import { RedisServer } from '../helpers/redis';
 import { makeTempDir, removeDir, spawnServer, type ChildServer } from '../helpers/server-harness';
 import { BrowserHarness, waitUntil } from './harness';
-import { actAs, documentIdOf, editor, openDocument, screenshot, waitForState, waitForText } from './page-helpers';
+import { actAs, alice, bob, documentIdOf, editor, openDocument, screenshot, waitForState, waitForText } from './page-helpers';
 
-const alice = { name: 'Alice', color: '#d9480f' };
-const bob = { name: 'Bob', color: '#1971c2' };
 const NODES = 3;
 /** Alice's words: typed until enough came after her reconnect; the bound only keeps a broken run finite. */
 const MAX_WORDS = 400;

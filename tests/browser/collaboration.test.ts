@@ -8,6 +8,9 @@ import { FreezeProxy } from './freeze-proxy';
 import { useBrowserHarness, waitUntil } from './harness';
 import {
   actAs,
+  alice,
+  bob,
+  carol,
   connectionState,
   documentIdOf,
   editor,
@@ -20,10 +23,6 @@ import {
   waitForState,
   waitForText,
 } from './page-helpers';
-
-const alice = { name: 'Alice', color: '#d9480f' };
-const bob = { name: 'Bob', color: '#1971c2' };
-const carol = { name: 'Carol', color: '#2b8a3e' };
 
 const browser = useBrowserHarness();
 // Uncaught exceptions and console errors in any page: a person would never see them, so we look.

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { parseToken } from '../../lib/auth/capability-token';
 import { useBrowserHarness, waitUntil } from './harness';
-import { editor, editorText, flushLocalCopy, openDocument, saveState, screenshot, waitForState, waitForText } from './page-helpers';
+import { alice, bob, carol, editor, editorText, flushLocalCopy, openDocument, saveState, screenshot, waitForState, waitForText } from './page-helpers';
 import {
   commentOn,
   highlightCount,
@@ -25,10 +25,6 @@ import {
   watch,
   watchContext,
 } from './comment-helpers';
-
-const alice = { name: 'Alice', color: '#d9480f' };
-const bob = { name: 'Bob', color: '#1971c2' };
-const carol = { name: 'Carol', color: '#2b8a3e' };
 
 const browser = useBrowserHarness();
 const problems: string[] = [];

@@ -8,11 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { useBrowserHarness, waitUntil } from './harness';
-import { actAs, documentIdOf, editor, editorText, openDocument, screenshot, waitForState, waitForText } from './page-helpers';
-
-const alice = { name: 'Alice', color: '#d9480f' };
-const bob = { name: 'Bob', color: '#1971c2' };
-const carol = { name: 'Carol', color: '#2b8a3e' };
+import { actAs, alice, bob, carol, documentIdOf, editor, editorText, openDocument, screenshot, waitForState, waitForText } from './page-helpers';
 
 const paragraphs = ['Monday: plan the release with the whole team.', 'Tuesday: write the notes and send them round.', 'Wednesday: review the open questions.'];
 

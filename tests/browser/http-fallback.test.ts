@@ -8,16 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { Nginx, proxyLocation } from '../helpers/nginx';
 import { BrowserHarness, waitUntil } from './harness';
-import { actAs, editor, editorText, openDocument, waitForState, waitForText } from './page-helpers';
-
-const alice = { name: 'Alice', color: '#d9480f' };
-const bob = { name: 'Bob', color: '#1971c2' };
+import { actAs, alice, bob, editor, editorText, openDocument, waitForState, waitForText } from './page-helpers';
 
 let harness: BrowserHarness;
 let proxy: Nginx;
 const contexts: BrowserContext[] = [];
 const pageErrors: string[] = [];
-
 
 beforeAll(async () => {
   harness = await BrowserHarness.start();

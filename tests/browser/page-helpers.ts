@@ -10,6 +10,11 @@ export interface Person {
   readonly color: string;
 }
 
+/** The people of the browser tests, each with a colour of the editor's palette. */
+export const alice: Person = { name: 'Alice', color: '#d9480f' };
+export const bob: Person = { name: 'Bob', color: '#1971c2' };
+export const carol: Person = { name: 'Carol', color: '#2b8a3e' };
+
 /** Sets the remembered identity before any page script runs, as if chosen on an earlier visit. */
 export async function actAs(context: BrowserContext, person: Person): Promise<void> {
   await context.addInitScript((identity: Person) => {

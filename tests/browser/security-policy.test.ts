@@ -9,10 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Frame, Page } from 'playwright-core';
 import { BrowserHarness, waitUntil } from './harness';
-import { actAs, editor, openDocument, waitForState, waitForText } from './page-helpers';
-
-const alice = { name: 'Alice', color: '#d9480f' };
-const bob = { name: 'Bob', color: '#1971c2' };
+import { actAs, alice, bob, editor, openDocument, waitForState, waitForText } from './page-helpers';
 
 let harness: BrowserHarness;
 /** A site of another origin (another port) whose page frames whatever `?src=` names. */

@@ -10,10 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { fillDisk, mountSmallDisk, type SmallDisk } from '../helpers/small-disk';
 import { BrowserHarness, waitUntil } from './harness';
-import { actAs, connectionState, editor, openDocument, saveState, screenshot, waitForState, waitForText } from './page-helpers';
-
-const alice = { name: 'Alice', color: '#d9480f' };
-const carol = { name: 'Carol', color: '#2b8a3e' };
+import { actAs, alice, carol, connectionState, editor, openDocument, saveState, screenshot, waitForState, waitForText } from './page-helpers';
 
 let harness: BrowserHarness | null = null;
 let dataDir: string | null = null;
@@ -39,7 +36,6 @@ async function personPage(person: { name: string; color: string }): Promise<Page
   await actAs(context, person);
   return context.newPage();
 }
-
 
 async function connectionCloses(syncPort: number): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${syncPort}/metrics`)).text();

@@ -235,3 +235,19 @@ export async function storedText(dataDir: string, docName: string): Promise<stri
     await store.close();
   }
 }
+
+/** What POST /docs answers on a server with link records: the owner's link and the three default links. */
+export interface CreatedDocument {
+  readonly id: string;
+  readonly ownerToken: string;
+  readonly editToken: string;
+  readonly commentToken: string;
+  readonly viewToken: string;
+}
+
+/** A new document, made as the editor makes one: POST /docs on the server at `baseUrl`. */
+export async function postDocument(baseUrl: string): Promise<CreatedDocument> {
+  const response = await fetch(`${baseUrl}/docs`, { method: 'POST' });
+  if (response.status !== 201) throw new Error(`POST /docs answered ${response.status}: ${await response.text()}`);
+  return (await response.json()) as CreatedDocument;
+}

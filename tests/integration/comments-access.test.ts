@@ -25,16 +25,10 @@ import {
   textOf,
   waitForSync,
   whenSaved,
+  postDocument,
+  type CreatedDocument,
 } from '../helpers/server-harness';
 import { useServerPerTest } from '../helpers/server-per-test';
-
-interface CreatedDocument {
-  id: string;
-  ownerToken: string;
-  editToken: string;
-  commentToken?: string;
-  viewToken: string;
-}
 
 const COMMENTS_REFUSED = 'comments need a comment, edit or owner link';
 
@@ -42,11 +36,7 @@ const fixture = useServerPerTest({ AUTH: 'on' });
 
 const base = () => `http://127.0.0.1:${fixture.server.port}`;
 
-async function createDocument(): Promise<CreatedDocument> {
-  const response = await fetch(`${base()}/docs`, { method: 'POST' });
-  expect(response.status).toBe(201);
-  return (await response.json()) as CreatedDocument;
-}
+const createDocument = (): Promise<CreatedDocument> => postDocument(base());
 
 /** A named comment link made by the owner (the route takes any grantable role). */
 async function commentLink(doc: CreatedDocument): Promise<{ id: string; token: string }> {

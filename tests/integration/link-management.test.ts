@@ -10,16 +10,8 @@ import type { WebsocketProvider } from 'y-websocket';
 import { CloseCode } from '../../lib/protocol/close-codes';
 import { decodeFrameBatch } from '../../lib/protocol/frame-batch';
 import { waitFor } from '../helpers/poll';
-import { closesOf, connectClient, textOf, waitForSync, whenSaved } from '../helpers/server-harness';
+import { closesOf, connectClient, textOf, waitForSync, whenSaved, postDocument, type CreatedDocument } from '../helpers/server-harness';
 import { useServerPerTest } from '../helpers/server-per-test';
-
-interface CreatedDocument {
-  id: string;
-  ownerToken: string;
-  editToken: string;
-  commentToken: string;
-  viewToken: string;
-}
 
 interface LinkJson {
   id: string;
@@ -35,11 +27,7 @@ const fixture = useServerPerTest({ AUTH: 'on' });
 
 const base = () => `http://127.0.0.1:${fixture.server.port}`;
 
-async function createDocument(): Promise<CreatedDocument> {
-  const response = await fetch(`${base()}/docs`, { method: 'POST' });
-  expect(response.status).toBe(201);
-  return (await response.json()) as CreatedDocument;
-}
+const createDocument = (): Promise<CreatedDocument> => postDocument(base());
 
 function links(docId: string, token: string | null, init: { method?: string; body?: unknown; linkId?: string } = {}): Promise<Response> {
   const headers: Record<string, string> = token === null ? {} : { Authorization: `Bearer ${token}` };

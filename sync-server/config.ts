@@ -32,6 +32,8 @@ export interface ServerConfig {
   readonly compactAfterUpdates: number;
   readonly storageBatchWindowMs: number;
   readonly presenceRelayMs: number;
+  /** Past this many people in one document, only the active ones' presence is relayed (room/presence-audience.ts). */
+  readonly presenceCrowdSize: number;
   readonly maxConcurrentLoads: number;
   readonly storageRetryMaxMs: number;
   readonly shutdownTimeoutMs: number;
@@ -104,6 +106,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     compactAfterUpdates: read.integer('COMPACT_AFTER_UPDATES', 1_000, { min: 1 }),
     storageBatchWindowMs: read.integer('STORAGE_BATCH_WINDOW_MS', 25, { min: 0, max: 200 }),
     presenceRelayMs: read.integer('PRESENCE_RELAY_MS', 16, { min: 0, max: 1000 }),
+    presenceCrowdSize: read.integer('PRESENCE_CROWD_SIZE', 100, { min: 1 }),
     maxConcurrentLoads: read.integer('MAX_CONCURRENT_LOADS', 16, { min: 1 }),
     storageRetryMaxMs: read.integer('STORAGE_RETRY_MAX_MS', 5_000, { min: 10 }),
     shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, { min: 100 }),

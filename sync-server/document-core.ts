@@ -18,7 +18,7 @@ import type { DocumentStore } from './storage/document-store';
 
 export type DocumentCoreConfig = Pick<
   ServerConfig,
-  'storageRetryMaxMs' | 'storageBatchWindowMs' | 'documentUnloadGraceMs' | 'maxConcurrentLoads' | 'history' | 'presenceRelayMs'
+  'storageRetryMaxMs' | 'storageBatchWindowMs' | 'documentUnloadGraceMs' | 'maxConcurrentLoads' | 'history' | 'presenceRelayMs' | 'presenceCrowdSize'
 > & { readonly limits: Pick<ConnectionLimits, 'maxAwarenessStateBytes' | 'maxPresenceIdsPerConnection'> };
 
 export interface DocumentCoreDeps {
@@ -60,6 +60,7 @@ export function createDocumentCore(config: DocumentCoreConfig, deps: DocumentCor
       maxPresenceIdsPerConnection: config.limits.maxPresenceIdsPerConnection,
       history: config.history,
       presenceRelayMs: config.presenceRelayMs,
+      presenceCrowdSize: config.presenceCrowdSize,
     },
     { ...shared, replication: deps.replication },
   );

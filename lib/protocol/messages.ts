@@ -17,6 +17,10 @@
  *     5 sharing state  state:varUint      server → client: 0 = shared with the other nodes (cluster
  *                                          mode), 1 = cut off from them: edits are saved but others
  *                                          on other nodes may not see them until it reconnects
+ *     6 crowd          present:varUint    server → client: how many people are present, in a room so
+ *                                          crowded that it relays only the active ones' presence
+ *                                          (room/presence-audience.ts); 0 = not crowded: every
+ *                                          presence is relayed, count them
  *
  * The extension: a client that wants to know when its edits are durable sends
  * `saveRequest(id)` after its updates; because one connection's messages are handled in order, the
@@ -41,7 +45,7 @@ export const MessageType = {
 
 export const SyncStep = { StateVector: 0, Diff: 1, Update: 2 } as const;
 export const AuthKind = { PermissionDenied: 0 } as const;
-export const TandemKind = { SaveRequest: 0, Saved: 1, Ping: 2, Pong: 3, StorageState: 4, SharingState: 5 } as const;
+export const TandemKind = { SaveRequest: 0, Saved: 1, Ping: 2, Pong: 3, StorageState: 4, SharingState: 5, Crowd: 6 } as const;
 export const StorageState = { Ok: 0, Degraded: 1 } as const;
 
 export type Message =
@@ -56,7 +60,8 @@ export type Message =
   | { readonly type: 'ping'; readonly id: number }
   | { readonly type: 'pong'; readonly id: number }
   | { readonly type: 'storage-state'; readonly ok: boolean }
-  | { readonly type: 'sharing-state'; readonly ok: boolean };
+  | { readonly type: 'sharing-state'; readonly ok: boolean }
+  | { readonly type: 'crowd'; readonly present: number };
 
 export type MessageTypeName = Message['type'];
 
@@ -139,6 +144,8 @@ function readMessage(decoder: decoding.Decoder): Message {
           }
           return { type: 'sharing-state', ok: state === StorageState.Ok };
         }
+        case TandemKind.Crowd:
+          return { type: 'crowd', present: decoding.readVarUint(decoder) };
         default:
           throw new ProtocolError(CloseCode.ProtocolError, `unknown extension message kind ${kind}`);
       }
@@ -213,6 +220,11 @@ export function encodeStorageState(ok: boolean): Uint8Array {
 
 export function encodeSharingState(ok: boolean): Uint8Array {
   return encodeTandem(TandemKind.SharingState, ok ? StorageState.Ok : StorageState.Degraded);
+}
+
+/** `present`: the people in a crowded room; 0 once it is not crowded any more. */
+export function encodeCrowd(present: number): Uint8Array {
+  return encodeTandem(TandemKind.Crowd, present);
 }
 
 function encodeTandem(kind: number, value: number): Uint8Array {

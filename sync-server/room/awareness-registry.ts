@@ -40,6 +40,8 @@ export class AwarenessRegistry<Owner> {
   private readonly presences = new Map<number, Presence<Owner>>();
   /** The ids each connected owner has claimed so far. */
   private readonly claims = new Map<Owner, Set<number>>();
+  /** How many presences are live (not removed): kept as they change, read on every relay. */
+  private live = 0;
 
   constructor(private readonly maxIdsPerOwner: number) {}
 
@@ -85,8 +87,10 @@ export class AwarenessRegistry<Owner> {
     if (capped) this.assertWithinClaims(owner, accepted);
     for (const entry of accepted) {
       const removal = entry.state === REMOVED_STATE;
+      const before = this.presences.get(entry.clientId);
+      this.live += Number(!removal) - Number(before !== undefined && before.state !== REMOVED_STATE);
       // The clock a newer connection tried is kept while the owner changes its state.
-      const refusedClock = this.presences.get(entry.clientId)?.refusedClock;
+      const refusedClock = before?.refusedClock;
       this.presences.set(entry.clientId, {
         clock: entry.clock,
         state: entry.state,
@@ -121,6 +125,7 @@ export class AwarenessRegistry<Owner> {
   }
 
   private remove(clientId: number, presence: Presence<Owner>): AwarenessEntry {
+    if (presence.state !== REMOVED_STATE) this.live--;
     presence.clock = Math.max(presence.clock, presence.refusedClock ?? 0) + 1;
     presence.state = REMOVED_STATE;
     presence.owner = null;
@@ -130,19 +135,37 @@ export class AwarenessRegistry<Owner> {
 
   /** The live states the owner introduced, as JSON text. */
   statesOwnedBy(owner: Owner): string[] {
-    const states: string[] = [];
-    for (const clientId of this.claims.get(owner) ?? []) {
-      const presence = this.presences.get(clientId);
-      if (presence !== undefined && presence.owner === owner && presence.state !== REMOVED_STATE) states.push(presence.state);
-    }
-    return states;
+    return this.entriesOwnedBy(owner).map((entry) => entry.state);
   }
 
-  /** Every live state, as sent to a client that joins. */
-  liveEntries(): AwarenessEntry[] {
+  /** The live entries the owner introduced. */
+  entriesOwnedBy(owner: Owner): AwarenessEntry[] {
+    const entries: AwarenessEntry[] = [];
+    for (const clientId of this.claims.get(owner) ?? []) {
+      const presence = this.presences.get(clientId);
+      if (presence !== undefined && presence.owner === owner && presence.state !== REMOVED_STATE) {
+        entries.push({ clientId, clock: presence.clock, state: presence.state });
+      }
+    }
+    return entries;
+  }
+
+  /** How many presences are live. */
+  get liveCount(): number {
+    return this.live;
+  }
+
+  /** The state held for a client id (REMOVED_STATE once removed), or undefined: never seen. */
+  stateOf(clientId: number): string | undefined {
+    return this.presences.get(clientId)?.state;
+  }
+
+  /** Every live state (those `include` keeps), as sent to a client that joins. */
+  liveEntries(include?: (clientId: number, owner: Owner | null) => boolean): AwarenessEntry[] {
     const entries: AwarenessEntry[] = [];
     for (const [clientId, presence] of this.presences) {
-      if (presence.state !== REMOVED_STATE) entries.push({ clientId, clock: presence.clock, state: presence.state });
+      if (presence.state === REMOVED_STATE || (include !== undefined && !include(clientId, presence.owner))) continue;
+      entries.push({ clientId, clock: presence.clock, state: presence.state });
     }
     return entries;
   }

@@ -14,6 +14,8 @@ export interface RoomConnection {
   readonly permission: Permission;
   /** The link it was admitted with, for the log line of a refused edit; null where none did. */
   readonly grant: ConnectionGrant | null;
+  /** Whether it has sent one of Tandem's extension messages: only then is it sent Tandem's own. */
+  readonly speaksExtension: boolean;
   send(message: Uint8Array): void;
 }
 

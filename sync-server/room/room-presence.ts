@@ -1,12 +1,14 @@
 /**
  * A room's presence (awareness): what its connections announce, checked against who owns which
  * client id (awareness-registry.ts) and relayed to the others; what outside owners announce for
- * clients connected elsewhere; and the removals when either goes.
+ * clients connected elsewhere; and the removals when either goes. In a crowded room only the active
+ * people's presence is relayed (presence-audience.ts).
  */
 import { decodeAwarenessUpdate, encodeAwarenessUpdate, REMOVED_STATE, type AwarenessEntry } from '../../lib/protocol/awareness';
 import { encodeAwarenessMessage } from '../../lib/protocol/messages';
 import type { Logger } from '../logger';
 import { AwarenessRegistry } from './awareness-registry';
+import { PresenceAudience } from './presence-audience';
 import type { OutsidePresenceOwner, PresenceOwner, RoomConnection } from './participants';
 import type { RoomBroadcast } from './room-broadcast';
 
@@ -14,16 +16,20 @@ export interface RoomPresenceOptions {
   readonly maxAwarenessStateBytes: number;
   /** Presence client ids one connection may introduce over its life. */
   readonly maxPresenceIdsPerConnection: number;
+  /** Past this many live presences the room relays only the active people's (presence-audience.ts). */
+  readonly presenceCrowdSize: number;
 }
 
 export class RoomPresence {
   private readonly awareness: AwarenessRegistry<PresenceOwner>;
+  private readonly audience: PresenceAudience<PresenceOwner>;
 
   constructor(
     private readonly docName: string,
     private readonly options: RoomPresenceOptions,
     private readonly deps: {
       readonly logger: Logger;
+      readonly now: () => number;
       readonly broadcast: RoomBroadcast;
       /** A connection's presence is about to go: who it is, is remembered first (version history). */
       readonly leaving: (connection: RoomConnection) => void;
@@ -32,22 +38,39 @@ export class RoomPresence {
     },
   ) {
     this.awareness = new AwarenessRegistry(options.maxPresenceIdsPerConnection);
+    this.audience = new PresenceAudience(options.presenceCrowdSize, deps.now);
   }
 
-  /** Every live presence as one awareness message, or null when there is none. */
+  /** What a joiner is sent: the presences it would see relayed, as one awareness message; null: none. */
   liveMessage(): Uint8Array | null {
-    const presences = this.awareness.liveEntries();
+    const presences = this.joinerEntries();
     return presences.length === 0 ? null : encodeAwarenessMessage(encodeAwarenessUpdate(presences));
   }
 
-  /** Every live presence as one awareness message, however many (the answer to a query). */
+  /** The same, however many (the answer to a query). */
   queryAnswer(): Uint8Array {
-    return encodeAwarenessMessage(encodeAwarenessUpdate(this.awareness.liveEntries()));
+    return encodeAwarenessMessage(encodeAwarenessUpdate(this.joinerEntries()));
+  }
+
+  /** How many people are present, here or elsewhere. */
+  get liveCount(): number {
+    return this.awareness.liveCount;
+  }
+
+  /** Whether the room relays only the active people's presence. */
+  get crowded(): boolean {
+    return this.audience.isCrowd(this.awareness.liveCount);
   }
 
   /** Whether anyone, here or elsewhere, is present. */
   get anyoneLive(): boolean {
-    return this.awareness.liveEntries().length > 0;
+    return this.awareness.liveCount > 0;
+  }
+
+  /** The connection edited the document: in a crowd, its presence is relayed from now on. */
+  edited(connection: RoomConnection): void {
+    const unseen = this.audience.edited(connection, () => this.awareness.entriesOwnedBy(connection), this.awareness.liveCount);
+    if (unseen.length > 0) this.deps.broadcast.addPresence(unseen, null, connection);
   }
 
   /** The live states (JSON text) a connection introduced. */
@@ -69,6 +92,7 @@ export class RoomPresence {
     });
     // Clients withdraw their presence before they close: who they are is kept for the history first.
     if (entries.some((entry) => entry.state === REMOVED_STATE)) this.deps.leaving(connection);
+    const previous = this.statesBefore(entries);
     const { accepted, correction, rejected } = this.awareness.apply(connection, entries);
     if (rejected + skipped > 0 && this.deps.logger.isLevelEnabled('debug')) {
       this.deps.logger.debug(
@@ -77,10 +101,13 @@ export class RoomPresence {
       );
     }
     if (accepted.length > 0) {
+      const relayed = this.audience.select(accepted, (id) => previous.get(id), connection, this.awareness.liveCount);
       // The client's own bytes are relayed when all of it was accepted: no re-encoding then.
-      const received = skipped === 0 && accepted.length === entries.length ? update : null;
-      this.deps.broadcast.addPresence(accepted, received, connection);
-      this.deps.changed(received ?? encodeAwarenessUpdate(accepted));
+      const whole = skipped === 0 && accepted.length === entries.length;
+      if (relayed.length > 0) this.deps.broadcast.addPresence(relayed, whole && relayed.length === accepted.length ? update : null, connection);
+      // Copies elsewhere get every change, renewals too: they count and expire presences themselves.
+      this.deps.changed(whole ? update : encodeAwarenessUpdate(accepted));
+      this.relayUnseenIfUncrowded();
     }
     if (correction.length > 0) {
       connection.send(encodeAwarenessMessage(encodeAwarenessUpdate(correction)));
@@ -91,9 +118,11 @@ export class RoomPresence {
   removeConnection(connection: RoomConnection): void {
     this.deps.leaving(connection);
     const removals = this.awareness.removeOwner(connection);
+    this.audience.forgetOwner(connection);
     if (removals.length === 0) return;
-    this.deps.broadcast.addPresence(removals, null, null);
+    this.relay(removals, new Map(), null);
     this.deps.changed(encodeAwarenessUpdate(removals));
+    this.relayUnseenIfUncrowded();
   }
 
   /**
@@ -102,14 +131,43 @@ export class RoomPresence {
    */
   applyOutside(owner: OutsidePresenceOwner, update: Uint8Array): readonly AwarenessEntry[] {
     const entries = decodeAwarenessUpdate(update, this.options.maxAwarenessStateBytes);
+    const previous = this.statesBefore(entries);
     const { accepted } = this.awareness.apply(owner, entries, { capped: false });
-    if (accepted.length > 0) this.deps.broadcast.addPresence(accepted, null, owner);
+    if (accepted.length > 0) this.relay(accepted, previous, owner);
+    this.relayUnseenIfUncrowded();
     return accepted;
   }
 
   /** Removes the presence of these clients that `owner` still speaks for. */
   expireOutside(owner: OutsidePresenceOwner, clientIds: Iterable<number>): void {
     const removals = this.awareness.expire(owner, clientIds);
-    if (removals.length > 0) this.deps.broadcast.addPresence(removals, null, null);
+    if (removals.length > 0) this.relay(removals, new Map(), null);
+    this.relayUnseenIfUncrowded();
+  }
+
+  /** A room that just stopped being a crowd shows everyone at once, not at their next renewal. */
+  private relayUnseenIfUncrowded(): void {
+    const unseen = this.audience.uncrowded(this.awareness.liveCount, () => this.awareness.liveEntries());
+    if (unseen.length > 0) this.deps.broadcast.addPresence(unseen, null, null);
+  }
+
+  /** Relays what the audience lets through of `accepted`, re-encoded. */
+  private relay(accepted: readonly AwarenessEntry[], previous: ReadonlyMap<number, string | undefined>, owner: PresenceOwner | null): void {
+    const relayed = this.audience.select(accepted, (id) => previous.get(id), owner, this.awareness.liveCount);
+    // A departure is relayed to everyone: nobody sent it.
+    if (relayed.length > 0) this.deps.broadcast.addPresence(relayed, null, owner?.kind === 'outside' ? owner : null);
+  }
+
+  /** Each client's state before `entries` apply (the first entry of an id decides). */
+  private statesBefore(entries: readonly AwarenessEntry[]): Map<number, string | undefined> {
+    const before = new Map<number, string | undefined>();
+    for (const { clientId } of entries) if (!before.has(clientId)) before.set(clientId, this.awareness.stateOf(clientId));
+    return before;
+  }
+
+  private joinerEntries(): AwarenessEntry[] {
+    const live = this.awareness.liveCount;
+    if (!this.audience.isCrowd(live)) return this.awareness.liveEntries();
+    return this.awareness.liveEntries((clientId, owner) => this.audience.sendsToJoiner(clientId, owner, live));
   }
 }

@@ -31,6 +31,7 @@ import {
 import { WritePermission } from './permissions';
 import type { PresenceTick } from './presence-tick';
 import { RoomBroadcast } from './room-broadcast';
+import { CrowdCount } from './crowd-count';
 import { UNOBSERVED, type RoomObserver } from './room-observer';
 import { RoomPresence, type RoomPresenceOptions } from './room-presence';
 import { SaveAcknowledgements } from './save-acknowledgements';
@@ -49,6 +50,7 @@ export class Room {
   private readonly saves: SaveAcknowledgements;
   private readonly broadcast: RoomBroadcast;
   private readonly presence: RoomPresence;
+  private readonly crowdCount: CrowdCount;
   private readonly identities: EditorIdentities;
   private readonly syncMessages: SyncMessages;
   private observer: RoomObserver = UNOBSERVED;
@@ -79,10 +81,15 @@ export class Room {
     this.broadcast = new RoomBroadcast(this.connections, deps);
     this.presence = new RoomPresence(name, options, {
       logger: deps.logger,
+      now: () => deps.scheduler.now(),
       broadcast: this.broadcast,
       leaving: (connection) => this.history?.presenceLeaving(connection),
-      changed: (update) => this.observer.presenceChanged(update),
+      changed: (update) => {
+        this.observer.presenceChanged(update);
+        this.crowdCount.changed();
+      },
     });
+    this.crowdCount = new CrowdCount(this.connections, this.presence, deps.scheduler);
     this.identities = new EditorIdentities((connection) => this.presence.statesOf(connection));
     // What this client saw from outside is stored too (there, or here), then what it sent here.
     this.saves = new SaveAcknowledgements(() => this.observer.settled().then(() => this.storage.whenPersisted()));
@@ -167,6 +174,7 @@ export class Room {
       case 'pong':
       case 'storage-state':
       case 'sharing-state':
+      case 'crowd':
         throw new ProtocolError(CloseCode.ProtocolError, `${message.type} is a server-to-client message`);
       default:
         return assertNever(message);
@@ -192,13 +200,16 @@ export class Room {
   /** Applies presence `owner` speaks for; returns the entries that changed something. */
   applyOutsidePresence(owner: OutsidePresenceOwner, update: Uint8Array): readonly AwarenessEntry[] {
     if (this.disposed) return [];
-    return this.presence.applyOutside(owner, update);
+    const accepted = this.presence.applyOutside(owner, update);
+    this.crowdCount.changed();
+    return accepted;
   }
 
   /** Removes the presence of these clients `owner` spoke for (gone, as far as it can tell). */
   expireOutsidePresence(owner: OutsidePresenceOwner, clientIds: Iterable<number>): void {
     if (this.disposed) return;
     this.presence.expireOutside(owner, clientIds);
+    this.crowdCount.changed();
   }
 
   /** Before the registry writes the room out for good (an unload, or the server stopping). */
@@ -214,6 +225,7 @@ export class Room {
     this.history?.dispose();
     this.storage.release();
     this.broadcast.stop();
+    this.crowdCount.stop();
     this.doc.off('update', this.handleDocUpdate);
     this.doc.destroy();
   }
@@ -248,6 +260,7 @@ export class Room {
       const seq = this.storage.enqueue(update);
       // A restore or Yjs's own follow-up has no editor; everything else is someone's edit.
       const editor = isRoomEditor(origin) ? origin : null;
+      if (editor?.kind === 'connection') this.presence.edited(editor);
       // The author travels with the update so that whichever copy records the version credits them;
       // worked out only for an observer, as a keystroke on a single server needs no author.
       if (this.observer !== UNOBSERVED) this.observer.updateAccepted(update, this.authorTagOf(editor), seq);

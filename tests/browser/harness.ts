@@ -81,6 +81,8 @@ export interface BrowserHarnessOptions {
    * syncs through it and the harness starts no sync server of its own.
    */
   readonly syncPort?: number;
+  /** More environment for the sync server the harness starts (e.g. PRESENCE_CROWD_SIZE). */
+  readonly syncEnv?: Readonly<Record<string, string>>;
 }
 
 export class BrowserHarness {
@@ -93,6 +95,7 @@ export class BrowserHarness {
     private readonly web: Child,
     readonly browser: Browser,
     private readonly tempDirs: string[],
+    private readonly syncEnv: Readonly<Record<string, string>>,
   ) {}
 
   static async start(options: BrowserHarnessOptions = {}): Promise<BrowserHarness> {
@@ -108,7 +111,7 @@ export class BrowserHarness {
     let browser: Browser | null = null;
     try {
       browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-      const harness = new BrowserHarness(`http://127.0.0.1:${webPort}`, syncPort, dataDir, web, browser, ownedDirs);
+      const harness = new BrowserHarness(`http://127.0.0.1:${webPort}`, syncPort, dataDir, web, browser, ownedDirs, options.syncEnv ?? {});
       if (options.syncPort === undefined) await harness.startSyncServer();
       await waitForHttp(`${harness.appUrl}/`, web, 'next start');
       return harness;
@@ -129,6 +132,7 @@ export class BrowserHarness {
       DATA_DIR: this.dataDir,
       LOG_LEVEL: 'warn',
       DOC_UNLOAD_GRACE_MS: '1000',
+      ...this.syncEnv,
     });
     this.syncServer = server;
     await waitForHttp(`http://127.0.0.1:${this.syncPort}/healthz`, server, 'sync server /healthz');

@@ -45,6 +45,8 @@ export interface HarnessOptions {
   readonly compactAfterUpdates?: number;
   readonly unloadGraceMs?: number;
   readonly presenceRelayMs?: number;
+  /** PRESENCE_CROWD_SIZE (100 by default). */
+  readonly presenceCrowdSize?: number;
   readonly history?: HistoryOptions | null;
   /** The clock to use (by default a new one), e.g. one that continues a previous server's time. */
   readonly scheduler?: ManualScheduler;
@@ -68,6 +70,7 @@ export function createRoomHarness(store: DocumentStore, options: HarnessOptions 
       maxConcurrentLoads: 4,
       history: options.history ?? null,
       presenceRelayMs: options.presenceRelayMs ?? 0,
+      presenceCrowdSize: options.presenceCrowdSize ?? 100,
       limits,
     },
     {

@@ -11,6 +11,7 @@ import {
   encodePong,
   encodeStorageState,
   encodeSharingState,
+  encodeCrowd,
   encodeSyncStep1,
   encodeSyncStep2,
   encodeSyncUpdate,
@@ -94,6 +95,18 @@ describe('message codec: byte fixtures', () => {
       encoded: encodeSharingState(false),
       wire: [100, 5, 1],
       decoded: { type: 'sharing-state', ok: false },
+    },
+    {
+      name: '5,000 people in a crowded room',
+      encoded: encodeCrowd(5000),
+      wire: [100, 6, 0x88, 0x27],
+      decoded: { type: 'crowd', present: 5000 },
+    },
+    {
+      name: 'not crowded any more',
+      encoded: encodeCrowd(0),
+      wire: [100, 6, 0],
+      decoded: { type: 'crowd', present: 0 },
     },
     {
       name: 'storage writes again',

@@ -74,6 +74,7 @@ const serverSnapshot: ProviderSnapshot = {
   storage: 'ok',
   sharing: 'ok',
   synced: false,
+  crowd: 0,
   browserOnline: true,
   failedAttempts: 0,
   carrier: 'websocket',

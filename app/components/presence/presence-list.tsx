@@ -2,10 +2,19 @@
 
 import type { PresentUser } from './use-presence';
 
-export function PresenceList({ users }: { users: readonly PresentUser[] }) {
+/** People shown by name; the rest are a count, so that a document with thousands of readers stays usable. */
+export const NAMED_PEOPLE = 6;
+
+/**
+ * `crowd`: how many people the server counts in a crowded document (0: not crowded), where the
+ * presences this page has are only the active people's.
+ */
+export function PresenceList({ users, crowd }: { users: readonly PresentUser[]; crowd: number }) {
+  const named = users.slice(0, NAMED_PEOPLE);
+  const others = Math.max(users.length, crowd) - named.length;
   return (
     <ul className="presence" aria-label="People on this document">
-      {users.map((user) => (
+      {named.map((user) => (
         <li
           key={user.clientId}
           className="presence__user"
@@ -22,6 +31,11 @@ export function PresenceList({ users }: { users: readonly PresentUser[] }) {
           </span>
         </li>
       ))}
+      {others > 0 ? (
+        <li className="presence__more" data-testid="presence-more" title={`${others.toLocaleString('en')} more ${others === 1 ? 'person' : 'people'}`}>
+          +{others.toLocaleString('en')}
+        </li>
+      ) : null}
     </ul>
   );
 }

@@ -102,6 +102,7 @@ export function DocumentScreen({ docId, syncUrl, syncPort }: { docId: string; sy
           mode={mode}
           showsComments={abilities.comments}
           comments={comments}
+          crowd={textSnapshot.crowd}
         />
       ) : (
         <div className="editor editor--loading" aria-busy="true" />
@@ -121,8 +122,10 @@ function DocumentBody(props: {
   /** This link sees comments; the page waits for their session rather than open the editor twice. */
   showsComments: boolean;
   comments: CommentsSession | null;
+  /** How many people the server counts in a crowded document; 0: not crowded. */
+  crowd: number;
 }) {
-  const { docId, token, provider, identity, onIdentity, localCopy, mode, showsComments, comments } = props;
+  const { docId, token, provider, identity, onIdentity, localCopy, mode, showsComments, comments, crowd } = props;
   const users = usePresence(provider.awareness);
   const title = useMemo(() => provider.doc.getText(TITLE_FIELD), [provider]);
   const openedAt = useRef(Date.now());
@@ -150,7 +153,7 @@ function DocumentBody(props: {
       <div className="doc-meta">
         <TitleField text={title} onTitle={onTitle} readOnly={mode !== 'edit'} />
         <aside className="people">
-          <PresenceList users={users} />
+          <PresenceList users={users} crowd={crowd} />
           <IdentityEditor identity={identity} onChange={onIdentity} />
         </aside>
       </div>

@@ -41,6 +41,8 @@ export interface ProviderSnapshot {
   readonly sharing: StorageStatus;
   /** The server's copy has been merged in at least once during this page's life. */
   readonly synced: boolean;
+  /** How many people a crowded document holds (the session's `crowd`); 0: not a crowd, count the presences. */
+  readonly crowd: number;
   readonly browserOnline: boolean;
   /** Connection attempts that failed since the last good connection. */
   readonly failedAttempts: number;
@@ -189,6 +191,7 @@ export class SyncProvider {
       storage: view.storage,
       sharing: view.sharing,
       synced: view.everSynced,
+      crowd: view.crowd,
       browserOnline: state.kind !== 'offline',
       failedAttempts: this.failedAttempts,
       carrier: this.transport.carrier,
@@ -212,6 +215,7 @@ function sameSnapshot(a: ProviderSnapshot, b: ProviderSnapshot): boolean {
     a.storage === b.storage &&
     a.sharing === b.sharing &&
     a.synced === b.synced &&
+    a.crowd === b.crowd &&
     a.browserOnline === b.browserOnline &&
     a.failedAttempts === b.failedAttempts &&
     a.carrier === b.carrier &&

@@ -41,6 +41,11 @@ export interface SessionView {
   readonly sharing: StorageStatus;
   /** Set once the server has refused our edits on an accepted link: a view-only link. */
   readonly readOnlyReason: string | null;
+  /**
+   * How many people a crowded document holds, as the server counts them: a crowd relays only the
+   * active people's presence, so the awareness states are some of them. 0: not a crowd.
+   */
+  readonly crowd: number;
 }
 
 export interface SyncSessionOptions {
@@ -73,6 +78,7 @@ export class SyncSession {
   private readOnlyReason: string | null = null;
   /** Cluster mode: the server said it is cut off from the other servers; a new link starts trusting again. */
   private sharingOk = true;
+  private crowd = 0;
   private nextRequestId = 1;
   private saveTimer: TimerHandle | null = null;
   private hiddenLocalState: Record<string, unknown> | null = null;
@@ -143,6 +149,7 @@ export class SyncSession {
     this.saveTimer = null;
     this.saves.dispatch({ type: 'disconnected' });
     this.sharingOk = true; // the next server says otherwise if it is cut off too
+    this.crowd = 0; // and counts again if it is crowded
     // Nobody can tell us when the others leave while we are away: show nobody rather than ghosts.
     const remote = [...this.awareness.getStates().keys()].filter((id) => id !== this.doc.clientID);
     removeAwarenessStates(this.awareness, remote, this);
@@ -198,6 +205,9 @@ export class SyncSession {
         return;
       case 'sharing-state':
         this.sharingOk = message.ok;
+        break;
+      case 'crowd':
+        this.crowd = message.present;
         break;
       case 'storage-state':
         this.saves.dispatch({ type: 'storage-state', ok: message.ok });
@@ -275,6 +285,7 @@ export class SyncSession {
       storage: this.saves.storageOk ? 'ok' : 'degraded',
       sharing: this.sharingOk ? 'ok' : 'degraded',
       readOnlyReason: this.readOnlyReason,
+      crowd: this.crowd,
     };
   }
 

@@ -24,6 +24,13 @@ export const ACTIVE_MS = 120_000;
  */
 export const SETTLING_MS = 5_000;
 
+/**
+ * How stale the crowd's joiner view may grow: it gains whoever is relayed as they are, and drops
+ * whoever went idle only when it is rebuilt from everyone, at most this often. Finding the active
+ * among everyone at each join made joining quadratic again.
+ */
+export const JOINER_VIEW_MS = 1_000;
+
 interface Relayed {
   /** When the client announced itself (first, or again after its removal). */
   readonly announcedAt: number;
@@ -38,6 +45,9 @@ export class PresenceAudience<Owner> {
   private readonly editedAt = new Map<Owner, number>();
   /** Whether the room was a crowd at the last `uncrowded` check. */
   private wasCrowd = false;
+  /** In a crowd: what a joiner is sent, by client id (see JOINER_VIEW_MS); null: to be built. */
+  private joinerView: Map<number, AwarenessEntry> | null = null;
+  private joinerViewBuiltAt = -Infinity;
 
   constructor(
     private readonly crowdSize: number,
@@ -65,6 +75,7 @@ export class PresenceAudience<Owner> {
       const record = this.byClient.get(entry.clientId);
       if (entry.state === REMOVED_STATE) {
         this.byClient.delete(entry.clientId);
+        this.joinerView?.delete(entry.clientId);
         if (!crowd || record === undefined || record.shown) relayed.push(entry);
         continue;
       }
@@ -75,6 +86,7 @@ export class PresenceAudience<Owner> {
       if (!crowd || this.isActive(current, owner, now)) {
         current.shown = true;
         relayed.push(entry);
+        this.joinerView?.set(entry.clientId, entry);
       }
       if (record === undefined) this.byClient.set(entry.clientId, current);
     }
@@ -93,6 +105,7 @@ export class PresenceAudience<Owner> {
     if (!this.isCrowd(livePresences) || (before !== undefined && now - before < ACTIVE_MS)) return [];
     const unseen: AwarenessEntry[] = [];
     for (const entry of ownEntries()) {
+      this.joinerView?.set(entry.clientId, entry);
       const record = this.byClient.get(entry.clientId);
       if (record === undefined || record.shown) continue;
       record.shown = true;
@@ -117,11 +130,28 @@ export class PresenceAudience<Owner> {
     });
   }
 
-  /** Whether a joiner is sent this presence (everyone's, in a room that is not crowded). */
-  sendsToJoiner(clientId: number, owner: Owner | null, livePresences: number): boolean {
-    if (!this.isCrowd(livePresences)) return true;
-    const record = this.byClient.get(clientId);
-    return record !== undefined && this.isActive(record, owner, this.now());
+  /**
+   * What a joiner is sent in a crowd: the active people's presence (at most JOINER_VIEW_MS out of
+   * date); null when the room is not a crowd and a joiner is sent everyone's.
+   */
+  joinerEntries(
+    livePresences: number,
+    liveEntries: (include: (clientId: number, owner: Owner | null) => boolean) => AwarenessEntry[],
+  ): readonly AwarenessEntry[] | null {
+    if (!this.isCrowd(livePresences)) {
+      this.joinerView = null;
+      return null;
+    }
+    const now = this.now();
+    if (this.joinerView === null || now - this.joinerViewBuiltAt >= JOINER_VIEW_MS) {
+      const active = liveEntries((clientId, owner) => {
+        const record = this.byClient.get(clientId);
+        return record !== undefined && this.isActive(record, owner, now);
+      });
+      this.joinerView = new Map(active.map((entry) => [entry.clientId, entry]));
+      this.joinerViewBuiltAt = now;
+    }
+    return [...this.joinerView.values()];
   }
 
   /** The owner is gone (its presences' removals went through `select`). */

@@ -165,9 +165,8 @@ export class RoomPresence {
     return before;
   }
 
-  private joinerEntries(): AwarenessEntry[] {
-    const live = this.awareness.liveCount;
-    if (!this.audience.isCrowd(live)) return this.awareness.liveEntries();
-    return this.awareness.liveEntries((clientId, owner) => this.audience.sendsToJoiner(clientId, owner, live));
+  private joinerEntries(): readonly AwarenessEntry[] {
+    const inCrowd = this.audience.joinerEntries(this.awareness.liveCount, (include) => this.awareness.liveEntries(include));
+    return inCrowd ?? this.awareness.liveEntries();
   }
 }

@@ -66,12 +66,18 @@ describe('room: presence in a crowd', () => {
     expect(entriesSince(first!, before).map((entry) => [entry.clientId, entry.clock])).toEqual([[4, 3]]);
   });
 
-  it('stops relaying the renewals of someone idle for ACTIVE_MS, and relays them again at the next move', async () => {
-    const { people, scheduler } = await crowdOfFive();
+  it('stops relaying the renewals of someone idle for ACTIVE_MS, or sending them to joiners, and relays them again at the next move', async () => {
+    const { harness, people, scheduler } = await crowdOfFive();
     const [first, , , , fifth] = people;
     fifth!.type('x');
     scheduler.endTurn();
+    const early = harness.connect('doc');
+    await scheduler.settle();
+    expect([...early.presences.keys()]).toEqual([5]);
     scheduler.advance(ACTIVE_MS);
+    const late = harness.connect('doc');
+    await scheduler.settle();
+    expect([...late.presences.keys()]).toEqual([]);
     const before = first!.received.length;
     fifth!.sendAwareness(presence(5, 2, state('p5')));
     scheduler.endTurn();

@@ -2,6 +2,7 @@
 // clients read (their latency is the figure), everyone else is a protocol-only reader in a child
 // process (reader-worker.mjs) that keeps its presence alive every 15 s, as y-protocols does.
 import { performance } from 'node:perf_hooks';
+import { pageInRoom } from './room-browser.mjs';
 import { runEditing } from './scenario-editing.mjs';
 
 /**
@@ -9,7 +10,7 @@ import { runEditing } from './scenario-editing.mjs';
  * readers' (from their histograms), missing and disconnected of both, server CPU in cores over the
  * measured window, peak RSS, presence frames per reader per second and the load generator's cost.
  */
-export async function runRoom(server, pool, { people, editors, stockReaders, rate, renewMs, durationMs, warmupMs, connectPerSec, prefix }, log = () => {}) {
+export async function runRoom(server, pool, { people, editors, stockReaders, rate, renewMs, durationMs, warmupMs, connectPerSec, prefix, browser = false }, log = () => {}) {
   const docName = `${prefix}-0`; // runEditing names its documents <prefix>-<n>
   const wireReaders = Math.max(0, people - editors - stockReaders);
   const connectCpu0 = server.cpu();
@@ -41,7 +42,14 @@ export async function runRoom(server, pool, { people, editors, stockReaders, rat
     readers = await pool.readWindow();
   }
   const seconds = (win.t1 - win.t0) / 1000;
+  // After the window, with everyone still in the room: Tandem's own page (the others have none).
+  let page = null;
+  if (browser && server.name === 'tandem') {
+    log('bench:   Chromium opens the room and types');
+    page = await pageInRoom(server, docName);
+  }
   return {
+    page,
     people,
     wireReaders,
     connect,

@@ -86,6 +86,16 @@ export function roomTable(out, serverNames) {
   );
 }
 
+/** Tandem's page in the room (room-browser.mjs), a row per size; null when no run had one. */
+export function roomPageTable(out) {
+  const rows = Object.entries(out.results.tandem ?? {}).filter(([, r]) => r?.page);
+  if (rows.length === 0) return null;
+  return markdownTable(
+    ['people', 'page open to list ms', 'named / "+N"', 'carets shown', 'keystroke to screen p50 / p95 / max ms', 'keystrokes (stopped)', 'page errors'],
+    rows.map(([size, { page }]) => [Number(size).toLocaleString('en-US'), fmt(page.openMs), `${page.named} / ${page.more ?? '–'}`, String(page.carets), `${fmt(page.keystrokeMs.p50)} / ${fmt(page.keystrokeMs.p95)} / ${fmt(page.keystrokeMs.max)}`, `${page.keystrokes}${page.stoppedAt ? ` (${page.stoppedAt})` : ''}`, String(page.pageErrors)]),
+  );
+}
+
 export function nodeTable(out, serverNames) {
   return markdownTable(
     ['server', 'connections', 'connect s (failed; open while idle)', 'idle RSS MB → connected MB', 'KB per connection above idle (above the process after (a))', 'idle CPU % of a core (renewals only)', 'frames/s received while idle', 'edit p99 ms alone → under load (×)', 'edit p50 / max ms under load', 'missing', 'disconnected', 'peak RSS MB', 'load-gen CPU % / loop p99 (main; reader processes)'],

@@ -76,6 +76,7 @@ export function scenarioDefs(quick, scale = {}) {
         connectPerSec: 500,
         processes: scale.readerProcesses ?? 2,
         deadlineMs: 150000,
+        browser: process.env.BENCH_ROOM_BROWSER !== 'off',
       },
     },
     j: {
@@ -191,7 +192,11 @@ export async function runScenarios({ only, serverNames, quick, runs, profile, cl
       continue;
     }
     if (def.kind === 'room' || def.kind === 'node') {
-      const { limitsLine, nodeTable, roomTable, runScaleScenario } = await import('./scenario-scale.mjs');
+      const { limitsLine, nodeTable, roomPageTable, roomTable, runScaleScenario } = await import('./scenario-scale.mjs');
+      if (def.kind === 'room' && def.params.browser && serverNames.includes('tandem')) {
+        const { buildWebAppIfStale } = await import('./web-app.mjs');
+        await buildWebAppIfStale(log);
+      }
       const names = serverNames.filter((n) => n !== 'relay'); // no CRDT, no sync replies: not a server here
       const scaleRuns = scale.runs ?? 1;
       const out = await runScaleScenario({ ...def }, { serverNames: names, runs: scaleRuns, log });
@@ -200,6 +205,8 @@ export async function runScenarios({ only, serverNames, quick, runs, profile, cl
       print(`\n## ${def.title}${scaleRuns > 1 ? ` — median of ${scaleRuns} runs` : ' — one run'}\n`);
       if (def.kind === 'node') print(`${limitsLine(out, def.params)}\n`);
       print(def.kind === 'room' ? roomTable(out, names) : nodeTable(out, names));
+      const pageTable = def.kind === 'room' ? roomPageTable(out) : null;
+      if (pageTable) print(`\nTandem's page in the room (Chromium, production web app, after the measured window with everyone still there; keystroke: keydown to the frame that shows it):\n\n${pageTable}`);
       continue;
     }
     if (def.kind === 'fallback') {

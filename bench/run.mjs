@@ -3,6 +3,7 @@
 // BENCH_NODE_ARGS="--flag ..." adds node flags to the Tandem server's process (e.g. --perf-basic-prof).
 // npm run bench -- --only=k [--servers=tandem] [--runs=3] [--profile]   a book (not in the default set)
 //   BENCH_BOOK_BROWSER=off leaves out Tandem's Chromium part (cold loads only)
+//   BENCH_ROOM_BROWSER=off leaves out Tandem's page in (i)'s room
 // npm run bench -- --only=i [--people=1000,3000,5000] [--reader-procs=2]   the big room (not default)
 // npm run bench -- --only=j [--connections=18000] [--reader-procs=3]      the full node (not default)
 // npm run bench -- --only=g [--configs=leveldb,one,three] [--capacity=off] [--docs=20]

@@ -12,6 +12,7 @@ import { ServerMetrics } from './metrics';
 import { SyncServer } from './server';
 import type { DocumentStore } from './storage/document-store';
 import { LevelDbDocumentStore } from './storage/leveldb-store';
+import { LOW_OPEN_FILE_LIMIT, readOpenFileLimit } from './launchers/open-file-limit';
 import { onStopSignals } from './launchers/stop-signals';
 
 async function main(): Promise<void> {
@@ -46,9 +47,11 @@ async function main(): Promise<void> {
   });
   const port = await server.listen();
   const certificate = server.certificate;
+  const openFileLimit = await readOpenFileLimit();
   logger.info(
     {
       host: config.host,
+      openFileLimit,
       port,
       dataDir: config.dataDir,
       storage: storageName(config),
@@ -61,6 +64,12 @@ async function main(): Promise<void> {
       : 'sync server listening in OPEN mode (AUTH=off): anyone can read and edit any document',
   );
 
+  if (openFileLimit !== null && openFileLimit < LOW_OPEN_FILE_LIMIT) {
+    logger.warn(
+      { openFileLimit },
+      `the open-file limit (ulimit -n ${openFileLimit}) caps this server at fewer than ${openFileLimit} connections: raise it for more (docs/operations.md, Capacity)`,
+    );
+  }
   if (certificate?.expired) logger.warn({ certificate }, 'the TLS certificate has expired: clients will refuse it');
   onStopSignals((decision, signal) => {
     if (decision === 'ignore') return; // the same stop, arriving a second way (group + forwarded)

@@ -116,12 +116,12 @@ export class PresenceAudience<Owner> {
 
   /**
    * After a change of who is present: when the room just stopped being a crowd, the live entries
-   * nobody has been sent, to be relayed now rather than at their next renewal.
+   * nobody has been sent, to be relayed now rather than at their next renewal; null otherwise.
    */
-  uncrowded(livePresences: number, liveEntries: () => readonly AwarenessEntry[]): AwarenessEntry[] {
+  uncrowded(livePresences: number, liveEntries: () => readonly AwarenessEntry[]): AwarenessEntry[] | null {
     const was = this.wasCrowd;
     this.wasCrowd = this.isCrowd(livePresences);
-    if (!was || this.wasCrowd) return [];
+    if (!was || this.wasCrowd) return null;
     return liveEntries().filter((entry) => {
       const record = this.byClient.get(entry.clientId);
       if (record === undefined || record.shown) return false;
@@ -152,6 +152,12 @@ export class PresenceAudience<Owner> {
       this.joinerViewBuiltAt = now;
     }
     return [...this.joinerView.values()];
+  }
+
+  /** Whether `owner` edited the document within ACTIVE_MS. */
+  isEditor(owner: Owner): boolean {
+    const edited = this.editedAt.get(owner);
+    return edited !== undefined && this.now() - edited < ACTIVE_MS;
   }
 
   /** The owner is gone (its presences' removals went through `select`). */

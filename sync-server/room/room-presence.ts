@@ -8,6 +8,8 @@ import { decodeAwarenessUpdate, encodeAwarenessUpdate, REMOVED_STATE, type Aware
 import { encodeAwarenessMessage } from '../../lib/protocol/messages';
 import type { Logger } from '../logger';
 import { AwarenessRegistry } from './awareness-registry';
+import type { Scheduler } from '../scheduler';
+import { CrowdPacer } from './crowd-pacer';
 import { PresenceAudience } from './presence-audience';
 import type { OutsidePresenceOwner, PresenceOwner, RoomConnection } from './participants';
 import type { RoomBroadcast } from './room-broadcast';
@@ -23,13 +25,16 @@ export interface RoomPresenceOptions {
 export class RoomPresence {
   private readonly awareness: AwarenessRegistry<PresenceOwner>;
   private readonly audience: PresenceAudience<PresenceOwner>;
+  private readonly pacer: CrowdPacer;
 
   constructor(
     private readonly docName: string,
     private readonly options: RoomPresenceOptions,
     private readonly deps: {
       readonly logger: Logger;
-      readonly now: () => number;
+      readonly scheduler: Scheduler;
+      /** How many connections a relay goes to. */
+      readonly recipients: () => number;
       readonly broadcast: RoomBroadcast;
       /** A connection's presence is about to go: who it is, is remembered first (version history). */
       readonly leaving: (connection: RoomConnection) => void;
@@ -38,7 +43,13 @@ export class RoomPresence {
     },
   ) {
     this.awareness = new AwarenessRegistry(options.maxPresenceIdsPerConnection);
-    this.audience = new PresenceAudience(options.presenceCrowdSize, deps.now);
+    this.audience = new PresenceAudience(options.presenceCrowdSize, () => deps.scheduler.now());
+    this.pacer = new CrowdPacer(deps.recipients, deps.scheduler, (entries, origin) => deps.broadcast.addPresence(entries, null, origin));
+  }
+
+  /** The room is disposed: nothing waits to be relayed any more. */
+  stop(): void {
+    this.pacer.stop();
   }
 
   /** What a joiner is sent: the presences it would see relayed, as one awareness message; null: none. */
@@ -104,7 +115,7 @@ export class RoomPresence {
       const relayed = this.audience.select(accepted, (id) => previous.get(id), connection, this.awareness.liveCount);
       // The client's own bytes are relayed when all of it was accepted: no re-encoding then.
       const whole = skipped === 0 && accepted.length === entries.length;
-      if (relayed.length > 0) this.deps.broadcast.addPresence(relayed, whole && relayed.length === accepted.length ? update : null, connection);
+      this.send(relayed, whole && relayed.length === accepted.length ? update : null, connection);
       // Copies elsewhere get every change, renewals too: they count and expire presences themselves.
       this.deps.changed(whole ? update : encodeAwarenessUpdate(accepted));
       this.relayUnseenIfUncrowded();
@@ -148,6 +159,8 @@ export class RoomPresence {
   /** A room that just stopped being a crowd shows everyone at once, not at their next renewal. */
   private relayUnseenIfUncrowded(): void {
     const unseen = this.audience.uncrowded(this.awareness.liveCount, () => this.awareness.liveEntries());
+    if (unseen === null) return;
+    this.pacer.releaseAll();
     if (unseen.length > 0) this.deps.broadcast.addPresence(unseen, null, null);
   }
 
@@ -155,7 +168,30 @@ export class RoomPresence {
   private relay(accepted: readonly AwarenessEntry[], previous: ReadonlyMap<number, string | undefined>, owner: PresenceOwner | null): void {
     const relayed = this.audience.select(accepted, (id) => previous.get(id), owner, this.awareness.liveCount);
     // A departure is relayed to everyone: nobody sent it.
-    if (relayed.length > 0) this.deps.broadcast.addPresence(relayed, null, owner?.kind === 'outside' ? owner : null);
+    this.send(relayed, null, owner?.kind === 'outside' ? owner : null);
+  }
+
+  /**
+   * Hands what is relayed to the broadcast: in a crowd, departures and editors' presence at once,
+   * everyone else's within the crowd's budget (crowd-pacer.ts).
+   */
+  private send(relayed: readonly AwarenessEntry[], received: Uint8Array | null, origin: PresenceOwner | null): void {
+    if (relayed.length === 0) return;
+    if (!this.crowded) {
+      this.deps.broadcast.addPresence(relayed, received, origin);
+      return;
+    }
+    const editor = origin !== null && this.audience.isEditor(origin);
+    const now: AwarenessEntry[] = [];
+    const later: AwarenessEntry[] = [];
+    for (const entry of relayed) {
+      if (editor || entry.state === REMOVED_STATE) {
+        this.pacer.forget(entry.clientId);
+        now.push(entry);
+      } else later.push(entry);
+    }
+    if (now.length > 0) this.deps.broadcast.addPresence(now, later.length === 0 ? received : null, origin);
+    if (later.length > 0) this.pacer.offer(later, origin);
   }
 
   /** Each client's state before `entries` apply (the first entry of an id decides). */

@@ -81,7 +81,8 @@ export class Room {
     this.broadcast = new RoomBroadcast(this.connections, deps);
     this.presence = new RoomPresence(name, options, {
       logger: deps.logger,
-      now: () => deps.scheduler.now(),
+      scheduler: deps.scheduler,
+      recipients: () => this.connections.size,
       broadcast: this.broadcast,
       leaving: (connection) => this.history?.presenceLeaving(connection),
       changed: (update) => {
@@ -226,6 +227,7 @@ export class Room {
     this.storage.release();
     this.broadcast.stop();
     this.crowdCount.stop();
+    this.presence.stop();
     this.doc.off('update', this.handleDocUpdate);
     this.doc.destroy();
   }

@@ -36,6 +36,8 @@ describe('room fuzz with comments: fixed seeds', () => {
     play(12, { steps: 300, store: 'memory', comments: true }));
   it('seed 414: a read-only copy keeps what a crashed server relayed and never stored (it cannot send it back)', () =>
     play(414, { steps: 300, store: 'memory', comments: true }));
+  it('seed 61329: a read-only copy\'s "saved" covers nothing it holds, not even a mark Yjs cleaned up by itself after a crash', () =>
+    play(61329, { steps: 300, store: 'memory', comments: true }));
 });
 
 describe('room fuzz: seeds that found bugs', () => {

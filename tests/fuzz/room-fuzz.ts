@@ -654,7 +654,11 @@ class FuzzRun {
     // Checked against storage whenever a server dies and at the end: storage only grows, so an
     // acknowledgement given before the write landed shows at the next crash, and a compaction that
     // drops something at the next check after it.
-    if (message.type === 'saved' && client.session.view.save === 'saved') client.shownSaved = Y.mergeUpdates(client.localUpdates);
+    // A read-only copy's "saved" covers nothing it holds (its own changes are refused: at most a
+    // mark Yjs cleaned up by itself, which the server does too, and may lose in a crash).
+    if (message.type === 'saved' && client.session.view.save === 'saved' && client.permission !== 'read') {
+      client.shownSaved = Y.mergeUpdates(client.localUpdates);
+    }
   }
 
   private *allLinks(): Iterable<Link> {

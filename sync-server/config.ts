@@ -99,7 +99,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       maxQueuedBytesWhileLoading: maxMessageBytes,
       maxApiBodyBytes: read.integer('MAX_API_BODY_BYTES', 2 * MiB, { min: 1024 }),
     },
-    pingIntervalMs: read.integer('PING_INTERVAL_MS', 3_000, { min: 100 }),
+    pingIntervalMs: read.integer('PING_INTERVAL_MS', 4_000, { min: 100 }),
     documentUnloadGraceMs: read.integer('DOC_UNLOAD_GRACE_MS', 30_000, { min: 0 }),
     compactAfterUpdates: read.integer('COMPACT_AFTER_UPDATES', 1_000, { min: 1 }),
     storageBatchWindowMs: read.integer('STORAGE_BATCH_WINDOW_MS', 25, { min: 0, max: 200 }),

@@ -1,8 +1,9 @@
 /**
  * The only module that knows the `ws` library: accepts WebSocket upgrades on the HTTP server (or the
  * HTTPS one: WebSocket over TLS is the same upgrade), turns each socket into the small Socket
- * interface, forwards frames and closes, and pings every socket so that peers which vanished
- * without a close (lost network, sleeping laptop) are dropped in seconds.
+ * interface, forwards frames and closes, and has the sockets that went quiet pinged so that peers
+ * which vanished without a close (lost network, sleeping laptop) are dropped in seconds
+ * (liveness-wheel.ts).
  *
  * Everything here exists once per socket and thousands of sockets can arrive in the same second
  * (a restart, a connection storm), so a socket costs one adapter object and no closures: the event
@@ -12,8 +13,9 @@ import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData, type Server as WsServer } from 'ws';
-import type { Scheduler, TimerHandle } from '../scheduler';
+import type { Scheduler } from '../scheduler';
 import { ignoredSocketEvents, type Socket, type SocketEvents } from '../connection/socket';
+import { LivenessWheel, type LivenessActions, type WatchedPeer } from './liveness-wheel';
 import { encodeBinaryFrame } from './websocket-frame';
 
 export type { SocketEvents } from '../connection/socket';
@@ -44,11 +46,13 @@ const internalError = { accept: false, status: 500, message: 'internal error' } 
 const MAX_SHARED_FRAME_BYTES = 16 * 1024;
 
 /** One accepted socket as the Socket interface, and what the transport tracks about it. */
-class Peer implements Socket {
+class Peer implements Socket, WatchedPeer {
   /** Set right after `accept` returns; frames cannot arrive before (they are read on a later turn). */
   events: SocketEvents = ignoredSocketEvents;
-  /** Whether it answered the last ping. */
-  alive = true;
+  // What the liveness wheel keeps about it (liveness-wheel.ts).
+  heard = true;
+  pinged = false;
+  slot = 0;
   /** Whether its TCP socket holds this turn's frames (see PeerGroup). */
   corked = false;
 
@@ -91,14 +95,20 @@ class Peer implements Socket {
  * leave in one write at its end; one end-of-turn task releases every socket corked in the turn.
  */
 class PeerGroup {
-  readonly open = new Set<Peer>();
+  /** The open sockets, watched for peers that vanished. */
+  readonly open: LivenessWheel<Peer>;
   private held: Peer[] = [];
   private releaseScheduled = false;
   /** The payload framed last and its frame: a relay sends one payload to many sockets in a row. */
   private lastPayload: Uint8Array | null = null;
   private lastFrame: Buffer | null = null;
 
-  constructor(private readonly scheduler: Scheduler) {}
+  constructor(
+    private readonly scheduler: Scheduler,
+    pingIntervalMs: number,
+  ) {
+    this.open = new LivenessWheel<Peer>(pingIntervalMs, scheduler, livenessActions);
+  }
 
   hold(peer: Peer): void {
     peer.corked = true;
@@ -137,13 +147,12 @@ class PeerGroup {
 export class WebSocketTransport<Context> {
   private readonly wss: WsServer<typeof PeerWebSocket>;
   private readonly peers: PeerGroup;
-  private readonly pingTimer: TimerHandle;
 
   constructor(
     private readonly httpServer: HttpServer | HttpsServer,
     private readonly options: TransportOptions<Context>,
   ) {
-    this.peers = new PeerGroup(options.scheduler);
+    this.peers = new PeerGroup(options.scheduler, options.pingIntervalMs);
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: options.maxPayload,
@@ -154,7 +163,6 @@ export class WebSocketTransport<Context> {
       WebSocket: PeerWebSocket,
     });
     httpServer.on('upgrade', this.handleUpgrade);
-    this.pingTimer = options.scheduler.setInterval(() => this.pingAll(), options.pingIntervalMs);
   }
 
   /** Stops accepting upgrades; existing sockets stay open. */
@@ -165,8 +173,8 @@ export class WebSocketTransport<Context> {
 
   /** Stops pinging and closes the WebSocket server (sockets must have been closed by their owners). */
   close(): void {
-    this.pingTimer.cancel();
-    for (const peer of this.peers.open) peer.ws.terminate();
+    this.peers.open.stop();
+    for (const peer of this.peers.open.peers()) peer.ws.terminate();
     this.wss.close();
   }
 
@@ -205,18 +213,6 @@ export class WebSocketTransport<Context> {
     ws.on('error', onError);
     ws.on('close', onClose);
   }
-
-  private pingAll(): void {
-    for (const peer of this.peers.open) {
-      if (!peer.alive) {
-        peer.events.onPingTimeout();
-        peer.ws.terminate();
-        continue;
-      }
-      peer.alive = false;
-      peer.ws.ping();
-    }
-  }
 }
 
 // The listeners of every socket; `this` is the WebSocket that emitted the event.
@@ -227,21 +223,32 @@ function peerOf(ws: WebSocket): Peer | null {
 
 function onPong(this: WebSocket): void {
   const peer = peerOf(this);
-  if (peer !== null) peer.alive = true;
+  if (peer !== null) peer.heard = true;
 }
 
 function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
-  peerOf(this)?.events.onFrame(toUint8Array(data), isBinary);
+  const peer = peerOf(this);
+  if (peer === null) return;
+  peer.heard = true;
+  peer.events.onFrame(toUint8Array(data), isBinary);
 }
 
 function onError(this: WebSocket, error: Error & { code?: string }): void {
   peerOf(this)?.events.onTransportError(error);
 }
 
+const livenessActions: LivenessActions<Peer> = {
+  ping: (peer) => peer.ws.ping(),
+  drop: (peer) => {
+    peer.events.onPingTimeout();
+    peer.ws.terminate();
+  },
+};
+
 function onClose(this: WebSocket, code: number): void {
   const peer = peerOf(this);
   if (peer === null) return;
-  peer.group.open.delete(peer);
+  peer.group.open.remove(peer);
   peer.events.onClose(code);
 }
 

@@ -55,6 +55,56 @@ describe('liveness and backpressure over real sockets', () => {
     expect(watcher.wsconnected).toBe(true);
   });
 
+  it('counts any frame as an answer: a client that keeps sending is kept without answering pings', async () => {
+    dataDir = await makeTempDir();
+    server = await startServer(dataDir, { PING_INTERVAL_MS: '200' });
+    const talker = new WebSocket(`${server.url}/talkers`, { autoPong: false });
+    sockets.push(talker);
+    talker.on('error', () => undefined);
+    let closedWith: number | null = null;
+    talker.on('close', (code) => (closedWith = code));
+    await new Promise((resolve) => talker.once('message', resolve));
+    const presence = (clock: number): Uint8Array =>
+      encodeAwarenessMessage(encodeAwarenessUpdate([{ clientId: 7, clock, state: '{"user":{"name":"Talker"}}' }]));
+    let clock = 1;
+    talker.send(presence(clock));
+    // A renewal every half interval, as a person's presence renewals keep a stock client talking.
+    const renewals = setInterval(() => talker.send(presence(++clock)), 100);
+    try {
+      await waitFor(() => clock >= 15 || closedWith !== null, { what: 'fifteen renewals (seven intervals), or a close' });
+    } finally {
+      clearInterval(renewals);
+    }
+    expect(closedWith).toBeNull();
+    expect(await metricValue('tandem_connection_closes_total', 'reason="ping_timeout"')).toBe(0);
+  });
+
+  it('keeps a client whose answer to a ping arrived while the server was busy for several intervals', async () => {
+    dataDir = await makeTempDir();
+    server = await startServer(dataDir, { PING_INTERVAL_MS: '200' });
+    const client = new WebSocket(`${server.url}/stalls`);
+    sockets.push(client);
+    client.on('error', () => undefined);
+    let closedWith: number | null = null;
+    client.on('close', (code) => (closedWith = code));
+    await new Promise((resolve) => client.once('message', resolve));
+
+    // ws answers the ping before it tells this listener, so the pong already waits in the server's
+    // socket when this process (the server's too) stops for three intervals: a GC pause, a CPU-starved
+    // machine. When the loop runs again, the interval is overdue before that pong has been read.
+    client.once('ping', () => {
+      const until = Date.now() + 700;
+      while (Date.now() < until) {
+        // busy: the event loop is blocked, as a server stalled by other work is
+      }
+    });
+    let pings = 0;
+    client.on('ping', () => pings++);
+    await waitFor(() => pings >= 4 || closedWith !== null, { what: 'three pings after the stall, or a close' });
+    expect(closedWith).toBeNull();
+    expect(await metricValue('tandem_connection_closes_total', 'reason="ping_timeout"')).toBe(0);
+  });
+
   it('disconnects a client that stops reading instead of buffering for it', async () => {
     dataDir = await makeTempDir();
     server = await startServer(dataDir, { SEND_BUFFER_LIMIT_BYTES: '65536', SLOW_CLIENT_TIMEOUT_MS: '200' });

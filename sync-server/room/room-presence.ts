@@ -115,7 +115,7 @@ export class RoomPresence {
       const relayed = this.audience.select(accepted, (id) => previous.get(id), connection, this.awareness.liveCount);
       // The client's own bytes are relayed when all of it was accepted: no re-encoding then.
       const whole = skipped === 0 && accepted.length === entries.length;
-      this.send(relayed, whole && relayed.length === accepted.length ? update : null, connection);
+      this.send(relayed, whole && relayed.length === accepted.length ? update : null, connection, previous);
       // Copies elsewhere get every change, renewals too: they count and expire presences themselves.
       this.deps.changed(whole ? update : encodeAwarenessUpdate(accepted));
       this.relayUnseenIfUncrowded();
@@ -168,29 +168,40 @@ export class RoomPresence {
   private relay(accepted: readonly AwarenessEntry[], previous: ReadonlyMap<number, string | undefined>, owner: PresenceOwner | null): void {
     const relayed = this.audience.select(accepted, (id) => previous.get(id), owner, this.awareness.liveCount);
     // A departure is relayed to everyone: nobody sent it.
-    this.send(relayed, null, owner?.kind === 'outside' ? owner : null);
+    this.send(relayed, null, owner?.kind === 'outside' ? owner : null, previous);
   }
 
   /**
-   * Hands what is relayed to the broadcast: in a crowd, departures and editors' presence at once,
-   * everyone else's within the crowd's budget (crowd-pacer.ts).
+   * Hands what is relayed to the broadcast: renewals (a state sent again unchanged) to wait for the
+   * renewal tick; in a crowd, departures and editors' presence at once, everyone else's within the
+   * crowd's budget (crowd-pacer.ts).
    */
-  private send(relayed: readonly AwarenessEntry[], received: Uint8Array | null, origin: PresenceOwner | null): void {
+  private send(
+    relayed: readonly AwarenessEntry[],
+    received: Uint8Array | null,
+    origin: PresenceOwner | null,
+    previous: ReadonlyMap<number, string | undefined>,
+  ): void {
     if (relayed.length === 0) return;
-    if (!this.crowded) {
-      this.deps.broadcast.addPresence(relayed, received, origin);
-      return;
-    }
-    const editor = origin !== null && this.audience.isEditor(origin);
-    const now: AwarenessEntry[] = [];
+    const crowd = this.crowded;
+    const editor = crowd && origin !== null && this.audience.isEditor(origin);
+    const changes: AwarenessEntry[] = [];
+    const renewals: AwarenessEntry[] = [];
     const later: AwarenessEntry[] = [];
     for (const entry of relayed) {
-      if (editor || entry.state === REMOVED_STATE) {
-        this.pacer.forget(entry.clientId);
-        now.push(entry);
-      } else later.push(entry);
+      const removal = entry.state === REMOVED_STATE;
+      if (crowd && !editor && !removal) {
+        later.push(entry);
+        continue;
+      }
+      if (crowd) this.pacer.forget(entry.clientId);
+      if (!removal && previous.get(entry.clientId) === entry.state) renewals.push(entry);
+      else changes.push(entry);
     }
-    if (now.length > 0) this.deps.broadcast.addPresence(now, later.length === 0 ? received : null, origin);
+    // The received bytes are relayed as they are when they hold exactly what leaves together.
+    const whole = (part: AwarenessEntry[]) => (part.length === relayed.length ? received : null);
+    if (changes.length > 0) this.deps.broadcast.addPresence(changes, whole(changes), origin);
+    if (renewals.length > 0) this.deps.broadcast.addRenewal(renewals, whole(renewals), origin);
     if (later.length > 0) this.pacer.offer(later, origin);
   }
 

@@ -11,6 +11,7 @@
 import * as Y from 'yjs';
 import { CloseCode } from '../../lib/protocol/close-codes';
 import { PresenceTick } from './presence-tick';
+import { RENEWAL_RELAY_MS } from './room-broadcast';
 import type { Logger } from '../logger';
 import type { ServerMetrics } from '../metrics';
 import type { PersistenceQueue } from '../document/persistence-queue';
@@ -51,6 +52,7 @@ export class RoomRegistry {
   private readonly rooms = new Map<string, RoomEntry>();
   private readonly loadSlots: LoadSlots;
   private readonly presenceTick: PresenceTick | null;
+  private readonly renewalTick: PresenceTick | null;
   private closing = false;
 
   constructor(
@@ -66,6 +68,7 @@ export class RoomRegistry {
   ) {
     this.loadSlots = new LoadSlots(options.maxConcurrentLoads);
     this.presenceTick = options.presenceRelayMs > 0 ? new PresenceTick(deps.scheduler, options.presenceRelayMs) : null;
+    this.renewalTick = options.presenceRelayMs > 0 ? new PresenceTick(deps.scheduler, RENEWAL_RELAY_MS) : null;
   }
 
   get loadedCount(): number {
@@ -202,6 +205,7 @@ export class RoomRegistry {
       onEmpty: (emptyRoom) => this.handleEmpty(emptyRoom),
       historyRecorder: this.deps.replication.historyRecorder(docName),
       presenceTick: this.presenceTick,
+      renewalTick: this.renewalTick,
     });
     this.deps.replication.replicate(room);
     stopTimer();

@@ -74,6 +74,8 @@ export class Room {
       historyRecorder: HistoryRecorder | null;
       /** When presence changes leave; null: at the end of the turn, as updates (PRESENCE_RELAY_MS=0). */
       presenceTick: PresenceTick | null;
+      /** When presence renewals leave (room-broadcast.ts); null: as other presence changes. */
+      renewalTick: PresenceTick | null;
     },
   ) {
     this.syncMessages = new SyncMessages(doc);

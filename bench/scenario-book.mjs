@@ -145,7 +145,9 @@ async function browserAndHistory(server, docName, book, params, { profile, profi
     out.typistKeys = typist.typed;
     const own = typist.client.doc.getXmlFragment(CONTENT_FIELD).get(params.ownParagraph).firstChild;
     try {
-      await waitUntil(async () => own.toString().includes(keys.typed) && (await paragraphText(page, params.typistParagraph)) === typist.text(), 15000, 'page and typist never agreed');
+      // Both paragraphs as a whole: the two phases' letters need not be adjacent (End goes to the end
+      // of the visual line, and the paragraph wraps), so the typed string is no test.
+      await waitUntil(async () => (await paragraphText(page, params.ownParagraph)) === own.toString() && (await paragraphText(page, params.typistParagraph)) === typist.text(), 15000, 'page and typist never agreed');
       out.converged = true;
     } catch {
       out.converged = false;

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { ConnectionLimits } from './connection/connection-limits';
 import { parseTrustProxy, TRUST_NONE, type TrustProxy } from './edge/client-address';
 import type { HistoryOptions } from './history/document-history';
+import { DEFAULT_COMPACT_AFTER_BYTES } from './document/compaction-policy';
 import { DAY_MS, HOUR_MS } from './history/retention';
 import { logLevels, type LogLevel } from './logger';
 import { readTlsCredentials, TlsFileError, type TlsFiles } from './edge/tls';
@@ -30,6 +31,7 @@ export interface ServerConfig {
   readonly pingIntervalMs: number;
   readonly documentUnloadGraceMs: number;
   readonly compactAfterUpdates: number;
+  readonly compactAfterBytes: number;
   readonly storageBatchWindowMs: number;
   readonly presenceRelayMs: number;
   /** Past this many people in one document, only the active ones' presence is relayed (room/presence-audience.ts). */
@@ -104,6 +106,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     pingIntervalMs: read.integer('PING_INTERVAL_MS', 4_000, { min: 100 }),
     documentUnloadGraceMs: read.integer('DOC_UNLOAD_GRACE_MS', 30_000, { min: 0 }),
     compactAfterUpdates: read.integer('COMPACT_AFTER_UPDATES', 1_000, { min: 1 }),
+    compactAfterBytes: read.integer('COMPACT_AFTER_BYTES', DEFAULT_COMPACT_AFTER_BYTES, { min: 1024 }),
     storageBatchWindowMs: read.integer('STORAGE_BATCH_WINDOW_MS', 25, { min: 0, max: 200 }),
     presenceRelayMs: read.integer('PRESENCE_RELAY_MS', 16, { min: 0, max: 1000 }),
     presenceCrowdSize: read.integer('PRESENCE_CROWD_SIZE', 100, { min: 1 }),

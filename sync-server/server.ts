@@ -93,7 +93,7 @@ export class SyncServer {
       ...shared,
       // A single node writes its store as it is, compacts locally and keeps no copies elsewhere.
       store: this.cluster?.store ?? deps.store,
-      compaction: this.cluster?.compaction(config.compactAfterUpdates) ?? localCompaction(config.compactAfterUpdates),
+      compaction: this.cluster?.compaction(config.compactAfterUpdates) ?? localCompaction(config.compactAfterUpdates, config.compactAfterBytes),
       replication: this.cluster?.replication(shared) ?? SINGLE_SERVER,
       // Connected editors hear at once that their edits are kept but not saved, and when saving resumes.
       onStorageHealthChange: (ok) => {

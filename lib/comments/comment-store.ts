@@ -41,6 +41,11 @@ function threadsOf(comments: Y.Doc): Y.Map<unknown> {
 }
 
 /** Every well-formed thread, oldest first. */
+/** Whether the document has any thread (without reading them). */
+export function hasThreads(comments: Y.Doc): boolean {
+  return threadsOf(comments).size > 0;
+}
+
 export function readThreads(comments: Y.Doc): StoredThread[] {
   const threads: StoredThread[] = [];
   threadsOf(comments).forEach((value, key) => {

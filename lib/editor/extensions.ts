@@ -8,6 +8,7 @@ import CollaborationCaret from '@tiptap/extension-collaboration-caret';
 import type { Awareness } from 'y-protocols/awareness';
 import type * as Y from 'yjs';
 import { CommentHighlights, type HighlightSource } from './comment-highlights';
+import { IncrementalRemoteRender } from './incremental-remote-render';
 import { CONTENT_FIELD, contentExtensions } from './schema';
 
 export { CONTENT_FIELD, TITLE_FIELD } from './schema';
@@ -21,6 +22,7 @@ export function editorExtensions(doc: Y.Doc, awareness: Awareness, user: CaretUs
   return [
     ...contentExtensions(),
     Collaboration.configure({ document: doc, field: CONTENT_FIELD }),
+    IncrementalRemoteRender,
     // The caret extension only needs `provider.awareness`.
     CollaborationCaret.configure({ provider: { awareness }, user: { name: user.name, color: user.color } }),
     ...(highlights !== null ? [CommentHighlights.configure({ source: highlights })] : []),

@@ -69,9 +69,11 @@ export function leasedCompaction(
 
   return {
     loaded: () => undefined,
-    appended: (document, logLength) => {
-      if (logLength >= afterUpdates) void compact(document);
+    appended: (document, log) => {
+      if (log.entries >= afterUpdates) void compact(document);
     },
     beforeUnload: (document) => document.whenPersisted().then(() => compact(document)),
+    // A compaction needs the lease and the other nodes' stored parts; a stopping node only writes.
+    beforeShutdown: (document) => document.whenPersisted(),
   };
 }

@@ -5,7 +5,7 @@
  * commit, retries) and writes for every document it has handles for at once.
  */
 import * as Y from 'yjs';
-import type { CompactableDocument, CompactionPolicy } from './compaction-policy';
+import type { CompactableDocument, CompactionPolicy, LogSize } from './compaction-policy';
 import { emptyUpdate } from '../storage/empty-update';
 import type { DocumentStore, StoredDocument, StoredVersion, VersionChange, VersionInfo } from '../storage/document-store';
 
@@ -28,8 +28,9 @@ interface Waiter {
 export class DocumentStorage implements CompactableDocument {
   private doc: Y.Doc | null = null;
   private pending: Uint8Array[] = [];
-  /** Entries in the stored log (not counting the snapshot). */
+  /** Entries in the stored log (not counting the snapshot), and their bytes. */
   private logLength = 0;
+  private logBytes = 0;
   /** Counts every update ever queued / made durable; waiters wait for persisted >= their target. */
   private queued = 0;
   private persisted = 0;
@@ -52,14 +53,15 @@ export class DocumentStorage implements CompactableDocument {
 
   /**
    * From now on `doc` is the document: its updates are queued by the room, and a compaction
-   * stores its whole state. `storedLogLength` is the log the load found (the compaction policy hears of it).
+   * stores its whole state. `storedLog` is the log the load found (the compaction policy hears of it).
    */
-  attach(doc: Y.Doc, storedLogLength: number): void {
+  attach(doc: Y.Doc, storedLog: readonly Uint8Array[]): void {
     if (this.doc !== null) throw new Error(`document ${this.docName} is already attached`);
     this.doc = doc;
-    this.logLength = storedLogLength;
+    this.logLength = storedLog.length;
+    this.logBytes = totalBytes(storedLog);
     this.writer.attach(this);
-    this.compaction.loaded(this, storedLogLength);
+    this.compaction.loaded(this, this.logSize());
   }
 
   /** The document's versions, oldest first (history/document-history.ts records them). */
@@ -95,6 +97,12 @@ export class DocumentStorage implements CompactableDocument {
     return this.compaction.beforeUnload(this);
   }
 
+  /** The server stops: writes everything queued, and compacts if the policy finds the log worth it. */
+  beforeShutdown(): Promise<void> {
+    const queued = { entries: this.pending.length, bytes: totalBytes(this.pending) };
+    return this.compaction.beforeShutdown(this, { entries: this.logLength + queued.entries, bytes: this.logBytes + queued.bytes });
+  }
+
   // The compaction policy's side (compaction-policy.ts).
 
   compactInQueue(): Promise<void> {
@@ -114,6 +122,7 @@ export class DocumentStorage implements CompactableDocument {
 
   compactedElsewhere(): void {
     this.logLength = 0;
+    this.logBytes = 0;
   }
 
   /** Nothing waits to be written. */
@@ -150,11 +159,12 @@ export class DocumentStorage implements CompactableDocument {
     this.pending = updates.concat(this.pending);
   }
 
-  markAppended(count: number): void {
-    this.logLength += count;
-    this.persisted += count;
+  markAppended(updates: readonly Uint8Array[]): void {
+    this.logLength += updates.length;
+    this.logBytes += totalBytes(updates);
+    this.persisted += updates.length;
     this.resolveWaiters();
-    this.compaction.appended(this, this.logLength);
+    this.compaction.appended(this, this.logSize());
   }
 
   /**
@@ -171,10 +181,15 @@ export class DocumentStorage implements CompactableDocument {
     // Updates queued while the compaction was in flight are not in the snapshot: keep those.
     this.pending = this.pending.slice(covered.coversPending);
     this.logLength = 0;
+    this.logBytes = 0;
     this.persisted = Math.max(this.persisted, covered.coversQueued);
     this.compactRequested = false;
     this.resolveWaiters();
     return covered.coversPending;
+  }
+
+  private logSize(): LogSize {
+    return { entries: this.logLength, bytes: this.logBytes };
   }
 
   private resolveWaiters(): void {
@@ -187,4 +202,10 @@ export class DocumentStorage implements CompactableDocument {
     }
     this.waiters = stillWaiting;
   }
+}
+
+function totalBytes(updates: readonly Uint8Array[]): number {
+  let bytes = 0;
+  for (const update of updates) bytes += update.byteLength;
+  return bytes;
 }

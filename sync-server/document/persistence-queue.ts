@@ -153,7 +153,7 @@ export class PersistenceQueue {
     this.recordSuccess();
     this.pendingTotal -= entries.length;
     this.deps.metrics.storagePendingUpdates.set(this.pendingTotal);
-    for (const { storage, updates } of batch) storage.markAppended(updates.length);
+    for (const { storage, updates } of batch) storage.markAppended(updates);
     return true;
   }
 

@@ -140,7 +140,13 @@ export class RoomRegistry {
     const rooms = [...this.rooms.values()].filter((entry) => entry.state !== 'loading').map((entry) => entry.room);
     for (const room of rooms) room.unloading();
     // What was edited since the last version becomes one, alongside the last writes (best effort).
-    await Promise.all([...rooms.map((room) => room.history?.flush().catch(() => undefined)), this.persistence.flushAll()]);
+    // A long log is folded into the snapshot as well (the compaction policy's call), so that the
+    // restart loads those documents from one snapshot.
+    await Promise.all([
+      ...rooms.map((room) => room.history?.flush().catch(() => undefined)),
+      ...rooms.map((room) => room.storage.beforeShutdown()),
+      this.persistence.flushAll(),
+    ]);
     for (const [docName, entry] of this.rooms) {
       if (entry.state === 'loading') continue;
       if (entry.state === 'ready') entry.idleTimer?.cancel();
@@ -197,7 +203,7 @@ export class RoomRegistry {
       // Refuse to serve a document we cannot read fully: serving part of it would invite overwrites.
       throw new StorageError(`stored document ${docName} could not be decoded`, { cause: error });
     }
-    storage.attach(doc, stored.log.length);
+    storage.attach(doc, stored.log);
     const room = new Room(docName, doc, storage, this.options, {
       logger: this.deps.logger,
       metrics: this.deps.metrics,

@@ -53,4 +53,45 @@ describe('local compaction', () => {
     expect(store.compactCalls).toBe(1);
     expect(await store.load('idle')).toEqual({ snapshot: null, log: [] });
   });
+
+  it('writes the document as its snapshot once the log holds the threshold in bytes, however few its entries', async () => {
+    const store = new ControllableStore(new MemoryDocumentStore());
+    const node = persistenceOver(store, localCompaction(1000, 1000));
+    const { doc } = await node.open('doc');
+    await type(node, doc, 'a');
+    expect(store.compactCalls).toBe(0);
+    // One pasted passage: one update bigger than the byte threshold.
+    doc.getText('t').insert(1, 'x'.repeat(2000));
+    await node.scheduler.settle();
+    expect(store.compactCalls).toBe(1);
+    expect(await store.load('doc')).toMatchObject({ log: [] });
+    expect(await storedText(store, 'doc')).toBe(`a${'x'.repeat(2000)}`);
+  });
+
+  it('compacts a log found at load that is long in bytes', async () => {
+    const memory = new MemoryDocumentStore();
+    const writer = new Y.Doc();
+    writer.getText('t').insert(0, 'y'.repeat(3000));
+    await memory.append([{ docName: 'doc', update: Y.encodeStateAsUpdate(writer) }]);
+    const store = new ControllableStore(memory);
+    const node = persistenceOver(store, localCompaction(1000, 1000));
+    await node.open('doc');
+    await node.scheduler.settle();
+    expect(store.compactCalls).toBe(1);
+    expect(await store.load('doc')).toMatchObject({ log: [] });
+  });
+
+  it('folds a log worth folding before the server stops, and leaves a short one', async () => {
+    const store = new ControllableStore(new MemoryDocumentStore());
+    const node = persistenceOver(store, localCompaction(1000, 100_000, 1000));
+    const big = await node.open('big');
+    big.doc.getText('t').insert(0, 'z'.repeat(1500));
+    const small = await node.open('small');
+    await type(node, small.doc, 'ab');
+    await Promise.all([big.storage.beforeShutdown(), small.storage.beforeShutdown()]);
+    expect(store.compactCalls).toBe(1);
+    expect(await store.load('big')).toMatchObject({ log: [] });
+    expect((await store.load('small')).log).toHaveLength(2);
+    expect(await storedText(store, 'big')).toBe('z'.repeat(1500));
+  });
 });

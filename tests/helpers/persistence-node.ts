@@ -28,7 +28,7 @@ export function persistenceOver(store: DocumentStore, compaction: CompactionPoli
       const doc = new Y.Doc();
       if (stored.snapshot !== null) Y.applyUpdate(doc, stored.snapshot, 'storage');
       for (const update of stored.log) Y.applyUpdate(doc, update, 'storage');
-      storage.attach(doc, stored.log.length);
+      storage.attach(doc, stored.log);
       doc.on('update', (update: Uint8Array, origin: unknown) => {
         if (origin !== 'storage') storage.enqueue(update);
       });

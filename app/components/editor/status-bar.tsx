@@ -1,12 +1,12 @@
 'use client';
 
-import type { ProviderSnapshot } from '@/lib/client/sync/sync-provider';
+import { SaveIndicator, type SaveSource } from './save-indicator';
+import type { ProviderStatus } from './use-collaboration';
 
 const connectionText = { connecting: 'Connecting…', connected: 'Connected', offline: 'Offline', ended: 'Link ended' } as const;
 const endingText = { revoked: 'Link revoked', expired: 'Link expired' } as const;
-const saveText = { saved: 'Saved', saving: 'Saving…', paused: 'Saving paused', unsaved: 'Not saved yet' } as const;
 
-export function StatusBar({ snapshot }: { snapshot: ProviderSnapshot }) {
+export function StatusBar({ snapshot, save }: { snapshot: ProviderStatus; save: SaveSource }) {
   return (
     <div className="status" role="status" aria-live="polite">
       <span className="status__item" data-testid="connection-status" data-state={snapshot.connection} data-carrier={snapshot.carrier}>
@@ -14,15 +14,13 @@ export function StatusBar({ snapshot }: { snapshot: ProviderSnapshot }) {
         {snapshot.problem?.kind === 'link-ended' ? endingText[snapshot.problem.ending] : connectionText[snapshot.connection]}
         {snapshot.connection === 'connected' && snapshot.carrier === 'http' ? ' (HTTP fallback)' : ''}
       </span>
-      <span className="status__item" data-testid="save-status" data-state={snapshot.save}>
-        {saveText[snapshot.save]}
-      </span>
+      <SaveIndicator source={save} />
     </div>
   );
 }
 
 /** The one message that explains the current trouble, or nothing. Never blank, never console-only. */
-export function ProblemBanner({ snapshot, localCopy }: { snapshot: ProviderSnapshot; localCopy: 'loading' | 'ready' | 'unavailable' }) {
+export function ProblemBanner({ snapshot, localCopy }: { snapshot: ProviderStatus; localCopy: 'loading' | 'ready' | 'unavailable' }) {
   const message = problemMessage(snapshot, localCopy);
   if (!message) return null;
   return (
@@ -39,7 +37,7 @@ interface Message {
   readonly detail: string;
 }
 
-function problemMessage(snapshot: ProviderSnapshot, localCopy: string): Message | null {
+function problemMessage(snapshot: ProviderStatus, localCopy: string): Message | null {
   const { problem } = snapshot;
   // The document screen itself explains a revoked or expired link (link-ended-screen.tsx).
   if (problem?.kind === 'link-ended') return null;

@@ -20,7 +20,8 @@ import { PresenceList } from '../presence/presence-list';
 import { ShareButton } from '../sharing/share-dialog';
 import { ProblemBanner, StatusBar } from '../editor/status-bar';
 import { TitleField } from '../editor/title-field';
-import { useCollaboration, useProviderSnapshot, type LocalCopyState } from '../editor/use-collaboration';
+import type { SaveSource } from '../editor/save-indicator';
+import { useCollaboration, useProviderStatus, type LocalCopyState } from '../editor/use-collaboration';
 import { LinkEndedScreen } from './link-ended-screen';
 import { useHeaderHeight } from './use-header-height';
 import { useIdentity } from '../presence/use-identity';
@@ -29,7 +30,7 @@ import { usePresence } from '../presence/use-presence';
 export function DocumentScreen({ docId, syncUrl, syncPort }: { docId: string; syncUrl: string | null; syncPort: number }) {
   const { session, localCopy } = useCollaboration(docId, syncUrl, syncPort);
   const [identity, setIdentity] = useIdentity();
-  const textSnapshot = useProviderSnapshot(session?.provider ?? null);
+  const textSnapshot = useProviderStatus(session?.provider ?? null);
   // A link says what it allows in its (unverified, display-only) claims; the server is what enforces it.
   const abilities = pageAbilities(session?.token ?? null);
   const mode = editorMode(abilities, textSnapshot.problem?.kind === 'read-only');
@@ -39,15 +40,16 @@ export function DocumentScreen({ docId, syncUrl, syncPort }: { docId: string; sy
   // Once the link has ended the page only offers the text this browser holds (link-ended-screen.tsx).
   const usable = session !== null && !noAccess && ended === null;
   const comments = useCommentsSession(docId, session?.token ?? null, usable && abilities.comments, syncUrl, syncPort);
-  const commentsSnapshot = useProviderSnapshot(comments?.provider ?? null);
+  const commentsSnapshot = useProviderStatus(comments?.provider ?? null);
   // "Saved" covers the comments too; a comments document the server will not open (a server from
   // before comments) has nothing of ours to save, so it does not hold the indicator back.
   const snapshot = {
     ...textSnapshot,
     // A commenter's refused text update is expected (page-role.ts): no "Read-only" warning for it.
     problem: mode === 'comment' && textSnapshot.problem?.kind === 'read-only' ? null : textSnapshot.problem,
-    save: combinedSaveStatus(textSnapshot.save, comments !== null && commentsSnapshot.problem === null ? commentsSnapshot.save : null),
   };
+  const savedWithComments = comments !== null && commentsSnapshot.problem === null ? comments.provider : null;
+  const save = useSaveSource(session?.provider ?? null, savedWithComments);
   const header = useRef<HTMLElement>(null);
   useHeaderHeight(header);
 
@@ -80,7 +82,7 @@ export function DocumentScreen({ docId, syncUrl, syncPort }: { docId: string; sy
           ) : null}
           {usable ? <DownloadMenu doc={session.doc} /> : null}
           {usable ? <ShareButton docId={docId} token={session.token} syncUrl={syncUrl} syncPort={syncPort} admitted={snapshot.synced} /> : null}
-          <StatusBar snapshot={snapshot} />
+          <StatusBar snapshot={snapshot} save={save} />
         </div>
       </header>
       <ProblemBanner snapshot={snapshot} localCopy={localCopy} />
@@ -183,4 +185,24 @@ function CommentedEditor(props: { provider: SyncProvider; identity: Identity; mo
       <CommentsSidebar pane={pane} canWrite={canWrite} />
     </div>
   );
+}
+
+const NOT_SAVED: SaveSource = { read: () => 'unsaved', subscribe: () => () => undefined };
+
+/** The page's one save status: the text's, and the comments' when they count (combined-save-status.ts). */
+function useSaveSource(text: SyncProvider | null, comments: SyncProvider | null): SaveSource {
+  return useMemo(() => {
+    if (text === null) return NOT_SAVED;
+    return {
+      read: () => combinedSaveStatus(text.getSnapshot().save, comments === null ? null : comments.getSnapshot().save),
+      subscribe: (onChange: () => void) => {
+        const stopText = text.subscribe(onChange);
+        const stopComments = comments?.subscribe(onChange);
+        return () => {
+          stopText();
+          stopComments?.();
+        };
+      },
+    };
+  }, [text, comments]);
 }

@@ -144,7 +144,8 @@ export class RoomRegistry {
     // restart loads those documents from one snapshot.
     await Promise.all([
       ...rooms.map((room) => room.history?.flush().catch(() => undefined)),
-      ...rooms.map((room) => room.storage.beforeShutdown()),
+      // A fold that fails leaves the log as it is: the flush below still writes everything.
+      ...rooms.map((room) => room.storage.beforeShutdown().catch(() => undefined)),
       this.persistence.flushAll(),
     ]);
     for (const [docName, entry] of this.rooms) {

@@ -54,6 +54,9 @@ export const IncrementalRemoteRender = Extension.create({
  */
 export function keepMappingOnRemoteChanges(binding: ProsemirrorBinding, renderingSnapshot: () => boolean): () => void {
   const observed = binding as unknown as ObservedBinding;
+  // Another y-tiptap may keep these otherwise: then every block is built again, as y-tiptap does
+  // (slow on a book, never wrong); tests/editor/incremental-remote-render.test.ts fails and says so.
+  if (typeof observed._observeFunction !== 'function' || !(observed.mapping instanceof Map)) return () => undefined;
   const { mapping } = observed;
   const original = observed._observeFunction;
   let keeping = false;
